@@ -1,0 +1,151 @@
+// The configuration: the YAML file of SPEC section 8, its defaults, and its validation. Produces
+// the resolved settings the server and the core run with.
+
+import { readFileSync } from 'node:fs';
+import Type, { type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { parse as parseYaml } from 'yaml';
+import type { CoreConfig, MediaTypeSettings, Routing, WorkbinOwnerKind } from '../core/config.js';
+import { parseDuration } from './duration.js';
+
+const Duration = Type.Union([Type.Number({ minimum: 0 }), Type.String()]);
+const Names = Type.Array(Type.String({ minLength: 1 }));
+
+export const ConfigFile = Type.Object({
+  server: Type.Optional(Type.Object({ host: Type.Optional(Type.String()), port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })) }, { additionalProperties: false })),
+  store: Type.Optional(Type.Object({ url: Type.Optional(Type.String()) }, { additionalProperties: false })),
+  timeouts: Type.Optional(Type.Object({
+    deliveringTimeout: Type.Optional(Duration),
+    handlingTimeout: Type.Optional(Duration),
+    rejectCooldown: Type.Optional(Duration),
+  }, { additionalProperties: false })),
+  mediaTypes: Type.Optional(Type.Record(Type.String(), Type.Object({
+    capacity: Type.Optional(Type.Integer({ minimum: 0 })),
+    deliveringTimeout: Type.Optional(Duration),
+    handlingTimeout: Type.Optional(Duration),
+  }, { additionalProperties: false }))),
+  queues: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Null(), Type.Object({
+    routing: Type.Optional(Type.Union([Type.Literal('builtin'), Type.Literal('external'), Type.Literal('none')])),
+  })]))),
+  workbins: Type.Optional(Type.Record(Type.String(), Type.Object({
+    owner: Type.Union([Type.Literal('agent'), Type.Literal('place'), Type.Literal('agentGroup'), Type.Literal('placeGroup')]),
+  }))),
+  agentGroups: Type.Optional(Type.Record(Type.String(), Names)),
+  placeGroups: Type.Optional(Type.Record(Type.String(), Names)),
+  router: Type.Optional(Type.Object({ builtin: Type.Optional(Type.Boolean()) })),
+  limits: Type.Optional(Type.Object({ maxMessageBytes: Type.Optional(Type.Integer({ minimum: 256, maximum: 16 * 1024 * 1024 })) }, { additionalProperties: false })),
+  log: Type.Optional(Type.Object({ level: Type.Optional(Type.String()) }, { additionalProperties: false })),
+}, { additionalProperties: false });
+
+export type ConfigInput = Static<typeof ConfigFile>;
+
+export interface Settings {
+  host: string;
+  port: number;
+  storeUrl: string;
+  logLevel: string;
+  builtinRouter: boolean;
+  maxMessageBytes: number;
+  core: CoreConfig;
+}
+
+export const defaults = {
+  host: '127.0.0.1',
+  port: 7120,
+  storeUrl: 'sqlite:./openixn-data/openixn.db',
+  logLevel: 'info',
+  deliveringTimeoutSeconds: 30,
+  handlingTimeoutSeconds: 180 * 60,
+  rejectCooldownSeconds: 60,
+  capacity: 1,
+  maxMessageBytes: 1024 * 1024,
+} as const;
+
+/**
+ * Without a config file the server still has somewhere to put work: `inbound` (routed by the
+ * built-in router), `backlog` (pull only) and an agent-owned `drafts` workbin.
+ */
+export const defaultLayout: ConfigInput = {
+  queues: { inbound: { routing: 'builtin' }, backlog: { routing: 'none' } },
+  workbins: { drafts: { owner: 'agent' } },
+};
+
+const validator = Compile(ConfigFile);
+
+export function readConfigFile(path: string): ConfigInput {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`Cannot read the config file ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return parseConfigText(text, path);
+}
+
+export function parseConfigText(text: string, source = 'config'): ConfigInput {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new Error(`${source} is not valid YAML: ${(error as Error).message}`, { cause: error });
+  }
+  return validateConfig(parsed, source);
+}
+
+export function validateConfig(value: unknown, source = 'config'): ConfigInput {
+  if (!validator.Check(value)) {
+    const first = validator.Errors(value).find((error) => error.keyword !== 'anyOf' && error.keyword !== 'boolean') ?? validator.Errors(value)[0];
+    const where = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : 'the top level';
+    const extra = first?.keyword === 'additionalProperties' ? ` (${(first.params as { additionalProperties: string[] }).additionalProperties.join(', ')})` : '';
+    throw new Error(`${source}: at ${where}, ${first?.message ?? 'invalid'}${extra}.`);
+  }
+  return value;
+}
+
+export interface Overrides {
+  host?: string;
+  port?: number;
+  storeUrl?: string;
+  logLevel?: string;
+}
+
+/** Resolves a config (file contents, or the default layout) and command-line overrides into settings. */
+export function resolveSettings(input: ConfigInput | undefined, overrides: Overrides = {}): Settings {
+  const config = input ?? defaultLayout;
+  const timeouts = config.timeouts ?? {};
+  const mediaTypes = new Map<string, Partial<MediaTypeSettings>>();
+  for (const [mediaType, settings] of Object.entries(config.mediaTypes ?? {})) {
+    const where = `mediaTypes.${mediaType}`;
+    mediaTypes.set(mediaType, {
+      ...(settings.capacity !== undefined ? { capacity: settings.capacity } : {}),
+      ...(settings.deliveringTimeout !== undefined ? { deliveringTimeoutMs: parseDuration(settings.deliveringTimeout, `${where}.deliveringTimeout`) } : {}),
+      ...(settings.handlingTimeout !== undefined ? { handlingTimeoutMs: parseDuration(settings.handlingTimeout, `${where}.handlingTimeout`) } : {}),
+    });
+  }
+  const queues = new Map<string, { routing: Routing }>();
+  for (const [queue, settings] of Object.entries(config.queues ?? {})) queues.set(queue, { routing: settings?.routing ?? 'builtin' });
+  const workbins = new Map<string, { owner: WorkbinOwnerKind }>();
+  for (const [workbin, settings] of Object.entries(config.workbins ?? {})) workbins.set(workbin, { owner: settings.owner });
+  const groups = (record: Record<string, string[]> | undefined) =>
+    new Map(Object.entries(record ?? {}).map(([name, members]) => [name, new Set(members)] as const));
+  const core: CoreConfig = {
+    deliveringTimeoutMs: parseDuration(timeouts.deliveringTimeout ?? defaults.deliveringTimeoutSeconds, 'timeouts.deliveringTimeout'),
+    handlingTimeoutMs: parseDuration(timeouts.handlingTimeout ?? defaults.handlingTimeoutSeconds, 'timeouts.handlingTimeout'),
+    rejectCooldownMs: parseDuration(timeouts.rejectCooldown ?? defaults.rejectCooldownSeconds, 'timeouts.rejectCooldown'),
+    defaultCapacity: defaults.capacity,
+    mediaTypes,
+    queues,
+    workbins,
+    agentGroups: groups(config.agentGroups),
+    placeGroups: groups(config.placeGroups),
+  };
+  return {
+    host: overrides.host ?? config.server?.host ?? defaults.host,
+    port: overrides.port ?? config.server?.port ?? defaults.port,
+    storeUrl: overrides.storeUrl ?? config.store?.url ?? defaults.storeUrl,
+    logLevel: overrides.logLevel ?? config.log?.level ?? defaults.logLevel,
+    builtinRouter: config.router?.builtin ?? true,
+    maxMessageBytes: config.limits?.maxMessageBytes ?? defaults.maxMessageBytes,
+    core,
+  };
+}

@@ -1,0 +1,1004 @@
+// The interaction server's state machine. Synchronous and deterministic: every entry point takes
+// `now`, changes the state, and records what to persist (changed interactions) and what to send
+// (messages and reporting events). It never reads a clock, touches I/O or awaits; the shell makes
+// each batch of changes durable before it sends the messages that describe them.
+
+import { mediaSettings, type CoreConfig } from './config.js';
+import { DeadlineHeap } from './deadline-heap.js';
+import { RequestError } from './errors.js';
+import { fromRecord, interactionIdOf, iso, numberOfInteractionId, toRecord, toWire, workbinKey } from './interaction.js';
+import { OrderedQueue, type QueueKey } from './ordered-queue.js';
+import type { CoreRequest, WorkbinRefInput } from './requests.js';
+import type {
+  Agent,
+  Client,
+  ClientType,
+  Counters,
+  Interaction,
+  InteractionRecord,
+  OutgoingMessage,
+  Outgoing,
+  Ticket,
+  UserData,
+  WorkbinRef,
+} from './types.js';
+
+export interface Effects {
+  out: Outgoing[];
+  /** Interactions whose stored record must be written, by id; stopped ones included. */
+  changed: Map<string, Interaction>;
+}
+
+export interface RequestContext {
+  clientId: string;
+  now: number;
+}
+
+type Party = { type: 'Strategy'; name: string } | { type: 'Agent'; agentId: string; placeId: string };
+
+/** Which client types may send each request (SPEC section 5); finer checks happen in the handlers. */
+const senders: Record<CoreRequest['message'], readonly ClientType[]> = {
+  RequestSubmit: ['MediaServer'],
+  RequestAgentLogin: ['AgentApplication'],
+  RequestAgentLogout: ['AgentApplication'],
+  RequestNotReadyForMedia: ['AgentApplication'],
+  RequestCancelNotReadyForMedia: ['AgentApplication'],
+  RequestRouteCall: ['RoutingEngine'],
+  RequestAccept: ['AgentApplication'],
+  RequestReject: ['AgentApplication'],
+  RequestPull: ['AgentApplication'],
+  RequestPlaceInQueue: ['AgentApplication', 'RoutingEngine'],
+  RequestPlaceInWorkbin: ['AgentApplication', 'RoutingEngine'],
+  RequestStopProcessing: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
+  RequestChangeProperties: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
+  RequestGetInteractionProperties: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
+  RequestGetWorkbinContent: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
+  RequestWorkbinNotifications: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
+};
+
+export class AssertionFailure extends Error {}
+
+function assert(condition: boolean, description: string): asserts condition {
+  if (!condition) throw new AssertionFailure(`invariant violated: ${description}`);
+}
+
+export class Core {
+  private readonly config: CoreConfig;
+  private now = 0;
+  private out: Outgoing[] = [];
+  private changed = new Map<string, Interaction>();
+
+  private readonly interactions = new Map<string, Interaction>();
+  private readonly queues = new Map<string, OrderedQueue<Interaction>>();
+  private readonly workbins = new Map<string, OrderedQueue<Interaction>>();
+  private readonly externalIds = new Map<string, string>();
+  private readonly clients = new Map<string, Client>();
+  private readonly agents = new Map<string, Agent>();
+  /** Owned interactions by agent id: ownership outlives the agent's login (SPEC section 5). */
+  private readonly owned = new Map<string, Set<Interaction>>();
+  /** The time of each agent's last successful request; it pushes back every handling timer it owns. */
+  private readonly activity = new Map<string, number>();
+  private readonly tickets = new Map<number, Ticket>();
+  private readonly subscriptions = new Map<string, Set<string>>();
+  private readonly routers: string[] = [];
+  private roundRobin = 0;
+  private readonly deadlines = new DeadlineHeap();
+  private counters: Counters = { lastInteraction: 0, lastTicket: 0, lastEntry: 0, lastSeq: 0 };
+
+  constructor(config: CoreConfig) {
+    this.config = config;
+  }
+
+  // ---- The shell's view ----------------------------------------------------------------------
+
+  /** What happened since the last call: the messages to send once `changed` is durable. */
+  takeEffects(): Effects {
+    const effects = { out: this.out, changed: this.changed };
+    this.out = [];
+    this.changed = new Map();
+    return effects;
+  }
+
+  getCounters(): Counters {
+    return { ...this.counters };
+  }
+
+  /** The earliest deadline in state, if any: the shell's one timer aims at it. */
+  nextDeadline(): number | undefined {
+    return this.deadlines.peek()?.at;
+  }
+
+  /** The client's agent, for the shell's logging and for tests. */
+  clientOf(clientId: string): Client | undefined {
+    return this.clients.get(clientId);
+  }
+
+  interaction(interactionId: string): Interaction | undefined {
+    return this.interactions.get(interactionId);
+  }
+
+  interactionCount(): number {
+    return this.interactions.size;
+  }
+
+  /** True when an id was issued by this server: with `interaction()` it tells a stopped id from an unknown one. */
+  wasIssued(interactionId: string): boolean {
+    const number = numberOfInteractionId(interactionId);
+    return number !== null && number >= 1 && number <= this.counters.lastInteraction;
+  }
+
+  externalIdKey(clientName: string, externalId: string): string {
+    return `${clientName}\u0000${externalId}`;
+  }
+
+  knowsExternalId(clientName: string, externalId: string): boolean {
+    return this.externalIds.has(this.externalIdKey(clientName, externalId));
+  }
+
+  // ---- Recovery ------------------------------------------------------------------------------
+
+  /**
+   * Rebuilds the state from the stored records of every interaction that has not stopped, after a
+   * restart (SPEC section 6): invites that were out are revoked, routing interactions lose their
+   * router, handling ones stay owned with a fresh handling timer.
+   */
+  recover(records: Iterable<InteractionRecord>, counters: Counters, now: number): void {
+    assert(this.interactions.size === 0, 'recover runs on an empty core');
+    this.advance(now);
+    this.counters = { ...counters };
+    for (const record of records) {
+      if (record.state === 'stopped') continue;
+      const interaction = fromRecord(record);
+      this.interactions.set(interaction.interactionId, interaction);
+      if (interaction.externalId !== null) {
+        this.externalIds.set(this.externalIdKey(interaction.submittedBy, interaction.externalId), interaction.interactionId);
+      }
+      if (record.state === 'handling' && record.assignedTo !== null) {
+        this.own(interaction, record.assignedTo, record.placeId ?? '');
+        continue;
+      }
+      this.locationOf(interaction).insert(interaction);
+      if (record.state === 'invited') {
+        const agentId = record.ticketAgentId ?? '';
+        const placeId = record.ticketPlaceId ?? '';
+        const reason = 'ServerRestart';
+        this.report('EventRevoked', { interactionId: interaction.interactionId, agentId, placeId, ticketId: record.ticketId, reason });
+        this.report('EventPartyRemoved', { interactionId: interaction.interactionId, party: { type: 'Strategy', name: '' }, reason });
+      } else if (record.state === 'routing') {
+        this.report('EventPartyRemoved', { interactionId: interaction.interactionId, party: { type: 'Strategy', name: '' }, reason: 'ServerRestart' });
+      }
+      if (interaction.state !== 'queued') {
+        interaction.state = 'queued';
+        this.markChanged(interaction);
+      }
+    }
+  }
+
+  // ---- Clients -------------------------------------------------------------------------------
+
+  register(context: RequestContext, referenceId: number, clientType: ClientType, clientName: string, queues?: readonly string[]): void {
+    this.advance(context.now);
+    this.guard(context.clientId, referenceId, () => {
+      if (this.clients.has(context.clientId)) throw new RequestError('InvalidState', 'This connection is already registered.');
+      if (queues !== undefined && clientType !== 'RoutingEngine') {
+        throw new RequestError('InvalidRequest', 'Only a RoutingEngine may name the queues it serves.');
+      }
+      for (const queue of queues ?? []) {
+        if (!this.config.queues.has(queue)) throw new RequestError('UnknownQueue', `There is no queue named "${queue}".`);
+      }
+      const client: Client = {
+        clientId: context.clientId,
+        clientType,
+        clientName,
+        agentId: null,
+        queues: queues === undefined ? null : new Set(queues),
+        subscriptions: new Set(),
+      };
+      this.clients.set(context.clientId, client);
+      this.reply(context.clientId, referenceId, 'EventAck', {});
+      if (clientType === 'RoutingEngine') this.addRouter(client);
+    });
+  }
+
+  /** A connection closed: an agent's last connection logs it out, a router's work goes to another. */
+  disconnect(clientId: string, now: number): void {
+    this.advance(now);
+    const client = this.clients.get(clientId);
+    if (client === undefined) return;
+    this.clients.delete(clientId);
+    for (const key of client.subscriptions) this.subscriptions.get(key)?.delete(clientId);
+    if (client.agentId !== null) {
+      const agent = this.agents.get(client.agentId);
+      if (agent !== undefined) {
+        agent.clients.delete(clientId);
+        if (agent.clients.size === 0) this.logOut(agent, 'AgentDisconnected', false);
+      }
+    }
+    if (client.clientType === 'RoutingEngine') this.removeRouter(client);
+  }
+
+  // ---- Requests ------------------------------------------------------------------------------
+
+  request(context: RequestContext, request: CoreRequest): void {
+    this.advance(context.now);
+    const client = this.clients.get(context.clientId);
+    if (client === undefined) {
+      this.error(context.clientId, request.referenceId, new RequestError('NotRegistered', 'Send RequestRegisterClient first.'));
+      return;
+    }
+    const succeeded = this.guard(context.clientId, request.referenceId, () => {
+      if (!senders[request.message].includes(client.clientType)) {
+        throw new RequestError('Forbidden', `A ${client.clientType} may not send ${request.message}.`);
+      }
+      this.execute(client, request);
+    });
+    // SPEC 4.2 step 3: any request of the agent that is not refused keeps its work alive.
+    if (succeeded && client.agentId !== null) this.activity.set(client.agentId, this.now);
+  }
+
+  private execute(client: Client, request: CoreRequest): void {
+    switch (request.message) {
+      case 'RequestSubmit': return this.submit(client, request);
+      case 'RequestAgentLogin': return this.logIn(client, request);
+      case 'RequestAgentLogout': return this.onLogoutRequest(client, request.referenceId);
+      case 'RequestNotReadyForMedia': return this.setReadiness(client, request.referenceId, request.mediaType, false, request.reason ?? null);
+      case 'RequestCancelNotReadyForMedia': return this.setReadiness(client, request.referenceId, request.mediaType, true, null);
+      case 'RequestRouteCall': return this.routeCall(client, request);
+      case 'RequestAccept': return this.accept(client, request);
+      case 'RequestReject': return this.reject(client, request);
+      case 'RequestPull': return this.pull(client, request);
+      case 'RequestPlaceInQueue': return this.placeInQueue(client, request);
+      case 'RequestPlaceInWorkbin': return this.placeInWorkbin(client, request);
+      case 'RequestStopProcessing': return this.stopProcessing(client, request);
+      case 'RequestChangeProperties': return this.changeProperties(client, request);
+      case 'RequestGetInteractionProperties': return this.getInteractionProperties(client, request);
+      case 'RequestGetWorkbinContent': return this.getWorkbinContent(client, request);
+      case 'RequestWorkbinNotifications': return this.workbinNotifications(client, request);
+    }
+  }
+
+  private submit(client: Client, request: Extract<CoreRequest, { message: 'RequestSubmit' }>): void {
+    if (!this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
+    if (request.externalId !== undefined) {
+      const existing = this.externalIds.get(this.externalIdKey(client.clientName, request.externalId));
+      if (existing !== undefined) {
+        this.reply(client.clientId, request.referenceId, 'EventAck', { interactionId: existing });
+        return;
+      }
+    }
+    const number = ++this.counters.lastInteraction;
+    const priority = request.priority ?? 0;
+    const interaction: Interaction = {
+      interactionId: interactionIdOf(number),
+      mediaType: request.mediaType,
+      type: request.type ?? 'Inbound',
+      subtype: request.subtype ?? 'InboundNew',
+      priority,
+      userData: { ...request.userData },
+      submittedAt: this.now,
+      submittedBy: client.clientName,
+      externalId: request.externalId ?? null,
+      state: 'queued',
+      queue: request.queue,
+      workbin: null,
+      key: this.newKey(priority),
+      assignedTo: null,
+      placeId: null,
+      ownedSince: 0,
+      routerId: null,
+      ticket: null,
+    };
+    this.interactions.set(interaction.interactionId, interaction);
+    if (interaction.externalId !== null) {
+      this.externalIds.set(this.externalIdKey(client.clientName, interaction.externalId), interaction.interactionId);
+    }
+    this.queueOf(request.queue).insert(interaction);
+    this.markChanged(interaction);
+    this.reply(client.clientId, request.referenceId, 'EventAck', { interactionId: interaction.interactionId });
+    this.report('EventInteractionSubmitted', { interactionId: interaction.interactionId, interaction: toWire(interaction) });
+    this.report('EventPlacedInQueue', { interactionId: interaction.interactionId, queue: request.queue, workbin: null });
+    this.offer(interaction);
+  }
+
+  private logIn(client: Client, request: Extract<CoreRequest, { message: 'RequestAgentLogin' }>): void {
+    if (client.agentId !== null && client.agentId !== request.agentId) {
+      throw new RequestError('InvalidState', `This connection is logged in as agent "${client.agentId}"; log out before logging in as "${request.agentId}".`);
+    }
+    const media = new Map<string, { ready: boolean; reason: string | null }>();
+    for (const [mediaType, readiness] of Object.entries(request.media ?? {})) {
+      media.set(mediaType, { ready: readiness === 'ready', reason: null });
+    }
+    let agent = this.agents.get(request.agentId);
+    if (agent === undefined) {
+      agent = { agentId: request.agentId, placeId: request.placeId, clients: new Set(), media, invites: new Set() };
+      this.agents.set(agent.agentId, agent);
+    } else {
+      agent.placeId = request.placeId;
+      agent.media = media;
+    }
+    agent.clients.add(client.clientId);
+    client.agentId = agent.agentId;
+    const owned = [...(this.owned.get(agent.agentId) ?? [])].map(toWire);
+    this.reply(client.clientId, request.referenceId, 'EventAck', { interactions: owned });
+    this.report('EventAgentLogin', { agentId: agent.agentId, placeId: agent.placeId, media: { ...request.media } });
+  }
+
+  private onLogoutRequest(client: Client, referenceId: number): void {
+    const agent = this.agentOf(client);
+    this.reply(client.clientId, referenceId, 'EventAck', {});
+    this.logOut(agent, 'AgentLoggedOut', true);
+  }
+
+  private setReadiness(client: Client, referenceId: number, mediaType: string, ready: boolean, reason: string | null): void {
+    const agent = this.agentOf(client);
+    agent.media.set(mediaType, { ready, reason });
+    this.reply(client.clientId, referenceId, 'EventAck', {});
+    const attributes = { agentId: agent.agentId, placeId: agent.placeId, mediaType };
+    if (ready) this.report('EventReadyForMedia', attributes);
+    else this.report('EventNotReadyForMedia', { ...attributes, reason });
+  }
+
+  private routeCall(client: Client, request: Extract<CoreRequest, { message: 'RequestRouteCall' }>): void {
+    const interaction = this.find(request.interactionId);
+    if (interaction.routerId !== client.clientId) {
+      if (interaction.routerId !== null) throw new RequestError('Forbidden', `Interaction ${interaction.interactionId} is held by another router.`);
+      throw new RequestError('InvalidState', `Interaction ${interaction.interactionId} is ${interaction.state}, not routing with this router.`);
+    }
+    if (interaction.state !== 'routing') {
+      throw new RequestError('InvalidState', `Interaction ${interaction.interactionId} is ${interaction.state}; an invite is already out.`);
+    }
+    const agent = this.agents.get(request.agentId);
+    if (agent === undefined) throw new RequestError('AgentNotAvailable', `Agent "${request.agentId}" is not logged in.`);
+    if (request.placeId !== undefined && request.placeId !== agent.placeId) {
+      throw new RequestError('AgentNotAvailable', `Agent "${agent.agentId}" is logged in at place "${agent.placeId}", not "${request.placeId}".`);
+    }
+    if (agent.media.get(interaction.mediaType)?.ready !== true) {
+      throw new RequestError('AgentNotAvailable', `Agent "${agent.agentId}" is not ready for ${interaction.mediaType}.`);
+    }
+    const capacity = mediaSettings(this.config, interaction.mediaType).capacity;
+    if (this.load(agent.agentId, interaction.mediaType) >= capacity) {
+      throw new RequestError('AgentNotAvailable', `Agent "${agent.agentId}" is at its ${interaction.mediaType} capacity of ${capacity}.`);
+    }
+    const ticket: Ticket = {
+      ticketId: ++this.counters.lastTicket,
+      interactionId: interaction.interactionId,
+      agentId: agent.agentId,
+      placeId: agent.placeId,
+      routerId: client.clientId,
+      routerReferenceId: request.referenceId,
+      deadline: this.now + mediaSettings(this.config, interaction.mediaType).deliveringTimeoutMs,
+    };
+    this.tickets.set(ticket.ticketId, ticket);
+    agent.invites.add(ticket);
+    interaction.state = 'invited';
+    interaction.ticket = ticket;
+    this.deadlines.push({ at: ticket.deadline, kind: 'delivering', id: String(ticket.ticketId) });
+    this.markChanged(interaction);
+    assert(this.load(agent.agentId, interaction.mediaType) <= capacity, 'an invite never takes an agent over capacity');
+    this.report('EventAgentInvited', { interactionId: interaction.interactionId, agentId: agent.agentId, placeId: agent.placeId, ticketId: ticket.ticketId });
+    const invite = { message: 'EventInvite', ticketId: ticket.ticketId, interaction: toWire(interaction) };
+    for (const clientId of agent.clients) this.send(clientId, invite);
+  }
+
+  private accept(client: Client, request: Extract<CoreRequest, { message: 'RequestAccept' }>): void {
+    const agent = this.agentOf(client);
+    const ticket = this.openTicket(agent, request.ticketId, request.interactionId);
+    const interaction = this.interactions.get(ticket.interactionId)!;
+    this.closeTicket(ticket);
+    this.locationOf(interaction).remove(interaction);
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+    this.report('EventTakenFromQueue', { interactionId: interaction.interactionId, queue: interaction.queue, workbin: null });
+    this.report('EventPartyRemoved', { interactionId: interaction.interactionId, party: this.strategyParty(interaction) });
+    this.own(interaction, agent.agentId, agent.placeId);
+    this.report('EventPartyAdded', { interactionId: interaction.interactionId, party: this.agentParty(agent.agentId, agent.placeId) });
+    if (ticket.routerId !== null && this.clients.has(ticket.routerId)) {
+      this.send(ticket.routerId, {
+        message: 'EventRouteUsed', referenceId: ticket.routerReferenceId, interactionId: interaction.interactionId,
+        result: 'Accepted', agentId: agent.agentId, placeId: agent.placeId, ticketId: ticket.ticketId,
+      });
+    }
+  }
+
+  private reject(client: Client, request: Extract<CoreRequest, { message: 'RequestReject' }>): void {
+    const agent = this.agentOf(client);
+    const ticket = this.openTicket(agent, request.ticketId, request.interactionId);
+    const interaction = this.interactions.get(ticket.interactionId)!;
+    const reason = request.reason ?? null;
+    this.closeTicket(ticket);
+    interaction.state = 'routing';
+    this.markChanged(interaction);
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+    this.report('EventRejected', { interactionId: interaction.interactionId, agentId: agent.agentId, placeId: ticket.placeId, ticketId: ticket.ticketId, reason });
+    if (ticket.routerId !== null && this.clients.has(ticket.routerId)) {
+      this.send(ticket.routerId, {
+        message: 'EventRouteUsed', referenceId: ticket.routerReferenceId, interactionId: interaction.interactionId,
+        result: 'Rejected', agentId: agent.agentId, placeId: ticket.placeId, ticketId: ticket.ticketId, reason,
+      });
+    } else {
+      this.releaseFromRouter(interaction, 'RouterDisconnected');
+      this.offer(interaction);
+    }
+  }
+
+  private pull(client: Client, request: Extract<CoreRequest, { message: 'RequestPull' }>): void {
+    const agent = this.agentOf(client);
+    if ((request.queue === undefined) === (request.workbin === undefined)) {
+      throw new RequestError('InvalidRequest', 'RequestPull names exactly one of queue and workbin.');
+    }
+    let source: OrderedQueue<Interaction>;
+    let workbin: WorkbinRef | null = null;
+    if (request.queue !== undefined) {
+      if (!this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
+      source = this.queueOf(request.queue);
+    } else {
+      workbin = this.resolveWorkbin(client, request.workbin!);
+      source = this.workbinOf(workbin);
+    }
+    const pullable = (interaction: Interaction) =>
+      (interaction.state === 'queued' || interaction.state === 'routing') &&
+      interaction.queue === (request.queue ?? null) &&
+      (workbin === null ? interaction.workbin === null : interaction.workbin !== null && workbinKey(interaction.workbin) === workbinKey(workbin));
+    let chosen: Interaction[];
+    if (request.interactionIds !== undefined) {
+      chosen = [];
+      for (const interactionId of new Set(request.interactionIds)) {
+        const interaction = this.find(interactionId);
+        if (!pullable(interaction)) {
+          throw new RequestError('InvalidState', `Interaction ${interactionId} is ${interaction.state} and not waiting in ${request.queue !== undefined ? `queue "${request.queue}"` : 'this workbin'}; nothing was pulled.`);
+        }
+        chosen.push(interaction);
+      }
+    } else {
+      const count = request.count ?? 1;
+      chosen = [];
+      for (const interaction of source.values()) {
+        if (chosen.length === count) break;
+        if (pullable(interaction)) chosen.push(interaction);
+      }
+    }
+    for (const interaction of chosen) {
+      if (interaction.state === 'routing') {
+        const routerId = interaction.routerId!;
+        this.send(routerId, { message: 'EventRevoked', interactionId: interaction.interactionId, reason: 'Pulled' });
+        this.releaseFromRouter(interaction, 'Pulled');
+      }
+      source.remove(interaction);
+      this.report('EventTakenFromQueue', { interactionId: interaction.interactionId, queue: interaction.queue, workbin: workbin && { ...workbin } });
+      if (workbin !== null) {
+        this.report('EventTakenFromWorkbin', { interactionId: interaction.interactionId, workbin: { ...workbin } });
+      }
+      this.own(interaction, agent.agentId, agent.placeId);
+      this.report('EventPartyAdded', { interactionId: interaction.interactionId, party: this.agentParty(agent.agentId, agent.placeId) });
+      if (workbin !== null) this.notifyWorkbin(workbin, 'Remove', interaction);
+    }
+    this.reply(client.clientId, request.referenceId, 'EventPulledInteractions', { interactions: chosen.map(toWire) });
+  }
+
+  private placeInQueue(client: Client, request: Extract<CoreRequest, { message: 'RequestPlaceInQueue' }>): void {
+    const interaction = this.find(request.interactionId);
+    if (!this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
+    this.requireHolder(client, interaction, false);
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+    this.releaseFromHolder(interaction);
+    this.place(interaction, request.queue, null);
+  }
+
+  private placeInWorkbin(client: Client, request: Extract<CoreRequest, { message: 'RequestPlaceInWorkbin' }>): void {
+    const interaction = this.find(request.interactionId);
+    const workbin = this.resolveWorkbin(client, request.workbin);
+    this.requireHolder(client, interaction, false);
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+    this.releaseFromHolder(interaction);
+    this.place(interaction, null, workbin);
+  }
+
+  private stopProcessing(client: Client, request: Extract<CoreRequest, { message: 'RequestStopProcessing' }>): void {
+    const interaction = this.find(request.interactionId);
+    if (client.clientType !== 'MediaServer') this.requireHolder(client, interaction, true);
+    const reason = request.reason ?? null;
+    const id = interaction.interactionId;
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+    const wasInvited = interaction.ticket !== null;
+    // An open invite's router hears of the stop through EventRouteUsed, the answer it waits for.
+    if (interaction.ticket !== null) this.revokeInvite(interaction.ticket, 'Stopped', false);
+    const routerId = interaction.routerId;
+    if (routerId !== null) {
+      if (!wasInvited && routerId !== client.clientId && this.clients.has(routerId)) {
+        this.send(routerId, { message: 'EventRevoked', interactionId: id, reason: 'Stopped' });
+      }
+      this.releaseFromRouter(interaction, 'Stopped');
+    }
+    if (interaction.state === 'handling') {
+      const agentId = interaction.assignedTo!;
+      if (client.agentId !== agentId) this.sendToAgent(agentId, { message: 'EventRevoked', interactionId: id, reason: 'Stopped' });
+      this.report('EventPartyRemoved', { interactionId: id, party: this.agentParty(agentId, interaction.placeId ?? ''), reason: 'Stopped' });
+      this.disown(interaction);
+    } else {
+      this.locationOf(interaction).remove(interaction);
+      if (interaction.workbin !== null) this.notifyWorkbin(interaction.workbin, 'Remove', interaction);
+    }
+    this.report('EventProcessingStopped', { interactionId: id, reason, queue: interaction.queue, workbin: interaction.workbin && { ...interaction.workbin } });
+    interaction.state = 'stopped';
+    this.interactions.delete(id);
+    if (interaction.externalId !== null) this.externalIds.delete(this.externalIdKey(interaction.submittedBy, interaction.externalId));
+    this.markChanged(interaction);
+  }
+
+  private changeProperties(client: Client, request: Extract<CoreRequest, { message: 'RequestChangeProperties' }>): void {
+    const interaction = this.find(request.interactionId);
+    if (client.clientType !== 'MediaServer') this.requireHolder(client, interaction, true);
+    const changedProperties: UserData = { ...request.changedProperties };
+    const deletedProperties = [...(request.deletedProperties ?? [])];
+    Object.assign(interaction.userData, changedProperties);
+    for (const key of deletedProperties) delete interaction.userData[key];
+    this.markChanged(interaction);
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+    const event = { interactionId: interaction.interactionId, changedProperties, deletedProperties };
+    if (interaction.state === 'handling' && interaction.assignedTo !== client.agentId) {
+      this.sendToAgent(interaction.assignedTo!, { message: 'EventPropertiesChanged', ...event });
+    }
+    this.report('EventPropertiesChanged', event);
+  }
+
+  private getInteractionProperties(client: Client, request: Extract<CoreRequest, { message: 'RequestGetInteractionProperties' }>): void {
+    const interaction = this.find(request.interactionId);
+    if (client.clientType === 'AgentApplication') {
+      const agent = this.agentOf(client);
+      const owner = interaction.state === 'handling' && interaction.assignedTo === agent.agentId;
+      const invited = interaction.ticket?.agentId === agent.agentId;
+      const inReadableWorkbin = interaction.state === 'queued' && interaction.workbin !== null && this.mayUseWorkbin(agent, interaction.workbin);
+      if (!owner && !invited && !inReadableWorkbin) {
+        throw new RequestError('Forbidden', `Interaction ${interaction.interactionId} is neither owned by, offered to, nor in a workbin of agent "${agent.agentId}".`);
+      }
+    } else if (client.clientType === 'RoutingEngine' && interaction.routerId !== client.clientId) {
+      throw new RequestError('Forbidden', `Interaction ${interaction.interactionId} is not held by this router.`);
+    }
+    this.reply(client.clientId, request.referenceId, 'EventInteractionProperties', { interaction: toWire(interaction) });
+  }
+
+  private getWorkbinContent(client: Client, request: Extract<CoreRequest, { message: 'RequestGetWorkbinContent' }>): void {
+    const workbin = this.resolveWorkbin(client, request.workbin);
+    const interactions = this.workbins.get(workbinKey(workbin))?.values() ?? [];
+    this.reply(client.clientId, request.referenceId, 'EventWorkbinContent', { workbin, interactions: interactions.map(toWire) });
+  }
+
+  private workbinNotifications(client: Client, request: Extract<CoreRequest, { message: 'RequestWorkbinNotifications' }>): void {
+    const key = workbinKey(this.resolveWorkbin(client, request.workbin));
+    if (request.subscribe) {
+      let subscribers = this.subscriptions.get(key);
+      if (subscribers === undefined) this.subscriptions.set(key, (subscribers = new Set()));
+      subscribers.add(client.clientId);
+      client.subscriptions.add(key);
+    } else {
+      this.subscriptions.get(key)?.delete(client.clientId);
+      client.subscriptions.delete(key);
+    }
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+  }
+
+  // ---- Time ----------------------------------------------------------------------------------
+
+  /** Fires every deadline that has passed: delivering timeouts revoke invites, handling timeouts return work. */
+  expire(now: number): void {
+    this.advance(now);
+    for (let next = this.deadlines.peek(); next !== undefined && next.at <= now; next = this.deadlines.peek()) {
+      this.deadlines.pop();
+      if (next.kind === 'delivering') {
+        const ticket = this.tickets.get(Number(next.id));
+        if (ticket !== undefined && ticket.deadline <= now) this.onDeliveringTimeout(ticket);
+      } else {
+        const interaction = this.interactions.get(next.id);
+        if (interaction === undefined || interaction.state !== 'handling') continue;
+        const deadline = this.handlingDeadline(interaction);
+        if (deadline > now) this.deadlines.push({ at: deadline, kind: 'handling', id: next.id });
+        else this.onHandlingTimeout(interaction);
+      }
+    }
+  }
+
+  private onDeliveringTimeout(ticket: Ticket): void {
+    this.revokeInvite(ticket, 'DeliveringTimeout', true);
+  }
+
+  private onHandlingTimeout(interaction: Interaction): void {
+    this.revokeOwnership(interaction, 'HandlingTimeout');
+  }
+
+  private handlingDeadline(interaction: Interaction): number {
+    const lastActivity = Math.max(interaction.ownedSince, this.activity.get(interaction.assignedTo!) ?? 0);
+    return lastActivity + this.handlingTimeoutMs(interaction);
+  }
+
+  /** SPEC 4.2 step 3: the user-data key `handling-timeout` (seconds), else the media type's, else the server's. */
+  private handlingTimeoutMs(interaction: Interaction): number {
+    const own = Number(interaction.userData['handling-timeout']);
+    if (interaction.userData['handling-timeout'] !== undefined && Number.isFinite(own) && own > 0) return own * 1000;
+    return mediaSettings(this.config, interaction.mediaType).handlingTimeoutMs;
+  }
+
+  // ---- Moves ---------------------------------------------------------------------------------
+
+  /** Offers a waiting interaction of a routed queue to the next router that serves it (round-robin). */
+  private offer(interaction: Interaction): void {
+    assert(interaction.state === 'queued' || interaction.state === 'routing', 'only waiting interactions are offered');
+    if (interaction.queue === null) return;
+    const routerId = this.pickRouter(interaction.queue);
+    if (routerId === null) {
+      if (interaction.state !== 'queued') {
+        interaction.state = 'queued';
+        this.markChanged(interaction);
+      }
+      return;
+    }
+    interaction.state = 'routing';
+    interaction.routerId = routerId;
+    this.markChanged(interaction);
+    this.report('EventPartyAdded', { interactionId: interaction.interactionId, party: this.strategyParty(interaction) });
+    this.send(routerId, { message: 'EventRouteRequest', interaction: toWire(interaction) });
+  }
+
+  private pickRouter(queue: string): string | null {
+    const routing = this.config.queues.get(queue)?.routing ?? 'none';
+    if (routing === 'none') return null;
+    for (let tried = 0; tried < this.routers.length; tried++) {
+      const routerId = this.routers[this.roundRobin++ % this.routers.length]!;
+      if (this.routerServes(this.clients.get(routerId)!, queue)) return routerId;
+    }
+    return null;
+  }
+
+  /** A router naming its queues serves those (builtin ones too); one naming none serves every `external` queue. */
+  private routerServes(router: Client, queue: string): boolean {
+    if (router.queues !== null) return router.queues.has(queue);
+    return this.config.queues.get(queue)?.routing === 'external';
+  }
+
+  private addRouter(router: Client): void {
+    this.routers.push(router.clientId);
+    for (const [queue, contents] of this.queues) {
+      if (!this.routerServes(router, queue) || (this.config.queues.get(queue)?.routing ?? 'none') === 'none') continue;
+      for (const interaction of [...contents.values()]) {
+        if (interaction.state === 'queued') this.offer(interaction);
+      }
+    }
+  }
+
+  private removeRouter(router: Client): void {
+    this.routers.splice(this.routers.indexOf(router.clientId), 1);
+    for (const interaction of this.interactions.values()) {
+      // An invite that is out stays out; it is offered again if it ends without an accept.
+      if (interaction.routerId !== router.clientId || interaction.state !== 'routing') continue;
+      this.releaseFromRouter(interaction, 'RouterDisconnected');
+      this.offer(interaction);
+    }
+  }
+
+  private releaseFromRouter(interaction: Interaction, reason: string): void {
+    this.report('EventPartyRemoved', { interactionId: interaction.interactionId, party: this.strategyParty(interaction), reason });
+    interaction.routerId = null;
+    interaction.state = 'queued';
+    this.markChanged(interaction);
+  }
+
+  /** Ends an open invite without an accept: the agent and router are told, and the interaction is offered again. */
+  private revokeInvite(ticket: Ticket, reason: string, offerAgain: boolean): void {
+    const interaction = this.interactions.get(ticket.interactionId)!;
+    this.closeTicket(ticket);
+    interaction.state = 'routing';
+    this.markChanged(interaction);
+    this.sendToAgent(ticket.agentId, { message: 'EventRevoked', interactionId: interaction.interactionId, ticketId: ticket.ticketId, reason });
+    if (ticket.routerId !== null && this.clients.has(ticket.routerId)) {
+      this.send(ticket.routerId, {
+        message: 'EventRouteUsed', referenceId: ticket.routerReferenceId, interactionId: interaction.interactionId,
+        result: 'Revoked', reason, agentId: ticket.agentId, placeId: ticket.placeId, ticketId: ticket.ticketId,
+      });
+    }
+    this.report('EventRevoked', { interactionId: interaction.interactionId, agentId: ticket.agentId, placeId: ticket.placeId, ticketId: ticket.ticketId, reason });
+    if (!offerAgain) return;
+    this.releaseFromRouter(interaction, reason);
+    this.offer(interaction);
+  }
+
+  /** Ends an agent's ownership without a move: the interaction returns where it was taken from. */
+  private revokeOwnership(interaction: Interaction, reason: string): void {
+    const agentId = interaction.assignedTo!;
+    this.sendToAgent(agentId, { message: 'EventRevoked', interactionId: interaction.interactionId, reason });
+    this.report('EventPartyRemoved', { interactionId: interaction.interactionId, party: this.agentParty(agentId, interaction.placeId ?? ''), reason });
+    this.disown(interaction);
+    this.locationOf(interaction).insert(interaction);
+    this.reportPlaced(interaction);
+    this.offer(interaction);
+  }
+
+  private logOut(agent: Agent, reason: 'AgentLoggedOut' | 'AgentDisconnected', returnOwned: boolean): void {
+    for (const ticket of [...agent.invites]) this.revokeInvite(ticket, reason, true);
+    if (returnOwned) {
+      for (const interaction of [...(this.owned.get(agent.agentId) ?? [])]) this.revokeOwnership(interaction, reason);
+    }
+    this.report('EventAgentLogout', { agentId: agent.agentId, placeId: agent.placeId, reason });
+    for (const clientId of agent.clients) this.clients.get(clientId)!.agentId = null;
+    this.agents.delete(agent.agentId);
+  }
+
+  private own(interaction: Interaction, agentId: string, placeId: string): void {
+    interaction.state = 'handling';
+    interaction.assignedTo = agentId;
+    interaction.placeId = placeId;
+    interaction.ownedSince = this.now;
+    interaction.routerId = null;
+    let owned = this.owned.get(agentId);
+    if (owned === undefined) this.owned.set(agentId, (owned = new Set()));
+    owned.add(interaction);
+    this.deadlines.push({ at: this.handlingDeadline(interaction), kind: 'handling', id: interaction.interactionId });
+    this.markChanged(interaction);
+  }
+
+  private disown(interaction: Interaction): void {
+    const owned = this.owned.get(interaction.assignedTo!);
+    owned?.delete(interaction);
+    if (owned?.size === 0) this.owned.delete(interaction.assignedTo!);
+    interaction.assignedTo = null;
+    interaction.placeId = null;
+    interaction.state = 'queued';
+    this.markChanged(interaction);
+  }
+
+  /** Takes a held interaction from its agent or router before it moves (RequestPlaceIn*). */
+  private releaseFromHolder(interaction: Interaction): void {
+    if (interaction.state === 'handling') {
+      this.report('EventPartyRemoved', { interactionId: interaction.interactionId, party: this.agentParty(interaction.assignedTo!, interaction.placeId ?? '') });
+      this.disown(interaction);
+      return;
+    }
+    this.releaseFromRouter(interaction, 'Moved');
+    this.locationOf(interaction).remove(interaction);
+    this.report('EventTakenFromQueue', { interactionId: interaction.interactionId, queue: interaction.queue, workbin: null });
+  }
+
+  /** A new entry into a queue or workbin: it goes to the back of its priority. */
+  private place(interaction: Interaction, queue: string | null, workbin: WorkbinRef | null): void {
+    interaction.queue = queue;
+    interaction.workbin = workbin;
+    interaction.key = this.newKey(interaction.priority);
+    interaction.state = 'queued';
+    this.locationOf(interaction).insert(interaction);
+    this.markChanged(interaction);
+    this.reportPlaced(interaction);
+    this.offer(interaction);
+  }
+
+  private reportPlaced(interaction: Interaction): void {
+    const workbin = interaction.workbin && { ...interaction.workbin };
+    this.report('EventPlacedInQueue', { interactionId: interaction.interactionId, queue: interaction.queue, workbin });
+    if (workbin !== null) {
+      this.report('EventPlacedInWorkbin', { interactionId: interaction.interactionId, workbin });
+      this.notifyWorkbin(workbin, 'Add', interaction);
+    }
+  }
+
+  private closeTicket(ticket: Ticket): void {
+    const interaction = this.interactions.get(ticket.interactionId);
+    assert(this.tickets.delete(ticket.ticketId), 'a ticket answers once');
+    assert(interaction?.ticket === ticket, 'an open ticket belongs to its invited interaction');
+    interaction.ticket = null;
+    this.agents.get(ticket.agentId)?.invites.delete(ticket);
+  }
+
+  // ---- Checks --------------------------------------------------------------------------------
+
+  private find(interactionId: string): Interaction {
+    const interaction = this.interactions.get(interactionId);
+    if (interaction !== undefined) return interaction;
+    if (this.wasIssued(interactionId)) throw new RequestError('InvalidState', `Interaction ${interactionId} has stopped.`);
+    throw new RequestError('UnknownInteraction', `There is no interaction with id "${interactionId}".`);
+  }
+
+  private agentOf(client: Client): Agent {
+    const agent = client.agentId === null ? undefined : this.agents.get(client.agentId);
+    if (agent === undefined) throw new RequestError('AgentNotLoggedIn', 'Log in with RequestAgentLogin first.');
+    return agent;
+  }
+
+  private openTicket(agent: Agent, ticketId: number, interactionId: string): Ticket {
+    if (!Number.isInteger(ticketId) || ticketId < 1 || ticketId > this.counters.lastTicket) {
+      throw new RequestError('UnknownTicket', `Ticket ${ticketId} was never issued.`);
+    }
+    const ticket = this.tickets.get(ticketId);
+    if (ticket === undefined) throw new RequestError('InvalidState', `Ticket ${ticketId} is no longer open: it was answered or revoked.`);
+    if (ticket.agentId !== agent.agentId) throw new RequestError('Forbidden', `Ticket ${ticketId} was issued to another agent.`);
+    if (ticket.interactionId !== interactionId) {
+      throw new RequestError('InvalidRequest', `Ticket ${ticketId} was issued for interaction ${ticket.interactionId}, not ${interactionId}.`);
+    }
+    return ticket;
+  }
+
+  /**
+   * The owner agent (handling) or the holding router (routing; with `invitedToo`, also invited)
+   * may act on an interaction; anyone else is refused, and nobody may while it only waits.
+   */
+  private requireHolder(client: Client, interaction: Interaction, invitedToo: boolean): void {
+    const id = interaction.interactionId;
+    if (client.clientType === 'AgentApplication') {
+      const agent = this.agentOf(client);
+      if (interaction.state === 'handling' && interaction.assignedTo === agent.agentId) return;
+      if (interaction.state === 'handling') throw new RequestError('Forbidden', `Interaction ${id} is owned by another agent.`);
+      throw new RequestError('InvalidState', `Interaction ${id} is ${interaction.state}; only the agent handling it may do this.`);
+    }
+    if (client.clientType === 'RoutingEngine') {
+      const held = interaction.state === 'routing' || (invitedToo && interaction.state === 'invited');
+      if (held && interaction.routerId === client.clientId) return;
+      if (interaction.routerId !== null && interaction.routerId !== client.clientId) {
+        throw new RequestError('Forbidden', `Interaction ${id} is held by another router.`);
+      }
+      throw new RequestError('InvalidState', `Interaction ${id} is ${interaction.state}; only the router holding it while routing may do this.`);
+    }
+    throw new RequestError('Forbidden', `A ${client.clientType} may not act on interaction ${id}.`);
+  }
+
+  /** Resolves a workbin reference and checks that the client may use it (SPEC section 5, Workbins). */
+  private resolveWorkbin(client: Client, reference: WorkbinRefInput): WorkbinRef {
+    const definition = this.config.workbins.get(reference.name);
+    if (definition === undefined) throw new RequestError('UnknownWorkbin', `There is no workbin named "${reference.name}".`);
+    const agent = client.clientType === 'AgentApplication' ? this.agentOf(client) : null;
+    let ownerId = reference.ownerId;
+    if (ownerId === undefined) {
+      if (agent !== null && definition.owner === 'agent') ownerId = agent.agentId;
+      else if (agent !== null && definition.owner === 'place') ownerId = agent.placeId;
+      else throw new RequestError('InvalidRequest', `Workbin "${reference.name}" belongs to a ${definition.owner}: name its ownerId.`);
+    }
+    if (definition.owner === 'agentGroup' && !this.config.agentGroups.has(ownerId)) {
+      throw new RequestError('UnknownWorkbin', `There is no agent group "${ownerId}" to own workbin "${reference.name}".`);
+    }
+    if (definition.owner === 'placeGroup' && !this.config.placeGroups.has(ownerId)) {
+      throw new RequestError('UnknownWorkbin', `There is no place group "${ownerId}" to own workbin "${reference.name}".`);
+    }
+    const workbin = { name: reference.name, ownerId };
+    if (agent !== null && !this.mayUseWorkbin(agent, workbin)) {
+      throw new RequestError('Forbidden', `Agent "${agent.agentId}" may not use workbin "${workbin.name}" of "${ownerId}".`);
+    }
+    return workbin;
+  }
+
+  private mayUseWorkbin(agent: Agent, workbin: WorkbinRef): boolean {
+    switch (this.config.workbins.get(workbin.name)?.owner) {
+      case 'agent': return workbin.ownerId === agent.agentId;
+      case 'place': return workbin.ownerId === agent.placeId;
+      case 'agentGroup': return this.config.agentGroups.get(workbin.ownerId)?.has(agent.agentId) === true;
+      case 'placeGroup': return this.config.placeGroups.get(workbin.ownerId)?.has(agent.placeId) === true;
+      default: return false;
+    }
+  }
+
+  /** Invited plus handling interactions of one media type: what capacity limits. */
+  private load(agentId: string, mediaType: string): number {
+    let load = 0;
+    for (const ticket of this.agents.get(agentId)?.invites ?? []) {
+      if (this.interactions.get(ticket.interactionId)?.mediaType === mediaType) load++;
+    }
+    for (const interaction of this.owned.get(agentId) ?? []) {
+      if (interaction.mediaType === mediaType) load++;
+    }
+    return load;
+  }
+
+  // ---- Plumbing ------------------------------------------------------------------------------
+
+  private advance(now: number): void {
+    // Time never goes backwards inside the core, whatever the wall clock does.
+    if (now > this.now) this.now = now;
+  }
+
+  private newKey(priority: number): QueueKey {
+    return { priority, enteredAt: this.now, entryOrder: ++this.counters.lastEntry };
+  }
+
+  private queueOf(queue: string): OrderedQueue<Interaction> {
+    let contents = this.queues.get(queue);
+    if (contents === undefined) this.queues.set(queue, (contents = new OrderedQueue()));
+    return contents;
+  }
+
+  private workbinOf(workbin: WorkbinRef): OrderedQueue<Interaction> {
+    const key = workbinKey(workbin);
+    let contents = this.workbins.get(key);
+    if (contents === undefined) this.workbins.set(key, (contents = new OrderedQueue()));
+    return contents;
+  }
+
+  private locationOf(interaction: Interaction): OrderedQueue<Interaction> {
+    if (interaction.workbin !== null) return this.workbinOf(interaction.workbin);
+    return this.queueOf(interaction.queue!);
+  }
+
+  private strategyParty(interaction: Interaction): Party {
+    const routerId = interaction.routerId ?? interaction.ticket?.routerId ?? null;
+    return { type: 'Strategy', name: (routerId !== null ? this.clients.get(routerId)?.clientName : undefined) ?? '' };
+  }
+
+  private agentParty(agentId: string, placeId: string): Party {
+    return { type: 'Agent', agentId, placeId };
+  }
+
+  private markChanged(interaction: Interaction): void {
+    this.changed.set(interaction.interactionId, interaction);
+  }
+
+  private notifyWorkbin(workbin: WorkbinRef, operation: 'Add' | 'Remove', interaction: Interaction): void {
+    const subscribers = this.subscriptions.get(workbinKey(workbin));
+    if (subscribers === undefined || subscribers.size === 0) return;
+    const message = { message: 'EventWorkbinContentChanged', workbin: { ...workbin }, operation, interaction: toWire(interaction) };
+    for (const clientId of subscribers) this.send(clientId, message);
+  }
+
+  private send(clientId: string, message: OutgoingMessage): void {
+    this.out.push({ to: clientId, message });
+  }
+
+  private sendToAgent(agentId: string, message: OutgoingMessage): void {
+    for (const clientId of this.agents.get(agentId)?.clients ?? []) this.send(clientId, message);
+  }
+
+  private reply(clientId: string, referenceId: number, message: string, attributes: Record<string, unknown>): void {
+    this.send(clientId, { message, referenceId, ...attributes });
+  }
+
+  private report(message: string, attributes: Record<string, unknown>): void {
+    this.out.push({ to: null, message: { message, seq: ++this.counters.lastSeq, eventTime: iso(this.now), ...attributes } });
+  }
+
+  private error(clientId: string, referenceId: number | undefined, error: RequestError): void {
+    const message: OutgoingMessage = { message: 'EventError', errorCode: error.code, errorDescription: error.message };
+    if (referenceId !== undefined) message.referenceId = referenceId;
+    this.send(clientId, message);
+  }
+
+  /** Runs a request; a RequestError becomes an EventError for the requester. Handlers throw before they change anything. */
+  private guard(clientId: string, referenceId: number, run: () => void): boolean {
+    try {
+      run();
+      return true;
+    } catch (error) {
+      if (!(error instanceof RequestError)) throw error;
+      this.error(clientId, referenceId, error);
+      return false;
+    }
+  }
+
+  // ---- Invariants ----------------------------------------------------------------------------
+
+  /** Checks every invariant over the whole state; O(n), for tests and the property suite. */
+  assertInvariants(): void {
+    const located = new Map<Interaction, number>();
+    const count = (interaction: Interaction) => located.set(interaction, (located.get(interaction) ?? 0) + 1);
+    for (const contents of this.queues.values()) for (const interaction of contents.values()) count(interaction);
+    for (const contents of this.workbins.values()) for (const interaction of contents.values()) count(interaction);
+    for (const owned of this.owned.values()) for (const interaction of owned) count(interaction);
+    for (const interaction of this.interactions.values()) {
+      assert(located.get(interaction) === 1, `interaction ${interaction.interactionId} is in exactly one location`);
+      assert(interaction.state !== 'stopped', 'stopped interactions leave the live state');
+      assert((interaction.state === 'invited') === (interaction.ticket !== null), `interaction ${interaction.interactionId} is invited exactly when it has an open ticket`);
+      assert((interaction.state === 'handling') === (interaction.assignedTo !== null), `interaction ${interaction.interactionId} has an owner exactly when handling`);
+      assert((interaction.state === 'routing') === (interaction.routerId !== null && interaction.ticket === null) || interaction.state === 'invited', `interaction ${interaction.interactionId} is routing exactly when a router holds it`);
+      if (interaction.state === 'routing') assert(this.clients.has(interaction.routerId!), 'a routing interaction is held by a connected router');
+      assert(interaction.key.priority === interaction.priority, 'the queue key carries the priority');
+    }
+    assert(located.size === this.interactions.size, 'every located interaction is live');
+    for (const ticket of this.tickets.values()) {
+      assert(this.interactions.get(ticket.interactionId)?.ticket === ticket, `ticket ${ticket.ticketId} belongs to its invited interaction`);
+      assert(this.agents.get(ticket.agentId)?.invites.has(ticket) === true, `ticket ${ticket.ticketId} is out to a logged-in agent`);
+    }
+    for (const agent of this.agents.values()) {
+      const invitedByMedia = new Map<string, number>();
+      for (const ticket of agent.invites) {
+        const mediaType = this.interactions.get(ticket.interactionId)!.mediaType;
+        invitedByMedia.set(mediaType, (invitedByMedia.get(mediaType) ?? 0) + 1);
+      }
+      for (const [mediaType, invited] of invitedByMedia) {
+        assert(invited <= mediaSettings(this.config, mediaType).capacity, `agent ${agent.agentId} has no more ${mediaType} invites than its capacity`);
+      }
+      assert(agent.clients.size > 0, `logged-in agent ${agent.agentId} has a connection`);
+    }
+  }
+}
+
+export { toRecord };

@@ -1,0 +1,54 @@
+// A binary min-heap of deadlines. Entries are hints: the owner re-checks each popped entry
+// against the state, so a timer that was cancelled or pushed back needs no removal here
+// (resetting a handling timer on every agent request must stay O(1)).
+
+export interface Deadline {
+  at: number;
+  kind: 'delivering' | 'handling';
+  /** The ticket id for a delivering timer, the interaction id for a handling timer. */
+  id: string;
+}
+
+export class DeadlineHeap {
+  private readonly heap: Deadline[] = [];
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  push(deadline: Deadline): void {
+    const heap = this.heap;
+    heap.push(deadline);
+    let index = heap.length - 1;
+    while (index > 0) {
+      const parent = (index - 1) >>> 1;
+      if (heap[parent]!.at <= deadline.at) break;
+      heap[index] = heap[parent]!;
+      index = parent;
+    }
+    heap[index] = deadline;
+  }
+
+  peek(): Deadline | undefined {
+    return this.heap[0];
+  }
+
+  pop(): Deadline | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (top === undefined || last === undefined || heap.length === 0) return top;
+    let index = 0;
+    for (;;) {
+      const left = 2 * index + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && heap[right]!.at < heap[left]!.at ? right : left;
+      if (heap[child]!.at >= last.at) break;
+      heap[index] = heap[child]!;
+      index = child;
+    }
+    heap[index] = last;
+    return top;
+  }
+}

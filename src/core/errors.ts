@@ -1,0 +1,29 @@
+// The error codes of SPEC section 7, defined once. The core returns them as values;
+// adapters never invent codes of their own.
+
+export const errorCodes = {
+  InvalidRequest: 'malformed JSON, unknown message, or a wrong or missing attribute',
+  NotRegistered: 'the connection sent a request before RequestRegisterClient',
+  Unauthorized: 'a bad or missing token',
+  Forbidden: 'the request is not this client\'s to make',
+  UnknownInteraction: 'no interaction has this id',
+  UnknownQueue: 'no queue has this name',
+  UnknownWorkbin: 'no workbin has this name and owner',
+  UnknownTicket: 'the server never issued this ticket',
+  AgentNotLoggedIn: 'the request needs an agent logged in on this connection',
+  AgentNotAvailable: 'the agent is not logged in, not ready for the media type, or at capacity',
+  InvalidState: 'the interaction, ticket or connection is not in a state that allows this',
+  LimitExceeded: 'a size or rate limit was exceeded',
+  Internal: 'a bug in the server; it is logged with detail',
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** A request the core refuses. Thrown before any state changes, caught where the request entered. */
+export class RequestError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, description: string) {
+    super(description);
+    this.code = code;
+  }
+}

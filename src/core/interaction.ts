@@ -1,0 +1,94 @@
+// Interaction ids, the wire form of an interaction, and its stored record.
+
+import type { Interaction, InteractionRecord, WorkbinRef } from './types.js';
+
+const idLength = 16;
+const idPattern = /^[0-9a-z]{16}$/;
+
+/** Ids are a server-wide counter in base 36, so the core can tell a stopped id from one never issued. */
+export function interactionIdOf(number: number): string {
+  return number.toString(36).padStart(idLength, '0');
+}
+
+export function numberOfInteractionId(interactionId: string): number | null {
+  if (!idPattern.test(interactionId)) return null;
+  return Number.parseInt(interactionId, 36);
+}
+
+export function iso(time: number): string {
+  return new Date(time).toISOString();
+}
+
+export function workbinKey(workbin: WorkbinRef): string {
+  return `${workbin.name}\u0000${workbin.ownerId}`;
+}
+
+/** The interaction as clients see it (SPEC section 3): queue and workbin are null while an agent handles it. */
+export function toWire(interaction: Interaction): Record<string, unknown> {
+  const waiting = interaction.state !== 'handling' && interaction.state !== 'stopped';
+  return {
+    interactionId: interaction.interactionId,
+    mediaType: interaction.mediaType,
+    type: interaction.type,
+    subtype: interaction.subtype,
+    state: interaction.state,
+    queue: waiting ? interaction.queue : null,
+    workbin: waiting && interaction.workbin ? { ...interaction.workbin } : null,
+    priority: interaction.priority,
+    userData: { ...interaction.userData },
+    submittedAt: iso(interaction.submittedAt),
+    placedInQueueAt: iso(interaction.key.enteredAt),
+    assignedTo: interaction.assignedTo,
+    placeId: interaction.placeId,
+  };
+}
+
+export function toRecord(interaction: Interaction): InteractionRecord {
+  return {
+    interactionId: interaction.interactionId,
+    number: numberOfInteractionId(interaction.interactionId) ?? 0,
+    mediaType: interaction.mediaType,
+    type: interaction.type,
+    subtype: interaction.subtype,
+    priority: interaction.priority,
+    userData: interaction.userData,
+    submittedAt: interaction.submittedAt,
+    submittedBy: interaction.submittedBy,
+    externalId: interaction.externalId,
+    state: interaction.state,
+    queue: interaction.queue,
+    workbinName: interaction.workbin?.name ?? null,
+    workbinOwner: interaction.workbin?.ownerId ?? null,
+    enteredAt: interaction.key.enteredAt,
+    entryOrder: interaction.key.entryOrder,
+    assignedTo: interaction.assignedTo,
+    placeId: interaction.placeId,
+    ticketId: interaction.ticket?.ticketId ?? null,
+    ticketAgentId: interaction.ticket?.agentId ?? null,
+    ticketPlaceId: interaction.ticket?.placeId ?? null,
+  };
+}
+
+/** A stored record back as an interaction; the caller decides what recovery does with its state. */
+export function fromRecord(record: InteractionRecord): Interaction {
+  return {
+    interactionId: record.interactionId,
+    mediaType: record.mediaType,
+    type: record.type,
+    subtype: record.subtype,
+    priority: record.priority,
+    userData: record.userData,
+    submittedAt: record.submittedAt,
+    submittedBy: record.submittedBy,
+    externalId: record.externalId,
+    state: record.state,
+    queue: record.queue,
+    workbin: record.workbinName !== null && record.workbinOwner !== null ? { name: record.workbinName, ownerId: record.workbinOwner } : null,
+    key: { priority: record.priority, enteredAt: record.enteredAt, entryOrder: record.entryOrder },
+    assignedTo: record.assignedTo,
+    placeId: record.placeId,
+    ownedSince: 0,
+    routerId: null,
+    ticket: null,
+  };
+}

@@ -1,0 +1,52 @@
+// The order of a queue or workbin: higher priority first, then earlier entry time, then
+// earlier entry (a per-server counter, so two entries in the same millisecond keep their order).
+// A sorted array: inserts land near the tail in the common case and removal is a memmove,
+// which is cheaper than a tree for the few thousand entries a queue holds.
+
+export interface QueueKey {
+  readonly priority: number;
+  readonly enteredAt: number;
+  readonly entryOrder: number;
+}
+
+export function compareKeys(a: QueueKey, b: QueueKey): number {
+  if (a.priority !== b.priority) return b.priority - a.priority;
+  if (a.enteredAt !== b.enteredAt) return a.enteredAt - b.enteredAt;
+  return a.entryOrder - b.entryOrder;
+}
+
+export class OrderedQueue<T extends { key: QueueKey }> {
+  private readonly items: T[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  insert(item: T): void {
+    const index = this.lowerBound(item.key);
+    if (index === this.items.length) this.items.push(item);
+    else this.items.splice(index, 0, item);
+  }
+
+  remove(item: T): boolean {
+    const index = this.lowerBound(item.key);
+    if (this.items[index] !== item) return false;
+    this.items.splice(index, 1);
+    return true;
+  }
+
+  values(): readonly T[] {
+    return this.items;
+  }
+
+  private lowerBound(key: QueueKey): number {
+    let low = 0;
+    let high = this.items.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compareKeys(this.items[middle]!.key, key) < 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+}

@@ -1,0 +1,126 @@
+// The core's records: interactions, tickets, agents and clients as the state machine holds them.
+
+import type { QueueKey } from './ordered-queue.js';
+
+export type ClientType = 'AgentApplication' | 'MediaServer' | 'RoutingEngine' | 'ReportingEngine';
+export const clientTypes: readonly ClientType[] = ['AgentApplication', 'MediaServer', 'RoutingEngine', 'ReportingEngine'];
+
+export type InteractionState = 'queued' | 'routing' | 'invited' | 'handling' | 'stopped';
+
+export interface WorkbinRef {
+  name: string;
+  ownerId: string;
+}
+
+export type UserData = Record<string, unknown>;
+
+export interface Interaction {
+  readonly interactionId: string;
+  readonly mediaType: string;
+  readonly type: string;
+  readonly subtype: string;
+  priority: number;
+  userData: UserData;
+  readonly submittedAt: number;
+  /** The clientName of the media server that submitted it; with externalId it makes submits idempotent. */
+  readonly submittedBy: string;
+  readonly externalId: string | null;
+  state: InteractionState;
+  /**
+   * The queue or workbin it waits in (queued, routing, invited) or returns to when an agent's
+   * ownership ends without a move (handling). Exactly one of queue and workbin is set.
+   */
+  queue: string | null;
+  workbin: WorkbinRef | null;
+  /** Its place in that queue's order; kept across returns, renewed by a new entry. */
+  key: QueueKey;
+  /** The owning agent while handling. */
+  assignedTo: string | null;
+  placeId: string | null;
+  ownedSince: number;
+  /** The router holding it while routing or invited. */
+  routerId: string | null;
+  ticket: Ticket | null;
+}
+
+export interface Ticket {
+  readonly ticketId: number;
+  readonly interactionId: string;
+  readonly agentId: string;
+  readonly placeId: string;
+  readonly routerId: string | null;
+  readonly routerReferenceId: number;
+  readonly deadline: number;
+}
+
+export interface MediaState {
+  ready: boolean;
+  reason: string | null;
+}
+
+export interface Agent {
+  readonly agentId: string;
+  placeId: string;
+  readonly clients: Set<string>;
+  media: Map<string, MediaState>;
+  readonly invites: Set<Ticket>;
+}
+
+export interface Client {
+  readonly clientId: string;
+  readonly clientType: ClientType;
+  readonly clientName: string;
+  /** The agent this connection is logged in as (AgentApplication only). */
+  agentId: string | null;
+  /** The queues a router serves; null serves every `external` queue. */
+  readonly queues: ReadonlySet<string> | null;
+  readonly subscriptions: Set<string>;
+}
+
+/** A message for one client, or (to: null) a reporting event for every reporting client. */
+export type Outgoing =
+  | { to: string; message: OutgoingMessage }
+  | { to: null; message: ReportingEvent };
+
+export interface OutgoingMessage {
+  message: string;
+  referenceId?: number;
+  [attribute: string]: unknown;
+}
+
+export interface ReportingEvent extends OutgoingMessage {
+  seq: number;
+  eventTime: string;
+}
+
+/** What the core persists of an interaction; the stores map it to columns. */
+export interface InteractionRecord {
+  interactionId: string;
+  number: number;
+  mediaType: string;
+  type: string;
+  subtype: string;
+  priority: number;
+  userData: UserData;
+  submittedAt: number;
+  submittedBy: string;
+  externalId: string | null;
+  state: InteractionState;
+  queue: string | null;
+  workbinName: string | null;
+  workbinOwner: string | null;
+  enteredAt: number;
+  entryOrder: number;
+  assignedTo: string | null;
+  placeId: string | null;
+  ticketId: number | null;
+  ticketAgentId: string | null;
+  ticketPlaceId: string | null;
+}
+
+export interface Counters {
+  lastInteraction: number;
+  lastTicket: number;
+  lastEntry: number;
+  lastSeq: number;
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// The command line: parses arguments and starts the server. Everything else lives in server.ts.
+
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { startServer } from './server.js';
+import { defaults } from './config/config.js';
+
+const usage = `openixn: an open-source interaction server for contact centres
+
+Usage:
+  openixn serve [--config FILE] [--port N] [--host H] [--store URL] [--log-level LEVEL]
+
+Options:
+  --config FILE      YAML configuration (queues, workbins, media types, timeouts)
+  --port N           HTTP and WebSocket port (default ${defaults.port})
+  --host H           address to listen on (default ${defaults.host})
+  --store URL        where interactions are kept (default ${defaults.storeUrl})
+  --log-level LEVEL  fatal, error, warn, info, debug or trace (default ${defaults.logLevel})
+  --help             this text
+
+The WebSocket endpoint is ws://HOST:PORT/ws; GET /healthz answers 200 when ready.
+`;
+
+/** SPEC section 8: a stop commits what is in flight and exits within 10 s. */
+const shutdownDeadlineMs = 10_000;
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      store: { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(usage);
+    return;
+  }
+  if (positionals[0] !== 'serve' || positionals.length > 1) {
+    throw new Error(`Unknown command "${positionals.join(' ')}"; try: openixn serve --help`);
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new Error(`--port must be a port number, not "${values.port}".`);
+  }
+  const logger = pino({ level: values['log-level'] ?? defaults.logLevel, base: { service: 'openixn' } });
+  const server = await startServer({
+    ...(values.config !== undefined ? { configPath: values.config } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(values.host !== undefined ? { host: values.host } : {}),
+    ...(values.store !== undefined ? { store: values.store } : {}),
+    ...(values['log-level'] !== undefined ? { logLevel: values['log-level'] } : {}),
+    logger,
+    onFatal: () => process.exit(1),
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stop requested');
+    setTimeout(() => {
+      logger.error('shutdown took longer than 10 s; exiting anyway');
+      process.exit(1);
+    }, shutdownDeadlineMs).unref();
+    server.close().then(() => process.exit(0), (error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`openixn: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,90 @@
+// Turns text frames into validated requests, and events into text frames. Tested on strings,
+// without a socket; the transport only moves the bytes.
+
+import { Compile } from 'typebox/compile';
+import type { ErrorCode } from './errors.js';
+import { requests, type RequestName } from './messages.js';
+import type { Static } from 'typebox';
+
+export type Request = { [K in RequestName]: Static<(typeof requests)[K]> }[RequestName];
+
+export type Decoded =
+  | { ok: true; request: Request }
+  | { ok: false; errorCode: ErrorCode; errorDescription: string; referenceId?: number };
+
+const validators = new Map(Object.entries(requests).map(([name, schema]) => [name, Compile(schema)]));
+
+/** Reads the referenceId of a frame too large to parse, so its EventError can still be matched. */
+const referenceIdPattern = /"referenceId"\s*:\s*(-?\d{1,15})/;
+
+export function decode(frame: string, maxMessageBytes: number, frameBytes = Buffer.byteLength(frame)): Decoded {
+  if (frameBytes > maxMessageBytes) {
+    const match = referenceIdPattern.exec(frame.slice(0, 4096));
+    return {
+      ok: false,
+      errorCode: 'LimitExceeded',
+      errorDescription: `The message is ${frameBytes} bytes; the limit is ${maxMessageBytes} bytes (limits.maxMessageBytes).`,
+      ...(match ? { referenceId: Number(match[1]) } : {}),
+    };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(frame);
+  } catch {
+    return { ok: false, errorCode: 'InvalidRequest', errorDescription: 'The message is not valid JSON.' };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { ok: false, errorCode: 'InvalidRequest', errorDescription: 'A message is one JSON object.' };
+  }
+  const body = parsed as Record<string, unknown>;
+  const referenceId = Number.isInteger(body.referenceId) ? (body.referenceId as number) : undefined;
+  const withReference = referenceId === undefined ? {} : { referenceId };
+  if (typeof body.message !== 'string') {
+    return { ok: false, errorCode: 'InvalidRequest', errorDescription: 'The message has no "message" attribute naming it.', ...withReference };
+  }
+  const validator = validators.get(body.message);
+  if (validator === undefined) {
+    return { ok: false, errorCode: 'InvalidRequest', errorDescription: `"${body.message.slice(0, 100)}" is not a request this server knows.`, ...withReference };
+  }
+  if (!validator.Check(parsed)) {
+    return { ok: false, errorCode: 'InvalidRequest', errorDescription: describeErrors(body.message, validator.Errors(parsed)), ...withReference };
+  }
+  return { ok: true, request: parsed as Request };
+}
+
+interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  message: string;
+  params: object;
+}
+
+/** One sentence a person can act on: the first error that names an attribute. */
+function describeErrors(message: string, errors: readonly SchemaError[]): string {
+  const named = errors.find((error) => error.keyword === 'required' || error.keyword === 'additionalProperties')
+    ?? errors.find((error) => error.keyword !== 'boolean' && error.keyword !== 'anyOf')
+    ?? errors[0];
+  if (named === undefined) return `${message} is not well formed.`;
+  if (named.keyword === 'required') {
+    const missing = (named.params as { requiredProperties?: string[] }).requiredProperties ?? [];
+    return `${message} lacks the required attribute${missing.length > 1 ? 's' : ''} ${missing.map((name) => `"${name}"`).join(', ')}.`;
+  }
+  if (named.keyword === 'additionalProperties') {
+    const extra = (named.params as { additionalProperties?: string[] }).additionalProperties ?? [];
+    return `${message} has unknown attribute${extra.length > 1 ? 's' : ''} ${extra.map((name) => `"${name}"`).join(', ')}.`;
+  }
+  const where = named.instancePath === '' ? 'the message' : `"${named.instancePath.slice(1).replaceAll('/', '.')}"`;
+  return `In ${message}, ${where} ${named.message}.`;
+}
+
+/** Events are serialised once even when several connections receive them. */
+const encoded = new WeakMap<object, string>();
+
+export function encode(message: object): string {
+  let text = encoded.get(message);
+  if (text === undefined) {
+    text = JSON.stringify(message);
+    encoded.set(message, text);
+  }
+  return text;
+}

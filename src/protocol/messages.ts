@@ -1,0 +1,188 @@
+// Every message of the wire protocol (SPEC sections 3 to 5), each defined once as a TypeBox
+// schema: requests are validated with it, events are documented and checked in tests with it,
+// and the TypeScript types are inferred from it.
+
+import Type, { type Static, type TSchema } from 'typebox';
+import type { CoreRequest } from '../core/requests.js';
+import { errorCodes } from '../core/errors.js';
+import { clientTypes } from '../core/types.js';
+
+const closed = { additionalProperties: false } as const;
+
+const Name = Type.String({ minLength: 1, maxLength: 256 });
+const ReferenceId = Type.Integer({ description: 'client-chosen; the answer carries the same value' });
+const InteractionId = Type.String({ minLength: 1, maxLength: 64 });
+const TicketId = Type.Integer({ minimum: 1 });
+const Reason = Type.String({ maxLength: 1024 });
+const UserData = Type.Record(Type.String(), Type.Unknown(), { description: 'string-keyed JSON properties' });
+export const WorkbinRef = Type.Object({ name: Name, ownerId: Type.Optional(Name) }, closed);
+const MediaReadiness = Type.Union([Type.Literal('ready'), Type.Literal('notReady')]);
+
+function request<Name extends string, Properties extends Record<string, TSchema>>(message: Name, properties: Properties) {
+  return Type.Object({ message: Type.Literal(message), referenceId: ReferenceId, ...properties }, closed);
+}
+
+export const RequestRegisterClient = request('RequestRegisterClient', {
+  clientType: Type.Union(clientTypes.map((clientType) => Type.Literal(clientType))),
+  clientName: Name,
+  token: Type.Optional(Type.String({ maxLength: 16384 })),
+  queues: Type.Optional(Type.Array(Name, { maxItems: 10000 })),
+});
+
+export const RequestSubmit = request('RequestSubmit', {
+  queue: Name,
+  mediaType: Name,
+  type: Type.Optional(Name),
+  subtype: Type.Optional(Name),
+  priority: Type.Optional(Type.Integer({ minimum: -1000000, maximum: 1000000 })),
+  userData: Type.Optional(UserData),
+  externalId: Type.Optional(Name),
+});
+export const RequestAgentLogin = request('RequestAgentLogin', {
+  agentId: Name,
+  placeId: Name,
+  media: Type.Optional(Type.Record(Type.String({ minLength: 1 }), MediaReadiness)),
+});
+export const RequestAgentLogout = request('RequestAgentLogout', {});
+export const RequestNotReadyForMedia = request('RequestNotReadyForMedia', { mediaType: Name, reason: Type.Optional(Reason) });
+export const RequestCancelNotReadyForMedia = request('RequestCancelNotReadyForMedia', { mediaType: Name });
+export const RequestRouteCall = request('RequestRouteCall', { interactionId: InteractionId, agentId: Name, placeId: Type.Optional(Name) });
+export const RequestAccept = request('RequestAccept', { ticketId: TicketId, interactionId: InteractionId });
+export const RequestReject = request('RequestReject', { ticketId: TicketId, interactionId: InteractionId, reason: Type.Optional(Reason) });
+export const RequestPull = request('RequestPull', {
+  queue: Type.Optional(Name),
+  workbin: Type.Optional(WorkbinRef),
+  count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  interactionIds: Type.Optional(Type.Array(InteractionId, { minItems: 1, maxItems: 1000 })),
+});
+export const RequestPlaceInQueue = request('RequestPlaceInQueue', { interactionId: InteractionId, queue: Name });
+export const RequestPlaceInWorkbin = request('RequestPlaceInWorkbin', { interactionId: InteractionId, workbin: WorkbinRef });
+export const RequestStopProcessing = request('RequestStopProcessing', { interactionId: InteractionId, reason: Type.Optional(Reason) });
+export const RequestChangeProperties = request('RequestChangeProperties', {
+  interactionId: InteractionId,
+  changedProperties: Type.Optional(UserData),
+  deletedProperties: Type.Optional(Type.Array(Type.String())),
+});
+export const RequestGetInteractionProperties = request('RequestGetInteractionProperties', { interactionId: InteractionId });
+export const RequestGetWorkbinContent = request('RequestGetWorkbinContent', { workbin: WorkbinRef });
+export const RequestWorkbinNotifications = request('RequestWorkbinNotifications', { workbin: WorkbinRef, subscribe: Type.Boolean() });
+export const RequestStartReporting = request('RequestStartReporting', { fromSeq: Type.Optional(Type.Integer({ minimum: 1 })) });
+
+/** The requests the core executes; registration and reporting are the shell's. */
+export const coreRequests = {
+  RequestSubmit,
+  RequestAgentLogin,
+  RequestAgentLogout,
+  RequestNotReadyForMedia,
+  RequestCancelNotReadyForMedia,
+  RequestRouteCall,
+  RequestAccept,
+  RequestReject,
+  RequestPull,
+  RequestPlaceInQueue,
+  RequestPlaceInWorkbin,
+  RequestStopProcessing,
+  RequestChangeProperties,
+  RequestGetInteractionProperties,
+  RequestGetWorkbinContent,
+  RequestWorkbinNotifications,
+};
+
+export const requests = { RequestRegisterClient, RequestStartReporting, ...coreRequests };
+export type RequestName = keyof typeof requests;
+
+// The schemas must describe exactly the requests the core takes: this fails to compile otherwise.
+type SchemaRequests = { [K in keyof typeof coreRequests]: Static<(typeof coreRequests)[K]> }[keyof typeof coreRequests];
+const schemasFitCore: (request: SchemaRequests) => CoreRequest = (request) => request;
+void schemasFitCore;
+
+// ---- Events ----------------------------------------------------------------------------------
+
+const IsoTime = Type.String({ description: 'ISO 8601 UTC' });
+const NullableWorkbin = Type.Union([Type.Object({ name: Name, ownerId: Name }), Type.Null()]);
+export const InteractionOnWire = Type.Object({
+  interactionId: InteractionId,
+  mediaType: Name,
+  type: Name,
+  subtype: Name,
+  state: Type.Union(['queued', 'routing', 'invited', 'handling', 'stopped'].map((state) => Type.Literal(state))),
+  queue: Type.Union([Name, Type.Null()]),
+  workbin: NullableWorkbin,
+  priority: Type.Integer(),
+  userData: UserData,
+  submittedAt: IsoTime,
+  placedInQueueAt: IsoTime,
+  assignedTo: Type.Union([Name, Type.Null()]),
+  placeId: Type.Union([Name, Type.Null()]),
+});
+const Party = Type.Union([
+  Type.Object({ type: Type.Literal('Strategy'), name: Type.String() }),
+  Type.Object({ type: Type.Literal('Agent'), agentId: Name, placeId: Type.String() }),
+]);
+const NullableReason = Type.Union([Reason, Type.Null()]);
+
+function event<Name extends string, Properties extends Record<string, TSchema>>(message: Name, properties: Properties) {
+  return Type.Object({ message: Type.Literal(message), ...properties });
+}
+function answer<Name extends string, Properties extends Record<string, TSchema>>(message: Name, properties: Properties) {
+  return event(message, { referenceId: ReferenceId, ...properties });
+}
+function reporting<Name extends string, Properties extends Record<string, TSchema>>(message: Name, properties: Properties) {
+  return event(message, { seq: Type.Integer({ minimum: 1 }), eventTime: IsoTime, ...properties });
+}
+const aboutInteraction = { interactionId: InteractionId };
+const aboutAgent = { agentId: Name, placeId: Type.String() };
+const where = { queue: Type.Union([Name, Type.Null()]), workbin: NullableWorkbin };
+
+/** Events to the client that made a request, or to the parties of an interaction. */
+export const clientEvents = {
+  EventAck: answer('EventAck', { interactionId: Type.Optional(InteractionId), interactions: Type.Optional(Type.Array(InteractionOnWire)) }),
+  EventError: event('EventError', {
+    referenceId: Type.Optional(ReferenceId),
+    errorCode: Type.Union(Object.keys(errorCodes).map((code) => Type.Literal(code))),
+    errorDescription: Type.String({ minLength: 1 }),
+  }),
+  EventRouteRequest: event('EventRouteRequest', { interaction: InteractionOnWire }),
+  EventInvite: event('EventInvite', { ticketId: TicketId, interaction: InteractionOnWire }),
+  EventRouteUsed: answer('EventRouteUsed', {
+    ...aboutInteraction,
+    result: Type.Union([Type.Literal('Accepted'), Type.Literal('Rejected'), Type.Literal('Revoked')]),
+    agentId: Name,
+    placeId: Type.String(),
+    ticketId: TicketId,
+    reason: Type.Optional(NullableReason),
+  }),
+  EventRevoked: event('EventRevoked', { ...aboutInteraction, ticketId: Type.Optional(TicketId), reason: Reason }),
+  EventPulledInteractions: answer('EventPulledInteractions', { interactions: Type.Array(InteractionOnWire) }),
+  EventPropertiesChanged: event('EventPropertiesChanged', { ...aboutInteraction, changedProperties: UserData, deletedProperties: Type.Array(Type.String()) }),
+  EventInteractionProperties: answer('EventInteractionProperties', { interaction: InteractionOnWire }),
+  EventWorkbinContent: answer('EventWorkbinContent', { workbin: WorkbinRef, interactions: Type.Array(InteractionOnWire) }),
+  EventWorkbinContentChanged: event('EventWorkbinContentChanged', {
+    workbin: WorkbinRef,
+    operation: Type.Union([Type.Literal('Add'), Type.Literal('Remove')]),
+    interaction: InteractionOnWire,
+  }),
+};
+
+/** The reporting stream (SPEC sections 4 and 5): every event carries a gap-free seq. */
+export const reportingEvents = {
+  EventInteractionSubmitted: reporting('EventInteractionSubmitted', { ...aboutInteraction, interaction: InteractionOnWire }),
+  EventPlacedInQueue: reporting('EventPlacedInQueue', { ...aboutInteraction, ...where }),
+  EventPlacedInWorkbin: reporting('EventPlacedInWorkbin', { ...aboutInteraction, workbin: WorkbinRef }),
+  EventTakenFromQueue: reporting('EventTakenFromQueue', { ...aboutInteraction, ...where }),
+  EventTakenFromWorkbin: reporting('EventTakenFromWorkbin', { ...aboutInteraction, workbin: WorkbinRef }),
+  EventPartyAdded: reporting('EventPartyAdded', { ...aboutInteraction, party: Party }),
+  EventPartyRemoved: reporting('EventPartyRemoved', { ...aboutInteraction, party: Party, reason: Type.Optional(NullableReason) }),
+  EventAgentInvited: reporting('EventAgentInvited', { ...aboutInteraction, ...aboutAgent, ticketId: TicketId }),
+  EventRejected: reporting('EventRejected', { ...aboutInteraction, ...aboutAgent, ticketId: TicketId, reason: NullableReason }),
+  EventRevoked: reporting('EventRevoked', { ...aboutInteraction, ...aboutAgent, ticketId: Type.Union([TicketId, Type.Null()]), reason: Reason }),
+  EventProcessingStopped: reporting('EventProcessingStopped', { ...aboutInteraction, ...where, reason: NullableReason }),
+  EventPropertiesChanged: reporting('EventPropertiesChanged', { ...aboutInteraction, changedProperties: UserData, deletedProperties: Type.Array(Type.String()) }),
+  EventAgentLogin: reporting('EventAgentLogin', { ...aboutAgent, media: Type.Record(Type.String(), MediaReadiness) }),
+  EventAgentLogout: reporting('EventAgentLogout', { ...aboutAgent, reason: Reason }),
+  EventNotReadyForMedia: reporting('EventNotReadyForMedia', { ...aboutAgent, mediaType: Name, reason: NullableReason }),
+  EventReadyForMedia: reporting('EventReadyForMedia', { ...aboutAgent, mediaType: Name }),
+};
+
+export type ClientEventName = keyof typeof clientEvents;
+export type ReportingEventName = keyof typeof reportingEvents;

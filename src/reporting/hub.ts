@@ -1,0 +1,84 @@
+// The reporting stream: every committed reporting event goes to each live reporting client in
+// seq order. A client that starts from an earlier seq first replays the stored log, then turns
+// live at the exact seq where the replay ended, so it sees no gap and no duplicate.
+
+import type { ReportingEvent } from '../core/types.js';
+import { encode } from '../protocol/codec.js';
+import type { Store } from '../store/store.js';
+
+export interface ReportingSink {
+  send(text: string): void;
+  /** Bytes queued on the socket: the replay waits while the client is slow to read. */
+  bufferedAmount(): number;
+  isOpen(): boolean;
+}
+
+interface Subscriber {
+  sink: ReportingSink;
+  nextSeq: number;
+  live: boolean;
+}
+
+const replayPageSize = 1000;
+const replayHighWaterBytes = 4 * 1024 * 1024;
+
+export class ReportingHub {
+  private readonly subscribers = new Map<string, Subscriber>();
+  /** The last seq delivered, which is also the last one committed. */
+  private deliveredSeq: number;
+  private readonly store: Store;
+
+  constructor(store: Store, lastSeq: number) {
+    this.store = store;
+    this.deliveredSeq = lastSeq;
+  }
+
+  isSubscribed(clientId: string): boolean {
+    return this.subscribers.has(clientId);
+  }
+
+  /** Live from nextSeq on: events before it are the past the client did not ask for. */
+  startLive(clientId: string, sink: ReportingSink, nextSeq: number): void {
+    this.subscribers.set(clientId, { sink, nextSeq, live: true });
+  }
+
+  /** Replays the stored events from fromSeq, then goes live. Called after the EventAck is sent. */
+  startReplay(clientId: string, sink: ReportingSink, fromSeq: number, onError: (error: Error) => void): void {
+    const subscriber: Subscriber = { sink, nextSeq: fromSeq, live: false };
+    this.subscribers.set(clientId, subscriber);
+    this.replay(clientId, subscriber).catch(onError);
+  }
+
+  remove(clientId: string): void {
+    this.subscribers.delete(clientId);
+  }
+
+  deliver(event: ReportingEvent): void {
+    this.deliveredSeq = event.seq;
+    for (const subscriber of this.subscribers.values()) {
+      if (subscriber.live && subscriber.nextSeq === event.seq) {
+        subscriber.sink.send(encode(event));
+        subscriber.nextSeq++;
+      }
+    }
+  }
+
+  private async replay(clientId: string, subscriber: Subscriber): Promise<void> {
+    while (this.subscribers.get(clientId) === subscriber && subscriber.sink.isOpen()) {
+      if (subscriber.nextSeq > this.deliveredSeq) {
+        // Caught up: from here on deliver() hands it every event, starting with nextSeq.
+        subscriber.live = true;
+        return;
+      }
+      const events = await this.store.readEvents(subscriber.nextSeq, this.deliveredSeq, replayPageSize);
+      for (const event of events) {
+        if (event.seq !== subscriber.nextSeq) throw new Error(`reporting log gap: expected seq ${subscriber.nextSeq}, read ${event.seq}`);
+        subscriber.sink.send(event.text);
+        subscriber.nextSeq++;
+      }
+      while (subscriber.sink.isOpen() && subscriber.sink.bufferedAmount() > replayHighWaterBytes) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+  }
+}

@@ -1,0 +1,297 @@
+// Builds the server from its settings: the store, the core recovered from it, group commit, the
+// deadline timer, the reporting stream, HTTP (/healthz) and the WebSocket endpoint (/ws).
+// main.ts only parses arguments and calls startServer, so tests start exactly this server.
+
+import Fastify, { type FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { AssertionFailure, Core } from './core/core.js';
+import type { OutgoingMessage } from './core/types.js';
+import { readConfigFile, resolveSettings, type ConfigInput, type Settings } from './config/config.js';
+import type { Request } from './protocol/codec.js';
+import { ReportingHub, type ReportingSink } from './reporting/hub.js';
+import { GroupCommit, type Delivery } from './store/group-commit.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
+import { DeadlineScheduler, systemClock, type Clock } from './timers/scheduler.js';
+import { closeCodes, Connection, type ConnectionHandler } from './transport/connections.js';
+
+export interface StartOptions {
+  /** The parsed config; takes precedence over configPath. Without either, the default layout. */
+  config?: ConfigInput;
+  configPath?: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Store URL: sqlite:PATH. */
+  store?: string;
+  logLevel?: string;
+  logger?: Logger;
+  clock?: Clock;
+  /** Called when the server must stop because the store failed or an invariant broke. */
+  onFatal?: (error: Error) => void;
+}
+
+export interface RunningServer {
+  readonly host: string;
+  readonly port: number;
+  /** ws://host:port/ws */
+  readonly url: string;
+  readonly settings: Settings;
+  /** Stops accepting, commits what is in flight, closes every connection with 1001. */
+  close(): Promise<void>;
+}
+
+/** WebSocket frames above this are closed with 1009; up to it they get EventError LimitExceeded. */
+const hardFrameLimitBytes = 16 * 1024 * 1024;
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const input = options.config ?? (options.configPath !== undefined ? readConfigFile(options.configPath) : undefined);
+  const settings = resolveSettings(input, {
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.store !== undefined ? { storeUrl: options.store } : {}),
+    ...(options.logLevel !== undefined ? { logLevel: options.logLevel } : {}),
+  });
+  const logger = options.logger ?? pino({ level: settings.logLevel, base: { service: 'openixn' } });
+  const server = new Server(settings, openStore(settings.storeUrl), logger, options.clock ?? systemClock, options.onFatal);
+  await server.start();
+  return server;
+}
+
+class Server implements RunningServer, ConnectionHandler {
+  readonly settings: Settings;
+  private readonly store: Store;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly core: Core;
+  private readonly commits: GroupCommit;
+  private readonly scheduler: DeadlineScheduler;
+  private hub!: ReportingHub;
+  private readonly http: FastifyInstance;
+  private readonly sockets: WebSocketServer;
+  private readonly connections = new Map<string, Connection>();
+  private readonly replayStarting = new Set<string>();
+  private nextConnection = 0;
+  private state: 'starting' | 'ready' | 'closing' | 'closed' = 'starting';
+  private closing: Promise<void> | null = null;
+  private readonly onFatalCallback: ((error: Error) => void) | undefined;
+  private boundPort = 0;
+
+  constructor(settings: Settings, store: Store, logger: Logger, clock: Clock, onFatal: ((error: Error) => void) | undefined) {
+    this.settings = settings;
+    this.store = store;
+    this.logger = logger;
+    this.clock = clock;
+    this.onFatalCallback = onFatal;
+    this.core = new Core(settings.core);
+    this.commits = new GroupCommit({
+      store,
+      counters: () => this.core.getCounters(),
+      deliver: (out) => this.deliver(out),
+      onFatal: (error) => this.fail(error, 'the store failed to commit'),
+    });
+    this.scheduler = new DeadlineScheduler(clock, () => this.core.nextDeadline(), (now) => {
+      this.guarded(() => this.core.expire(now));
+    });
+    this.http = Fastify({ logger: false });
+    this.sockets = new WebSocketServer({ noServer: true, maxPayload: hardFrameLimitBytes, perMessageDeflate: false });
+  }
+
+  get host(): string {
+    return this.settings.host;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get url(): string {
+    return `ws://${this.settings.host.includes(':') ? `[${this.settings.host}]` : this.settings.host}:${this.boundPort}/ws`;
+  }
+
+  async start(): Promise<void> {
+    const loaded = await this.store.load();
+    this.core.recover(loaded.interactions, loaded.counters, this.clock.now());
+    this.hub = new ReportingHub(this.store, loaded.counters.lastSeq);
+    this.afterCore();
+    await this.commits.drain();
+    this.logger.info({ interactions: this.core.interactionCount(), lastSeq: loaded.counters.lastSeq, store: this.settings.storeUrl }, 'recovered state from the store');
+
+    this.http.get('/healthz', async (_request, reply) => {
+      if (this.state === 'ready') return reply.code(200).send({ status: 'ready' });
+      return reply.code(503).send({ status: this.state });
+    });
+    this.http.server.on('upgrade', (request, socket, head) => {
+      const path = (request.url ?? '').split('?')[0];
+      if (path !== '/ws' || this.state !== 'ready') {
+        socket.end(`HTTP/1.1 ${path !== '/ws' ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\n\r\n`);
+        return;
+      }
+      this.sockets.handleUpgrade(request, socket, head, (webSocket) => {
+        const connection = new Connection(`c${++this.nextConnection}`, webSocket, this, this.settings.maxMessageBytes);
+        this.connections.set(connection.id, connection);
+        this.logger.debug({ connection: connection.id, address: request.socket.remoteAddress }, 'connection opened');
+      });
+    });
+    await this.http.listen({ host: this.settings.host, port: this.settings.port });
+    const address = this.http.server.address();
+    this.boundPort = typeof address === 'object' && address !== null ? address.port : this.settings.port;
+    this.state = 'ready';
+    this.logger.info({ host: this.settings.host, port: this.boundPort, url: this.url }, 'listening');
+  }
+
+  // ---- Connections ---------------------------------------------------------------------------
+
+  onRequest(connection: Connection, request: Request): Promise<void> | void {
+    const context = { clientId: connection.id, now: this.clock.now() };
+    switch (request.message) {
+      case 'RequestRegisterClient':
+        this.guarded(() => this.core.register(context, request.referenceId, request.clientType, request.clientName, request.queues), connection, request.referenceId);
+        this.logger.debug({ connection: connection.id, clientType: request.clientType, clientName: request.clientName }, 'client registered');
+        return;
+      case 'RequestStartReporting':
+        this.startReporting(connection, request.referenceId, request.fromSeq);
+        return;
+      case 'RequestSubmit': {
+        // An externalId the core does not hold may belong to a stopped interaction: ask the store first.
+        const client = this.core.clientOf(connection.id);
+        if (request.externalId !== undefined && client?.clientType === 'MediaServer' && !this.core.knowsExternalId(client.clientName, request.externalId)) {
+          return this.store.findByExternalId(client.clientName, request.externalId).then(
+            (existing) => {
+              if (existing !== null && !this.core.knowsExternalId(client.clientName, request.externalId!)) {
+                this.commits.addDelivery({ to: connection.id, message: { message: 'EventAck', referenceId: request.referenceId, interactionId: existing } });
+              } else {
+                this.guarded(() => this.core.request({ clientId: connection.id, now: this.clock.now() }, request), connection, request.referenceId);
+              }
+            },
+            (error: unknown) => this.fail(error as Error, 'the store failed to look up an externalId'),
+          );
+        }
+        break;
+      }
+    }
+    this.guarded(() => this.core.request(context, request), connection, request.referenceId);
+  }
+
+  onInvalid(connection: Connection, message: OutgoingMessage): void {
+    this.commits.addDelivery({ to: connection.id, message });
+  }
+
+  onClose(connection: Connection): void {
+    this.connections.delete(connection.id);
+    this.hub?.remove(connection.id);
+    this.replayStarting.delete(connection.id);
+    this.logger.debug({ connection: connection.id }, 'connection closed');
+    // While shutting down, connections close because the server closes them: the store keeps
+    // them as they were, and the next start revokes what must be revoked (ServerRestart).
+    if (this.state !== 'ready') return;
+    this.guarded(() => this.core.disconnect(connection.id, this.clock.now()));
+  }
+
+  private startReporting(connection: Connection, referenceId: number, fromSeq: number | undefined): void {
+    const client = this.core.clientOf(connection.id);
+    const refuse = (errorCode: string, errorDescription: string) =>
+      this.commits.addDelivery({ to: connection.id, message: { message: 'EventError', referenceId, errorCode, errorDescription } });
+    if (client === undefined) return refuse('NotRegistered', 'Send RequestRegisterClient first.');
+    if (client.clientType !== 'ReportingEngine') return refuse('Forbidden', `A ${client.clientType} may not send RequestStartReporting.`);
+    if (this.hub.isSubscribed(connection.id) || this.replayStarting.has(connection.id)) {
+      return refuse('InvalidState', 'Reporting has already started on this connection.');
+    }
+    const sink: ReportingSink = {
+      send: (text) => connection.sendText(text),
+      bufferedAmount: () => connection.bufferedAmount(),
+      isOpen: () => connection.isOpen(),
+    };
+    const ack = { message: 'EventAck', referenceId };
+    if (fromSeq === undefined) {
+      // Every event the core has produced so far comes before this EventAck; the client gets those after it.
+      this.hub.startLive(connection.id, sink, this.core.getCounters().lastSeq + 1);
+      this.commits.addDelivery({ to: connection.id, message: ack });
+      return;
+    }
+    this.replayStarting.add(connection.id);
+    this.commits.addDelivery({
+      to: connection.id,
+      message: ack,
+      afterSend: () => {
+        this.replayStarting.delete(connection.id);
+        this.hub.startReplay(connection.id, sink, fromSeq, (error) => {
+          this.logger.error({ err: error, connection: connection.id }, 'reporting replay failed');
+          connection.close(closeCodes.internalError, 'reporting replay failed');
+        });
+      },
+    });
+  }
+
+  // ---- Effects -------------------------------------------------------------------------------
+
+  /** Runs a core entry point, then hands its effects to group commit. A bug stops the server. */
+  private guarded(run: () => void, connection?: Connection, referenceId?: number): void {
+    try {
+      run();
+    } catch (error) {
+      const description = error instanceof AssertionFailure ? 'an invariant broke' : 'the core failed';
+      if (connection !== undefined) {
+        connection.send({ message: 'EventError', referenceId, errorCode: 'Internal', errorDescription: 'The server hit an internal error and is restarting; retry shortly.' });
+      }
+      this.fail(error as Error, description);
+      return;
+    }
+    this.afterCore();
+  }
+
+  private afterCore(): void {
+    this.commits.add(this.core.takeEffects());
+    this.scheduler.refresh();
+  }
+
+  private deliver(out: readonly Delivery[]): void {
+    for (const item of out) {
+      if (item.to === null) {
+        this.hub.deliver(item.message);
+        continue;
+      }
+      this.connections.get(item.to)?.send(item.message);
+      if ('afterSend' in item) item.afterSend();
+    }
+  }
+
+  // ---- Stopping ------------------------------------------------------------------------------
+
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    this.state = 'closing';
+    this.logger.info('shutting down: no new connections, committing what is in flight');
+    this.scheduler.stop();
+    await this.commits.drain();
+    for (const connection of this.connections.values()) connection.close(closeCodes.goingAway, 'server shutting down');
+    const closed = this.http.close();
+    // A client that does not answer the close handshake is cut after a short grace.
+    const grace = setTimeout(() => {
+      for (const connection of this.connections.values()) connection.terminate();
+    }, 2000);
+    await closed;
+    clearTimeout(grace);
+    this.sockets.close();
+    await this.store.close();
+    this.state = 'closed';
+    this.logger.info('stopped');
+  }
+
+  /** Fail-stop: after a failed commit or a broken invariant the memory may disagree with the store. */
+  private fail(error: Error, description: string): void {
+    if (this.state === 'closed') return;
+    this.logger.fatal({ err: error }, `stopping: ${description}`);
+    this.state = 'closing';
+    this.scheduler.stop();
+    for (const connection of this.connections.values()) connection.close(closeCodes.internalError, 'internal error');
+    void this.http.close().catch(() => undefined);
+    this.state = 'closed';
+    this.onFatalCallback?.(error);
+  }
+}

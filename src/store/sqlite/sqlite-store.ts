@@ -1,0 +1,156 @@
+// The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a commit has reached
+// the disk before it returns. The server batches many moves into one commit (group commit).
+
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Counters, InteractionRecord, InteractionState } from '../../core/types.js';
+import type { CommitBatch, Store, StoredEvent } from '../store.js';
+import { migrations } from './migrations.js';
+
+interface InteractionRow {
+  interaction_id: string;
+  number: number;
+  media_type: string;
+  type: string;
+  subtype: string;
+  priority: number;
+  user_data: string;
+  submitted_at: number;
+  submitted_by: string;
+  external_id: string | null;
+  state: string;
+  queue: string | null;
+  workbin_name: string | null;
+  workbin_owner: string | null;
+  entered_at: number;
+  entry_order: number;
+  assigned_to: string | null;
+  place_id: string | null;
+  ticket_id: number | null;
+  ticket_agent_id: string | null;
+  ticket_place_id: string | null;
+}
+
+const columns = [
+  'interaction_id', 'number', 'media_type', 'type', 'subtype', 'priority', 'user_data', 'submitted_at', 'submitted_by',
+  'external_id', 'state', 'queue', 'workbin_name', 'workbin_owner', 'entered_at', 'entry_order', 'assigned_to', 'place_id',
+  'ticket_id', 'ticket_agent_id', 'ticket_place_id',
+] as const;
+
+function toRow(record: InteractionRecord): unknown[] {
+  return [
+    record.interactionId, record.number, record.mediaType, record.type, record.subtype, record.priority,
+    JSON.stringify(record.userData), record.submittedAt, record.submittedBy, record.externalId, record.state, record.queue,
+    record.workbinName, record.workbinOwner, record.enteredAt, record.entryOrder, record.assignedTo, record.placeId,
+    record.ticketId, record.ticketAgentId, record.ticketPlaceId,
+  ];
+}
+
+function fromRow(row: InteractionRow): InteractionRecord {
+  return {
+    interactionId: row.interaction_id,
+    number: row.number,
+    mediaType: row.media_type,
+    type: row.type,
+    subtype: row.subtype,
+    priority: row.priority,
+    userData: JSON.parse(row.user_data) as Record<string, unknown>,
+    submittedAt: row.submitted_at,
+    submittedBy: row.submitted_by,
+    externalId: row.external_id,
+    state: row.state as InteractionState,
+    queue: row.queue,
+    workbinName: row.workbin_name,
+    workbinOwner: row.workbin_owner,
+    enteredAt: row.entered_at,
+    entryOrder: row.entry_order,
+    assignedTo: row.assigned_to,
+    placeId: row.place_id,
+    ticketId: row.ticket_id,
+    ticketAgentId: row.ticket_agent_id,
+    ticketPlaceId: row.ticket_place_id,
+  };
+}
+
+export function migrate(database: Database.Database): number {
+  database.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const current = (database.prepare('SELECT max(version) AS version FROM schema_version').get() as { version: number | null }).version ?? 0;
+  if (current > migrations.length) {
+    throw new Error(`The database is at schema version ${current}, newer than this server knows (${migrations.length}); upgrade openixn.`);
+  }
+  for (let version = current + 1; version <= migrations.length; version++) {
+    database.transaction(() => {
+      database.exec(migrations[version - 1]!);
+      database.prepare('INSERT INTO schema_version (version) VALUES (?)').run(version);
+    })();
+  }
+  return migrations.length;
+}
+
+export class SqliteStore implements Store {
+  private readonly database: Database.Database;
+  private readonly upsertInteraction: Database.Statement;
+  private readonly insertEvent: Database.Statement;
+  private readonly updateCounters: Database.Statement;
+  private readonly selectEvents: Database.Statement;
+  private readonly selectExternalId: Database.Statement;
+  private readonly commitBatch: (batch: CommitBatch) => void;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.database = new Database(path);
+    this.database.pragma('journal_mode = WAL');
+    // FULL: the WAL is fsynced at every commit, so an acknowledged move survives power loss too.
+    this.database.pragma('synchronous = FULL');
+    this.database.pragma('busy_timeout = 5000');
+    migrate(this.database);
+    const updates = columns.slice(1).map((column) => `${column} = excluded.${column}`).join(', ');
+    this.upsertInteraction = this.database.prepare(
+      `INSERT INTO interactions (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
+       ON CONFLICT (interaction_id) DO UPDATE SET ${updates}`,
+    );
+    this.insertEvent = this.database.prepare('INSERT INTO reporting_events (seq, event) VALUES (?, ?)');
+    this.updateCounters = this.database.prepare(
+      'UPDATE counters SET last_interaction = ?, last_ticket = ?, last_entry = ?, last_seq = ? WHERE id = 1',
+    );
+    this.selectEvents = this.database.prepare('SELECT seq, event AS text FROM reporting_events WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?');
+    this.selectExternalId = this.database.prepare('SELECT interaction_id FROM interactions WHERE submitted_by = ? AND external_id = ?').pluck();
+    this.commitBatch = this.database.transaction((batch: CommitBatch) => {
+      for (const record of batch.interactions) this.upsertInteraction.run(toRow(record));
+      for (const event of batch.events) this.insertEvent.run(event.seq, event.text);
+      const counters = batch.counters;
+      this.updateCounters.run(counters.lastInteraction, counters.lastTicket, counters.lastEntry, counters.lastSeq);
+    });
+  }
+
+  load(): Promise<{ interactions: InteractionRecord[]; counters: Counters }> {
+    const rows = this.database.prepare(`SELECT * FROM interactions WHERE state <> 'stopped'`).all() as InteractionRow[];
+    const counters = this.database.prepare(
+      'SELECT last_interaction AS lastInteraction, last_ticket AS lastTicket, last_entry AS lastEntry, last_seq AS lastSeq FROM counters WHERE id = 1',
+    ).get() as Counters;
+    return Promise.resolve({ interactions: rows.map(fromRow), counters });
+  }
+
+  commit(batch: CommitBatch): Promise<void> {
+    try {
+      this.commitBatch(batch);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  readEvents(fromSeq: number, toSeq: number, limit: number): Promise<StoredEvent[]> {
+    return Promise.resolve(this.selectEvents.all(fromSeq, toSeq, limit) as StoredEvent[]);
+  }
+
+  findByExternalId(submittedBy: string, externalId: string): Promise<string | null> {
+    return Promise.resolve((this.selectExternalId.get(submittedBy, externalId) as string | undefined) ?? null);
+  }
+
+  close(): Promise<void> {
+    this.database.close();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,110 @@
+// The WebSocket side: one Connection per socket. It decodes frames, keeps a connection's requests
+// in order while one of them waits for the store, and sends text frames.
+
+import type { WebSocket } from 'ws';
+import { decode, encode, type Request } from '../protocol/codec.js';
+import type { OutgoingMessage } from '../core/types.js';
+
+/** WebSocket close codes the server uses. */
+export const closeCodes = {
+  goingAway: 1001,
+  tooBig: 1009,
+  internalError: 1011,
+} as const;
+
+export interface ConnectionHandler {
+  /** Handles one valid request; a returned promise holds the connection's later requests until it settles. */
+  onRequest(connection: Connection, request: Request): Promise<void> | void;
+  /** Answers a frame that did not decode. */
+  onInvalid(connection: Connection, message: OutgoingMessage): void;
+  onClose(connection: Connection): void;
+}
+
+export class Connection {
+  readonly id: string;
+  private readonly socket: WebSocket;
+  private readonly handler: ConnectionHandler;
+  private readonly maxMessageBytes: number;
+  /** Frames that arrived while an earlier request of this connection was waiting. */
+  private held: { frame: string; frameBytes: number }[] | null = null;
+
+  constructor(id: string, socket: WebSocket, handler: ConnectionHandler, maxMessageBytes: number) {
+    this.id = id;
+    this.socket = socket;
+    this.handler = handler;
+    this.maxMessageBytes = maxMessageBytes;
+    socket.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
+    socket.on('close', () => this.handler.onClose(this));
+    socket.on('error', () => socket.terminate());
+  }
+
+  isOpen(): boolean {
+    return this.socket.readyState === this.socket.OPEN;
+  }
+
+  send(message: object): void {
+    if (this.isOpen()) this.socket.send(encode(message));
+  }
+
+  sendText(text: string): void {
+    if (this.isOpen()) this.socket.send(text);
+  }
+
+  bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  private onFrame(data: Buffer, isBinary: boolean): void {
+    if (isBinary) {
+      this.handler.onInvalid(this, { message: 'EventError', errorCode: 'InvalidRequest', errorDescription: 'Send text frames with one JSON object each, not binary frames.' });
+      return;
+    }
+    if (data.length > this.maxMessageBytes) {
+      // Too large to be worth decoding to text in full; decode() reads only its referenceId.
+      this.process(data.subarray(0, 4096).toString('utf8'), data.length);
+      return;
+    }
+    this.process(data.toString('utf8'), data.length);
+  }
+
+  private process(frame: string, frameBytes: number): void {
+    if (this.held !== null) {
+      this.held.push({ frame, frameBytes });
+      return;
+    }
+    const decoded = decode(frame, this.maxMessageBytes, frameBytes);
+    if (!decoded.ok) {
+      const message: OutgoingMessage = { message: 'EventError', errorCode: decoded.errorCode, errorDescription: decoded.errorDescription };
+      if (decoded.referenceId !== undefined) message.referenceId = decoded.referenceId;
+      this.handler.onInvalid(this, message);
+      return;
+    }
+    const pending = this.handler.onRequest(this, decoded.request);
+    if (pending !== undefined) {
+      this.held = [];
+      void pending.finally(() => this.release());
+    }
+  }
+
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (let index = 0; index < held.length; index++) {
+      this.process(held[index]!.frame, held[index]!.frameBytes);
+      const waiting = this.held as { frame: string; frameBytes: number }[] | null;
+      if (waiting !== null) {
+        // A later request is waiting in its turn: keep the rest behind it.
+        waiting.push(...held.slice(index + 1));
+        return;
+      }
+    }
+  }
+}
