@@ -211,9 +211,11 @@ async function runParent(options) {
     await abort(`${serverMainFile} not found: build the server first (npm run build)`);
     return;
   }
+  // OPENIXN_SERVER_NODE_ARGS passes flags to the server's node, e.g. "--cpu-prof --cpu-prof-dir=prof".
+  const serverNodeArgs = (process.env.OPENIXN_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   server = spawn(
     process.execPath,
-    [serverMainFile, 'serve', '--config', configFile, '--port', String(port), '--host', '127.0.0.1',
+    [...serverNodeArgs, serverMainFile, 'serve', '--config', configFile, '--port', String(port), '--host', '127.0.0.1',
       '--store', storeUrl, '--log-level', 'warn'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -566,6 +568,10 @@ async function runGenerator(options) {
           note('routeRequestWithoutInteractionId', message);
           return;
         }
+        // §4.1: an offered interaction is `routing` and still in its queue.
+        if (message.interaction.state !== 'routing' || message.interaction.queue !== QUEUE_NAME) {
+          note('routeRequestWrongInteractionState', message.interaction);
+        }
         const lifecycle = lifecycleFor(interactionId);
         if (lifecycle.stage !== STAGE_SUBMITTING) note('routeRequestOfferedAgain', { interactionId, stage: lifecycle.stage });
         lifecycle.routeAttempts = 0;
@@ -635,6 +641,10 @@ async function runGenerator(options) {
           return;
         }
         if (lifecycle.agent !== agent) note('inviteToWrongAgent', { agentId: agent.agentId, interactionId });
+        // §4.1 step 1: once the EventInvite is out the interaction is `invited`, still in its queue.
+        if (message.interaction.state !== 'invited' || message.interaction.queue !== QUEUE_NAME) {
+          note('inviteWrongInteractionState', message.interaction);
+        }
         if (measuring) routeToInvite.push(Number(received - lifecycle.routeNs) / 1e6);
         lifecycle.stage = STAGE_ACCEPTING;
         const referenceId = nextReferenceId++;

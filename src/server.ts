@@ -54,7 +54,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ...(options.logLevel !== undefined ? { logLevel: options.logLevel } : {}),
   });
   const logger = options.logger ?? pino({ level: settings.logLevel, base: { service: 'openixn' } });
-  const server = new Server(settings, openStore(settings.storeUrl), logger, options.clock ?? systemClock, options.onFatal);
+  const server = new Server(settings, await openStore(settings.storeUrl), logger, options.clock ?? systemClock, options.onFatal);
   await server.start();
   return server;
 }

@@ -532,6 +532,10 @@ export class Core {
     Object.assign(interaction.userData, changedProperties);
     for (const key of deletedProperties) delete interaction.userData[key];
     this.markChanged(interaction);
+    if (interaction.state === 'handling' && ('handling-timeout' in changedProperties || deletedProperties.includes('handling-timeout'))) {
+      // A shorter timeout must not wait for the entry aimed at the old one.
+      this.deadlines.push({ at: this.handlingDeadline(interaction), kind: 'handling', id: interaction.interactionId });
+    }
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
     const event = { interactionId: interaction.interactionId, changedProperties, deletedProperties };
     if (interaction.state === 'handling' && interaction.assignedTo !== client.agentId) {

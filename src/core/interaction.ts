@@ -15,8 +15,16 @@ export function numberOfInteractionId(interactionId: string): number | null {
   return Number.parseInt(interactionId, 36);
 }
 
+let lastTime = Number.NaN;
+let lastIso = '';
+
+/** ISO 8601 of a time in ms. Many events share a millisecond, and toISOString is not cheap. */
 export function iso(time: number): string {
-  return new Date(time).toISOString();
+  if (time !== lastTime) {
+    lastTime = time;
+    lastIso = new Date(time).toISOString();
+  }
+  return lastIso;
 }
 
 export function workbinKey(workbin: WorkbinRef): string {

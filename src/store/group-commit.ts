@@ -24,9 +24,17 @@ export interface GroupCommitOptions {
   onFatal: (error: Error) => void;
 }
 
+/**
+ * How many commits may wait at the store at once. The store takes them in order (the SQLite worker
+ * merges those that queued up into one transaction), so the server need not wait for one commit's
+ * answer before it sends the next.
+ */
+const maxCommitsInFlight = 8;
+
 export class GroupCommit {
   private open: Batch = { changed: new Map(), out: [] };
-  private inFlight: Promise<void> | null = null;
+  /** Sent to the store, in order; each is delivered once it and every one before it committed. */
+  private readonly inFlight: { out: Delivery[]; committed: boolean }[] = [];
   private scheduled = false;
   private failed = false;
   private idleWaiters: (() => void)[] = [];
@@ -55,12 +63,13 @@ export class GroupCommit {
   }
 
   private isIdle(): boolean {
-    return this.inFlight === null && this.open.out.length === 0 && this.open.changed.size === 0;
+    return this.inFlight.length === 0 && this.open.out.length === 0 && this.open.changed.size === 0;
   }
 
   private schedule(): void {
-    if (this.scheduled || this.inFlight !== null || this.failed) return;
+    if (this.scheduled || this.failed) return;
     this.scheduled = true;
+    // Everything the core does in this turn of the event loop joins the batch.
     setImmediate(() => {
       this.scheduled = false;
       this.flush();
@@ -68,38 +77,44 @@ export class GroupCommit {
   }
 
   private flush(): void {
-    if (this.inFlight !== null || this.failed) return;
+    if (this.failed || this.inFlight.length >= maxCommitsInFlight) return;
+    if (this.open.out.length === 0 && this.open.changed.size === 0) return;
     const batch = this.open;
     this.open = { changed: new Map(), out: [] };
+    const entry = { out: batch.out, committed: false };
+    this.inFlight.push(entry);
     if (batch.changed.size === 0 && !batch.out.some((item) => item.to === null)) {
       // Answers that changed nothing (reads, errors) need no commit, only their turn in the order.
-      this.options.deliver(batch.out);
-      this.afterFlush();
+      entry.committed = true;
+      this.deliverCommitted();
       return;
     }
     const interactions = [];
     for (const interaction of batch.changed.values()) interactions.push(toRecord(interaction));
     const events = [];
     for (const item of batch.out) if (item.to === null) events.push({ seq: item.message.seq, text: encode(item.message) });
-    this.inFlight = this.options.store.commit({ interactions, events, counters: this.options.counters() }).then(
+    this.options.store.commit({ interactions, events, counters: this.options.counters() }).then(
       () => {
-        this.inFlight = null;
-        this.options.deliver(batch.out);
-        this.afterFlush();
+        entry.committed = true;
+        this.deliverCommitted();
       },
       (error: unknown) => {
-        this.inFlight = null;
+        if (this.failed) return;
         this.failed = true;
         this.options.onFatal(error instanceof Error ? error : new Error(String(error)));
       },
     );
   }
 
-  private afterFlush(): void {
+  private deliverCommitted(): void {
+    while (this.inFlight.length > 0 && this.inFlight[0]!.committed && !this.failed) {
+      this.options.deliver(this.inFlight.shift()!.out);
+    }
     if (this.open.out.length > 0 || this.open.changed.size > 0) {
       this.flush();
       return;
     }
+    if (this.inFlight.length > 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

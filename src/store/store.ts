@@ -28,3 +28,27 @@ export interface Store {
   findByExternalId(submittedBy: string, externalId: string): Promise<string | null>;
   close(): Promise<void>;
 }
+
+/** A commit's reporting events as one chunk: consecutive seqs, one JSON line each. */
+export function toChunk(events: readonly StoredEvent[]): { firstSeq: number; lastSeq: number; events: string } | null {
+  if (events.length === 0) return null;
+  let text = events[0]!.text;
+  for (let index = 1; index < events.length; index++) {
+    if (events[index]!.seq !== events[index - 1]!.seq + 1) throw new Error('a commit\'s reporting events have consecutive seqs');
+    text += '\n' + events[index]!.text;
+  }
+  return { firstSeq: events[0]!.seq, lastSeq: events[events.length - 1]!.seq, events: text };
+}
+
+/** Splits stored chunks back into events, keeping fromSeq <= seq <= toSeq and at most `limit`. */
+export function fromChunks(chunks: readonly { firstSeq: number; events: string }[], fromSeq: number, toSeq: number, limit: number): StoredEvent[] {
+  const events: StoredEvent[] = [];
+  for (const chunk of chunks) {
+    const lines = chunk.events.split('\n');
+    for (let index = 0; index < lines.length && events.length < limit; index++) {
+      const seq = chunk.firstSeq + index;
+      if (seq >= fromSeq && seq <= toSeq) events.push({ seq, text: lines[index]! });
+    }
+  }
+  return events;
+}

@@ -1,6 +1,7 @@
 // The WebSocket side: one Connection per socket. It decodes frames, keeps a connection's requests
 // in order while one of them waits for the store, and sends text frames.
 
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { decode, encode, type Request } from '../protocol/codec.js';
 import type { OutgoingMessage } from '../core/types.js';
@@ -27,12 +28,16 @@ export class Connection {
   private readonly maxMessageBytes: number;
   /** Frames that arrived while an earlier request of this connection was waiting. */
   private held: { frame: string; frameBytes: number }[] | null = null;
+  private corked = false;
+  /** The TCP socket under the WebSocket; ws does not expose cork(), so it is reached directly. */
+  private readonly rawSocket: Duplex | undefined;
 
   constructor(id: string, socket: WebSocket, handler: ConnectionHandler, maxMessageBytes: number) {
     this.id = id;
     this.socket = socket;
     this.handler = handler;
     this.maxMessageBytes = maxMessageBytes;
+    this.rawSocket = (socket as unknown as { _socket?: Duplex })._socket;
     socket.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
     socket.on('close', () => this.handler.onClose(this));
     socket.on('error', () => socket.terminate());
@@ -43,11 +48,21 @@ export class Connection {
   }
 
   send(message: object): void {
-    if (this.isOpen()) this.socket.send(encode(message));
+    this.sendText(encode(message));
   }
 
   sendText(text: string): void {
-    if (this.isOpen()) this.socket.send(text);
+    if (!this.isOpen()) return;
+    if (!this.corked) {
+      // Every frame for this connection in this tick leaves in one write (writev), not one syscall each.
+      this.corked = true;
+      this.rawSocket?.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.rawSocket?.uncork();
+      });
+    }
+    this.socket.send(text);
   }
 
   bufferedAmount(): number {

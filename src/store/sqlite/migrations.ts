@@ -29,9 +29,12 @@ export const migrations: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX interactions_live ON interactions (state) WHERE state <> 'stopped';
   CREATE UNIQUE INDEX interactions_external_id ON interactions (submitted_by, external_id) WHERE external_id IS NOT NULL;
-  CREATE TABLE reporting_events (
-    seq INTEGER PRIMARY KEY,
-    event TEXT NOT NULL
+  -- The reporting log in chunks: the events of one commit, consecutive seqs from first_seq,
+  -- as JSON lines exactly as they were sent. One row per commit instead of one per event.
+  CREATE TABLE reporting_log (
+    first_seq INTEGER PRIMARY KEY,
+    last_seq INTEGER NOT NULL,
+    events TEXT NOT NULL
   );
   CREATE TABLE counters (
     id INTEGER PRIMARY KEY CHECK (id = 1),

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Counters, InteractionRecord, InteractionState } from '../../core/types.js';
-import type { CommitBatch, Store, StoredEvent } from '../store.js';
+import { fromChunks, toChunk, type CommitBatch, type Store, type StoredEvent } from '../store.js';
 import { migrations } from './migrations.js';
 
 interface InteractionRow {
@@ -91,11 +91,11 @@ export function migrate(database: Database.Database): number {
 export class SqliteStore implements Store {
   private readonly database: Database.Database;
   private readonly upsertInteraction: Database.Statement;
-  private readonly insertEvent: Database.Statement;
+  private readonly insertEvents: Database.Statement;
   private readonly updateCounters: Database.Statement;
-  private readonly selectEvents: Database.Statement;
+  private readonly selectChunks: Database.Statement;
   private readonly selectExternalId: Database.Statement;
-  private readonly commitBatch: (batch: CommitBatch) => void;
+  private readonly commitBatches: (batches: readonly CommitBatch[]) => void;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -110,16 +110,21 @@ export class SqliteStore implements Store {
       `INSERT INTO interactions (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
        ON CONFLICT (interaction_id) DO UPDATE SET ${updates}`,
     );
-    this.insertEvent = this.database.prepare('INSERT INTO reporting_events (seq, event) VALUES (?, ?)');
+    this.insertEvents = this.database.prepare('INSERT INTO reporting_log (first_seq, last_seq, events) VALUES (?, ?, ?)');
     this.updateCounters = this.database.prepare(
       'UPDATE counters SET last_interaction = ?, last_ticket = ?, last_entry = ?, last_seq = ? WHERE id = 1',
     );
-    this.selectEvents = this.database.prepare('SELECT seq, event AS text FROM reporting_events WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?');
+    this.selectChunks = this.database.prepare(
+      'SELECT first_seq AS firstSeq, events FROM reporting_log WHERE last_seq >= ? AND first_seq <= ? ORDER BY first_seq LIMIT ?',
+    );
     this.selectExternalId = this.database.prepare('SELECT interaction_id FROM interactions WHERE submitted_by = ? AND external_id = ?').pluck();
-    this.commitBatch = this.database.transaction((batch: CommitBatch) => {
-      for (const record of batch.interactions) this.upsertInteraction.run(toRow(record));
-      for (const event of batch.events) this.insertEvent.run(event.seq, event.text);
-      const counters = batch.counters;
+    this.commitBatches = this.database.transaction((batches: readonly CommitBatch[]) => {
+      for (const batch of batches) {
+        for (const record of batch.interactions) this.upsertInteraction.run(toRow(record));
+        const chunk = toChunk(batch.events);
+        if (chunk !== null) this.insertEvents.run(chunk.firstSeq, chunk.lastSeq, chunk.events);
+      }
+      const counters = batches[batches.length - 1]!.counters;
       this.updateCounters.run(counters.lastInteraction, counters.lastTicket, counters.lastEntry, counters.lastSeq);
     });
   }
@@ -134,15 +139,21 @@ export class SqliteStore implements Store {
 
   commit(batch: CommitBatch): Promise<void> {
     try {
-      this.commitBatch(batch);
+      this.commitMany([batch]);
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(error as Error);
     }
   }
 
+  /** Several batches in one transaction, in order: the worker merges the commits that queued up. */
+  commitMany(batches: readonly CommitBatch[]): void {
+    if (batches.length > 0) this.commitBatches(batches);
+  }
+
   readEvents(fromSeq: number, toSeq: number, limit: number): Promise<StoredEvent[]> {
-    return Promise.resolve(this.selectEvents.all(fromSeq, toSeq, limit) as StoredEvent[]);
+    const chunks = this.selectChunks.all(fromSeq, toSeq, limit) as { firstSeq: number; events: string }[];
+    return Promise.resolve(fromChunks(chunks, fromSeq, toSeq, limit));
   }
 
   findByExternalId(submittedBy: string, externalId: string): Promise<string | null> {

@@ -1,0 +1,69 @@
+// Runs the SQLite store in a worker thread, so that a commit's fsync and its row writes use the
+// second core while the main thread goes on serving requests. Commits that queued up while the
+// previous one ran are merged into one transaction (one fsync). Each request is answered by
+// exactly one reply with its id, in the order the requests came.
+
+import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { SqliteStore } from './sqlite-store.js';
+import type { WorkerReply, WorkerRequest } from './worker-store.js';
+
+const { path, port } = workerData as { path: string; port: MessagePort };
+let store: SqliteStore | null = null;
+/** After a failed commit nothing more is committed: a later batch must never land without an earlier one. */
+let failed: string | null = null;
+
+function reply(message: WorkerReply): void {
+  port.postMessage(message);
+}
+
+try {
+  store = new SqliteStore(path);
+  reply({ id: 0, ok: true, value: null });
+} catch (error) {
+  reply({ id: 0, ok: false, error: (error as Error).message });
+}
+
+port.on('message', (first: WorkerRequest) => {
+  const requests = [first];
+  for (let next = receiveMessageOnPort(port); next !== undefined; next = receiveMessageOnPort(port)) {
+    requests.push(next.message as WorkerRequest);
+  }
+  let index = 0;
+  while (index < requests.length) {
+    const request = requests[index]!;
+    if (request.operation !== 'commit') {
+      void handle(request).then(
+        (value) => reply({ id: request.id, ok: true, value }),
+        (error: unknown) => reply({ id: request.id, ok: false, error: (error as Error).message }),
+      );
+      index++;
+      continue;
+    }
+    const commits: Extract<WorkerRequest, { operation: 'commit' }>[] = [];
+    while (index < requests.length && requests[index]!.operation === 'commit') commits.push(requests[index++] as (typeof commits)[number]);
+    try {
+      if (failed !== null) throw new Error(`an earlier commit failed: ${failed}`);
+      if (store === null) throw new Error('the SQLite store is not open');
+      store.commitMany(commits.map((commit) => commit.batch));
+      for (const commit of commits) reply({ id: commit.id, ok: true, value: null });
+    } catch (error) {
+      failed ??= (error as Error).message;
+      for (const commit of commits) reply({ id: commit.id, ok: false, error: (error as Error).message });
+    }
+  }
+});
+
+async function handle(request: Exclude<WorkerRequest, { operation: 'commit' }>): Promise<unknown> {
+  if (store === null) throw new Error('the SQLite store is not open');
+  switch (request.operation) {
+    case 'load': return store.load();
+    case 'readEvents': return store.readEvents(request.fromSeq, request.toSeq, request.limit);
+    case 'findByExternalId': return store.findByExternalId(request.submittedBy, request.externalId);
+    case 'close': {
+      await store.close();
+      store = null;
+      setImmediate(() => port.close());
+      return null;
+    }
+  }
+}

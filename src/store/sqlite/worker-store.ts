@@ -1,0 +1,100 @@
+// The SQLite store as the server uses it: the same port as SqliteStore, carried out in a worker
+// thread (worker-entry.ts). better-sqlite3 is synchronous, so on the main thread every commit's
+// fsync would stop the server; in the worker, the next batch gathers while one commits.
+
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { Counters, InteractionRecord } from '../../core/types.js';
+import type { CommitBatch, Store, StoredEvent } from '../store.js';
+
+export type WorkerRequest = { id: number } & (
+  | { operation: 'load' }
+  | { operation: 'commit'; batch: CommitBatch }
+  | { operation: 'readEvents'; fromSeq: number; toSeq: number; limit: number }
+  | { operation: 'findByExternalId'; submittedBy: string; externalId: string }
+  | { operation: 'close' }
+);
+
+export type WorkerReply = { id: number } & ({ ok: true; value: unknown } | { ok: false; error: string });
+
+type Operation = WorkerRequest extends infer Request ? (Request extends { id: number } ? Omit<Request, 'id'> : never) : never;
+
+/**
+ * The compiled worker. Under the tests the sources run as TypeScript, which a worker cannot load,
+ * so they use the build that `npm test` makes first.
+ */
+function workerEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) return resolve(dirname(here), '../../../dist/store/sqlite/worker-entry.js');
+  return resolve(dirname(here), 'worker-entry.js');
+}
+
+export class SqliteWorkerStore implements Store {
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private nextId = 0;
+  private failure: Error | null = null;
+
+  private constructor(worker: Worker, port: MessagePort) {
+    this.worker = worker;
+    this.port = port;
+    port.on('message', (reply: WorkerReply) => {
+      const waiter = this.pending.get(reply.id);
+      if (waiter === undefined) return;
+      this.pending.delete(reply.id);
+      if (reply.ok) waiter.resolve(reply.value);
+      else waiter.reject(new Error(reply.error));
+    });
+    const failAll = (error: Error) => {
+      this.failure = error;
+      for (const waiter of this.pending.values()) waiter.reject(error);
+      this.pending.clear();
+    };
+    worker.on('error', failAll);
+    worker.on('exit', (code) => failAll(new Error(`the SQLite worker exited (code ${code})`)));
+  }
+
+  /** Starts the worker and waits until the database is open and migrated. */
+  static async open(path: string): Promise<SqliteWorkerStore> {
+    // A channel of its own, so the worker can take every queued request at once (receiveMessageOnPort).
+    const channel = new MessageChannel();
+    const worker = new Worker(workerEntry(), { workerData: { path, port: channel.port2 }, transferList: [channel.port2] });
+    const store = new SqliteWorkerStore(worker, channel.port1);
+    await new Promise<void>((resolve, reject) => store.pending.set(0, { resolve: () => resolve(), reject }));
+    return store;
+  }
+
+  load(): Promise<{ interactions: InteractionRecord[]; counters: Counters }> {
+    return this.call({ operation: 'load' }) as Promise<{ interactions: InteractionRecord[]; counters: Counters }>;
+  }
+
+  commit(batch: CommitBatch): Promise<void> {
+    return this.call({ operation: 'commit', batch }) as Promise<void>;
+  }
+
+  readEvents(fromSeq: number, toSeq: number, limit: number): Promise<StoredEvent[]> {
+    return this.call({ operation: 'readEvents', fromSeq, toSeq, limit }) as Promise<StoredEvent[]>;
+  }
+
+  findByExternalId(submittedBy: string, externalId: string): Promise<string | null> {
+    return this.call({ operation: 'findByExternalId', submittedBy, externalId }) as Promise<string | null>;
+  }
+
+  async close(): Promise<void> {
+    if (this.failure !== null) return;
+    await this.call({ operation: 'close' });
+    this.port.close();
+    await new Promise((resolve) => this.worker.once('exit', resolve));
+  }
+
+  private call(operation: Operation): Promise<unknown> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.port.postMessage({ id, ...operation });
+    });
+  }
+}

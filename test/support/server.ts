@@ -1,0 +1,88 @@
+// Starts a real server for a test: in-process on a free port over a fresh SQLite file, or as a
+// child process (for kill -9 and signal tests).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import type { ConfigInput } from '../../src/config/config.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+
+export interface TestServer {
+  server: RunningServer;
+  url: string;
+  storeUrl: string;
+  directory: string;
+  /** Closes the server (clean shutdown) but keeps the store, so restart() finds it. */
+  stop(): Promise<void>;
+  /** Starts a new server over the same store and config. */
+  restart(): Promise<TestServer>;
+  /** Stops the server and deletes its store. */
+  dispose(): Promise<void>;
+}
+
+export function temporaryDirectory(): string {
+  return mkdtempSync(join(tmpdir(), 'openixn-test-'));
+}
+
+export async function startTestServer(config: ConfigInput = {}, directory = temporaryDirectory()): Promise<TestServer> {
+  const storeUrl = `sqlite:${join(directory, 'openixn.db')}`;
+  const server = await startServer({ config, host: '127.0.0.1', port: 0, store: storeUrl, logLevel: 'silent' });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.close();
+  };
+  return {
+    server,
+    url: server.url,
+    storeUrl,
+    directory,
+    stop,
+    restart: async () => {
+      await stop();
+      return startTestServer(config, directory);
+    },
+    dispose: async () => {
+      await stop();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ChildServer {
+  process: ChildProcess;
+  port: number;
+  url: string;
+  /** Everything the child printed on stdout (pino JSON lines). */
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const mainScript = resolve(import.meta.dirname, '../../dist/main.js');
+
+/** Starts `node dist/main.js serve` (built by `npm test` before the suites run) and waits for "listening". */
+export async function startChildServer(config: ConfigInput, directory: string, port = 0): Promise<ChildServer> {
+  const configPath = join(directory, 'openixn.yaml');
+  writeFileSync(configPath, stringify(config));
+  const child = spawn(process.execPath, [mainScript, 'serve', '--config', configPath, '--host', '127.0.0.1', '--port', String(port), '--store', `sqlite:${join(directory, 'openixn.db')}`, '--log-level', 'info'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const listening = new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"port":(\d+),"url":"ws:/.exec(output);
+      if (match) resolve(Number(match[1]));
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    void exited.then(() => reject(new Error(`the server exited before listening: ${output}`)));
+  });
+  const boundPort = await listening;
+  return { process: child, port: boundPort, url: `ws://127.0.0.1:${boundPort}/ws`, output: () => output, exited };
+}
