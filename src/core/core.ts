@@ -81,6 +81,8 @@ export class Core {
   private readonly tickets = new Map<number, Ticket>();
   private readonly subscriptions = new Map<string, Set<string>>();
   private readonly routers: string[] = [];
+  /** Router names by client id, kept after a router leaves: an invite it made can end later. */
+  private readonly routerNames = new Map<string, string>();
   private roundRobin = 0;
   private readonly deadlines = new DeadlineHeap();
   private counters: Counters = { lastInteraction: 0, lastTicket: 0, lastEntry: 0, lastSeq: 0 };
@@ -659,6 +661,7 @@ export class Core {
 
   private addRouter(router: Client): void {
     this.routers.push(router.clientId);
+    this.routerNames.set(router.clientId, router.clientName);
     for (const [queue, contents] of this.queues) {
       if (!this.routerServes(router, queue) || (this.config.queues.get(queue)?.routing ?? 'none') === 'none') continue;
       for (const interaction of [...contents.values()]) {
@@ -916,7 +919,7 @@ export class Core {
 
   private strategyParty(interaction: Interaction): Party {
     const routerId = interaction.routerId ?? interaction.ticket?.routerId ?? null;
-    return { type: 'Strategy', name: (routerId !== null ? this.clients.get(routerId)?.clientName : undefined) ?? '' };
+    return { type: 'Strategy', name: (routerId !== null ? this.routerNames.get(routerId) : undefined) ?? '' };
   }
 
   private agentParty(agentId: string, placeId: string): Party {

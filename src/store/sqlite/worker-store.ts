@@ -36,10 +36,13 @@ export class SqliteWorkerStore implements Store {
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private nextId = 0;
   private failure: Error | null = null;
+  private closing = false;
+  private readonly exited: Promise<void>;
 
   private constructor(worker: Worker, port: MessagePort) {
     this.worker = worker;
     this.port = port;
+    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     port.on('message', (reply: WorkerReply) => {
       const waiter = this.pending.get(reply.id);
       if (waiter === undefined) return;
@@ -53,7 +56,16 @@ export class SqliteWorkerStore implements Store {
       this.pending.clear();
     };
     worker.on('error', failAll);
-    worker.on('exit', (code) => failAll(new Error(`the SQLite worker exited (code ${code})`)));
+    worker.on('exit', (code) => {
+      // The worker exits right after it closed the database; the close reply may not have come yet.
+      if (this.closing) {
+        for (const waiter of this.pending.values()) waiter.resolve(null);
+        this.pending.clear();
+        this.failure = new Error('the store is closed');
+        return;
+      }
+      failAll(new Error(`the SQLite worker exited (code ${code})`));
+    });
   }
 
   /** Starts the worker and waits until the database is open and migrated. */
@@ -83,10 +95,11 @@ export class SqliteWorkerStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.failure !== null) return;
+    if (this.failure !== null || this.closing) return;
+    this.closing = true;
     await this.call({ operation: 'close' });
     this.port.close();
-    await new Promise((resolve) => this.worker.once('exit', resolve));
+    await this.exited;
   }
 
   private call(operation: Operation): Promise<unknown> {
