@@ -112,7 +112,7 @@ class Server implements RunningServer, ConnectionHandler {
 
   async start(): Promise<void> {
     const loaded = await this.store.load();
-    this.core.recover(loaded.interactions, loaded.counters, this.clock.now());
+    this.core.recover(loaded.interactions, loaded.counters, this.clock.now(), loaded.agents);
     this.hub = new ReportingHub(this.store, loaded.counters.lastSeq);
     this.afterCore();
     await this.commits.drain();

@@ -11,6 +11,7 @@ import { OrderedQueue, type QueueKey } from './ordered-queue.js';
 import type { CoreRequest, WorkbinRefInput } from './requests.js';
 import type {
   Agent,
+  AgentLoginRecord,
   Client,
   ClientType,
   Counters,
@@ -27,6 +28,8 @@ export interface Effects {
   out: Outgoing[];
   /** Interactions whose stored record must be written, by id; stopped ones included. */
   changed: Map<string, Interaction>;
+  /** Agents whose login changed, by id: the store keeps who is logged in. */
+  agents: Map<string, AgentLoginRecord>;
 }
 
 export interface RequestContext {
@@ -67,6 +70,7 @@ export class Core {
   private now = 0;
   private out: Outgoing[] = [];
   private changed = new Map<string, Interaction>();
+  private changedAgents = new Map<string, AgentLoginRecord>();
 
   private readonly interactions = new Map<string, Interaction>();
   private readonly queues = new Map<string, OrderedQueue<Interaction>>();
@@ -95,9 +99,10 @@ export class Core {
 
   /** What happened since the last call: the messages to send once `changed` is durable. */
   takeEffects(): Effects {
-    const effects = { out: this.out, changed: this.changed };
+    const effects = { out: this.out, changed: this.changed, agents: this.changedAgents };
     this.out = [];
     this.changed = new Map();
+    this.changedAgents = new Map();
     return effects;
   }
 
@@ -142,9 +147,10 @@ export class Core {
   /**
    * Rebuilds the state from the stored records of every interaction that has not stopped, after a
    * restart (SPEC section 6): invites that were out are revoked, routing interactions lose their
-   * router, handling ones stay owned with a fresh handling timer.
+   * router, handling ones stay owned with a fresh handling timer. Agents that were logged in are
+   * logged out: their connections died with the old process.
    */
-  recover(records: Iterable<InteractionRecord>, counters: Counters, now: number): void {
+  recover(records: Iterable<InteractionRecord>, counters: Counters, now: number, loggedIn: Iterable<AgentLoginRecord> = []): void {
     assert(this.interactions.size === 0, 'recover runs on an empty core');
     this.advance(now);
     this.counters = { ...counters };
@@ -173,6 +179,11 @@ export class Core {
         interaction.state = 'queued';
         this.markChanged(interaction);
       }
+    }
+    // As at a live logout: the invites are revoked first, then the agent is reported logged out.
+    for (const agent of loggedIn) {
+      this.report('EventAgentLogout', { agentId: agent.agentId, placeId: agent.placeId, reason: 'ServerRestart' });
+      this.changedAgents.set(agent.agentId, { agentId: agent.agentId, placeId: agent.placeId, loggedIn: false });
     }
   }
 
@@ -320,6 +331,7 @@ export class Core {
     }
     agent.clients.add(client.clientId);
     client.agentId = agent.agentId;
+    this.changedAgents.set(agent.agentId, { agentId: agent.agentId, placeId: agent.placeId, loggedIn: true });
     const owned = [...(this.owned.get(agent.agentId) ?? [])].map(toWire);
     this.reply(client.clientId, request.referenceId, 'EventAck', { interactions: owned });
     this.report('EventAgentLogin', { agentId: agent.agentId, placeId: agent.placeId, media: { ...request.media } });
@@ -725,6 +737,7 @@ export class Core {
     this.report('EventAgentLogout', { agentId: agent.agentId, placeId: agent.placeId, reason });
     for (const clientId of agent.clients) this.clients.get(clientId)!.agentId = null;
     this.agents.delete(agent.agentId);
+    this.changedAgents.set(agent.agentId, { agentId: agent.agentId, placeId: agent.placeId, loggedIn: false });
   }
 
   private own(interaction: Interaction, agentId: string, placeId: string): void {

@@ -118,6 +118,13 @@ export interface InteractionRecord {
   ticketPlaceId: string | null;
 }
 
+/** A logged-in agent as the store keeps it, so that a restart can report its logout. */
+export interface AgentLoginRecord {
+  agentId: string;
+  placeId: string;
+  loggedIn: boolean;
+}
+
 export interface Counters {
   lastInteraction: number;
   lastTicket: number;

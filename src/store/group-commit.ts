@@ -5,7 +5,7 @@
 
 import type { Effects } from '../core/core.js';
 import { toRecord } from '../core/interaction.js';
-import type { Counters, Interaction, Outgoing } from '../core/types.js';
+import type { AgentLoginRecord, Counters, Interaction, Outgoing } from '../core/types.js';
 import { encode } from '../protocol/codec.js';
 import type { Store } from './store.js';
 
@@ -14,6 +14,7 @@ export type Delivery = Outgoing | { to: string; message: Outgoing['message']; af
 
 interface Batch {
   changed: Map<string, Interaction>;
+  agents: Map<string, AgentLoginRecord>;
   out: Delivery[];
 }
 
@@ -32,7 +33,7 @@ export interface GroupCommitOptions {
 const maxCommitsInFlight = 8;
 
 export class GroupCommit {
-  private open: Batch = { changed: new Map(), out: [] };
+  private open: Batch = { changed: new Map(), agents: new Map(), out: [] };
   /** Sent to the store, in order; each is delivered once it and every one before it committed. */
   private readonly inFlight: { out: Delivery[]; committed: boolean }[] = [];
   private scheduled = false;
@@ -45,8 +46,9 @@ export class GroupCommit {
   }
 
   add(effects: Effects): void {
-    if (effects.out.length === 0 && effects.changed.size === 0) return;
+    if (effects.out.length === 0 && effects.changed.size === 0 && effects.agents.size === 0) return;
     for (const [id, interaction] of effects.changed) this.open.changed.set(id, interaction);
+    for (const [id, agent] of effects.agents) this.open.agents.set(id, agent);
     for (const item of effects.out) this.open.out.push(item);
     this.schedule();
   }
@@ -63,7 +65,11 @@ export class GroupCommit {
   }
 
   private isIdle(): boolean {
-    return this.inFlight.length === 0 && this.open.out.length === 0 && this.open.changed.size === 0;
+    return this.inFlight.length === 0 && this.isEmpty(this.open);
+  }
+
+  private isEmpty(batch: Batch): boolean {
+    return batch.out.length === 0 && batch.changed.size === 0 && batch.agents.size === 0;
   }
 
   private schedule(): void {
@@ -78,12 +84,12 @@ export class GroupCommit {
 
   private flush(): void {
     if (this.failed || this.inFlight.length >= maxCommitsInFlight) return;
-    if (this.open.out.length === 0 && this.open.changed.size === 0) return;
+    if (this.isEmpty(this.open)) return;
     const batch = this.open;
-    this.open = { changed: new Map(), out: [] };
+    this.open = { changed: new Map(), agents: new Map(), out: [] };
     const entry = { out: batch.out, committed: false };
     this.inFlight.push(entry);
-    if (batch.changed.size === 0 && !batch.out.some((item) => item.to === null)) {
+    if (batch.changed.size === 0 && batch.agents.size === 0 && !batch.out.some((item) => item.to === null)) {
       // Answers that changed nothing (reads, errors) need no commit, only their turn in the order.
       entry.committed = true;
       this.deliverCommitted();
@@ -93,7 +99,7 @@ export class GroupCommit {
     for (const interaction of batch.changed.values()) interactions.push(toRecord(interaction));
     const events = [];
     for (const item of batch.out) if (item.to === null) events.push({ seq: item.message.seq, text: encode(item.message) });
-    this.options.store.commit({ interactions, events, counters: this.options.counters() }).then(
+    this.options.store.commit({ interactions, events, agents: [...batch.agents.values()], counters: this.options.counters() }).then(
       () => {
         entry.committed = true;
         this.deliverCommitted();
@@ -110,7 +116,7 @@ export class GroupCommit {
     while (this.inFlight.length > 0 && this.inFlight[0]!.committed && !this.failed) {
       this.options.deliver(this.inFlight.shift()!.out);
     }
-    if (this.open.out.length > 0 || this.open.changed.size > 0) {
+    if (!this.isEmpty(this.open)) {
       this.flush();
       return;
     }

@@ -1,7 +1,7 @@
 // The store port: what the server needs from a database, in domain verbs. The SQLite store
 // implements it now; the PostgreSQL store implements the same port.
 
-import type { Counters, InteractionRecord } from '../core/types.js';
+import type { AgentLoginRecord, Counters, InteractionRecord } from '../core/types.js';
 
 export interface StoredEvent {
   seq: number;
@@ -14,12 +14,20 @@ export interface CommitBatch {
   interactions: InteractionRecord[];
   /** The batch's reporting events, in seq order. */
   events: StoredEvent[];
+  /** Logins and logouts of the batch, the latest per agent. */
+  agents: AgentLoginRecord[];
+  counters: Counters;
+}
+
+export interface LoadedState {
+  interactions: InteractionRecord[];
+  agents: AgentLoginRecord[];
   counters: Counters;
 }
 
 export interface Store {
-  /** The interactions that have not stopped, in no particular order, and the counters. */
-  load(): Promise<{ interactions: InteractionRecord[]; counters: Counters }>;
+  /** The interactions that have not stopped (in no particular order), the agents logged in, and the counters. */
+  load(): Promise<LoadedState>;
   /** Makes the whole batch durable in one transaction, or nothing of it. */
   commit(batch: CommitBatch): Promise<void>;
   /** Stored reporting events with fromSeq <= seq <= toSeq, at most `limit`, in seq order. */

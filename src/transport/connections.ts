@@ -83,8 +83,9 @@ export class Connection {
       return;
     }
     if (data.length > this.maxMessageBytes) {
-      // Too large to be worth decoding to text in full; decode() reads only its referenceId.
-      this.process(data.subarray(0, 4096).toString('utf8'), data.length);
+      // Too large to decode to text in full: decode() needs only the referenceId, found by a byte search.
+      const at = data.indexOf('"referenceId"');
+      this.process(at < 0 ? '' : data.subarray(at, at + 64).toString('utf8'), data.length);
       return;
     }
     this.process(data.toString('utf8'), data.length);

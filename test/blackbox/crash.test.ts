@@ -332,7 +332,16 @@ async function audit(url: string, cycle: number, world: World, seed: number): Pr
   while (tail > 0 && log.before[tail - 1]!.reason === 'ServerRestart') tail--;
   const recovery = log.before.slice(tail);
   const recovered = new Map<string, string[]>();
+  // Agents logged in at the kill are reported logged out by the restart.
+  const loggedIn = new Set<string>();
+  for (const event of log.before.slice(0, tail)) {
+    if (event.message === 'EventAgentLogin') loggedIn.add(event.agentId as string);
+    if (event.message === 'EventAgentLogout') loggedIn.delete(event.agentId as string);
+  }
+  const loggedOut = recovery.filter((event) => event.message === 'EventAgentLogout').map((event) => event.agentId as string);
+  expect(loggedOut.sort(), `${where}: the agents logged out by the restart`).toEqual([...loggedIn].sort());
   for (const event of recovery) {
+    if (event.message === 'EventAgentLogout') continue;
     const description = event.message === 'EventRevoked' ? `EventRevoked ${event.ticketId as number}` : `${event.message} ${(event.party as { type?: string } | undefined)?.type}`;
     recovered.set(event.interactionId as string, [...(recovered.get(event.interactionId as string) ?? []), description]);
   }

@@ -45,4 +45,11 @@ export const migrations: readonly string[] = [
   );
   INSERT INTO counters VALUES (1, 0, 0, 0, 0);
   `,
+  // 2: who is logged in, so that a restart can report their logout.
+  `
+  CREATE TABLE agent_logins (
+    agent_id TEXT PRIMARY KEY,
+    place_id TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

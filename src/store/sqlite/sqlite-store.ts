@@ -4,8 +4,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Counters, InteractionRecord, InteractionState } from '../../core/types.js';
-import { fromChunks, toChunk, type CommitBatch, type Store, type StoredEvent } from '../store.js';
+import type { AgentLoginRecord, Counters, InteractionRecord, InteractionState } from '../../core/types.js';
+import { fromChunks, toChunk, type CommitBatch, type LoadedState, type Store, type StoredEvent } from '../store.js';
 import { migrations } from './migrations.js';
 
 interface InteractionRow {
@@ -93,6 +93,8 @@ export class SqliteStore implements Store {
   private readonly upsertInteraction: Database.Statement;
   private readonly insertEvents: Database.Statement;
   private readonly updateCounters: Database.Statement;
+  private readonly upsertLogin: Database.Statement;
+  private readonly deleteLogin: Database.Statement;
   private readonly selectChunks: Database.Statement;
   private readonly selectExternalId: Database.Statement;
   private readonly commitBatches: (batches: readonly CommitBatch[]) => void;
@@ -114,6 +116,8 @@ export class SqliteStore implements Store {
     this.updateCounters = this.database.prepare(
       'UPDATE counters SET last_interaction = ?, last_ticket = ?, last_entry = ?, last_seq = ? WHERE id = 1',
     );
+    this.upsertLogin = this.database.prepare('INSERT INTO agent_logins (agent_id, place_id) VALUES (?, ?) ON CONFLICT (agent_id) DO UPDATE SET place_id = excluded.place_id');
+    this.deleteLogin = this.database.prepare('DELETE FROM agent_logins WHERE agent_id = ?');
     this.selectChunks = this.database.prepare(
       'SELECT first_seq AS firstSeq, events FROM reporting_log WHERE last_seq >= ? AND first_seq <= ? ORDER BY first_seq LIMIT ?',
     );
@@ -123,18 +127,24 @@ export class SqliteStore implements Store {
         for (const record of batch.interactions) this.upsertInteraction.run(toRow(record));
         const chunk = toChunk(batch.events);
         if (chunk !== null) this.insertEvents.run(chunk.firstSeq, chunk.lastSeq, chunk.events);
+        for (const agent of batch.agents) {
+          if (agent.loggedIn) this.upsertLogin.run(agent.agentId, agent.placeId);
+          else this.deleteLogin.run(agent.agentId);
+        }
       }
       const counters = batches[batches.length - 1]!.counters;
       this.updateCounters.run(counters.lastInteraction, counters.lastTicket, counters.lastEntry, counters.lastSeq);
     });
   }
 
-  load(): Promise<{ interactions: InteractionRecord[]; counters: Counters }> {
+  load(): Promise<LoadedState> {
+    const agents = (this.database.prepare('SELECT agent_id AS agentId, place_id AS placeId FROM agent_logins').all() as Omit<AgentLoginRecord, 'loggedIn'>[])
+      .map((agent) => ({ ...agent, loggedIn: true }));
     const rows = this.database.prepare(`SELECT * FROM interactions WHERE state <> 'stopped'`).all() as InteractionRow[];
     const counters = this.database.prepare(
       'SELECT last_interaction AS lastInteraction, last_ticket AS lastTicket, last_entry AS lastEntry, last_seq AS lastSeq FROM counters WHERE id = 1',
     ).get() as Counters;
-    return Promise.resolve({ interactions: rows.map(fromRow), counters });
+    return Promise.resolve({ interactions: rows.map(fromRow), agents, counters });
   }
 
   commit(batch: CommitBatch): Promise<void> {

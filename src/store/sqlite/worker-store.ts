@@ -5,8 +5,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import type { Counters, InteractionRecord } from '../../core/types.js';
-import type { CommitBatch, Store, StoredEvent } from '../store.js';
+import type { CommitBatch, LoadedState, Store, StoredEvent } from '../store.js';
 
 export type WorkerRequest = { id: number } & (
   | { operation: 'load' }
@@ -78,8 +77,8 @@ export class SqliteWorkerStore implements Store {
     return store;
   }
 
-  load(): Promise<{ interactions: InteractionRecord[]; counters: Counters }> {
-    return this.call({ operation: 'load' }) as Promise<{ interactions: InteractionRecord[]; counters: Counters }>;
+  load(): Promise<LoadedState> {
+    return this.call({ operation: 'load' }) as Promise<LoadedState>;
   }
 
   commit(batch: CommitBatch): Promise<void> {
