@@ -87,6 +87,7 @@ class Server implements RunningServer, ConnectionHandler {
     this.core = new Core(settings.core);
     this.commits = new GroupCommit({
       store,
+      takeEffects: () => this.core.takeEffects(),
       counters: () => this.core.getCounters(),
       deliver: (out) => this.deliver(out),
       onFatal: (error) => this.fail(error, 'the store failed to commit'),
@@ -242,7 +243,7 @@ class Server implements RunningServer, ConnectionHandler {
   }
 
   private afterCore(): void {
-    this.commits.add(this.core.takeEffects());
+    this.commits.noteCoreWork();
     this.scheduler.refresh();
   }
 

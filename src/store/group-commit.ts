@@ -20,6 +20,8 @@ interface Batch {
 
 export interface GroupCommitOptions {
   store: Store;
+  /** The core's effects since the last call; taken once per batch rather than once per request. */
+  takeEffects: () => Effects;
   counters: () => Counters;
   deliver: (out: readonly Delivery[]) => void;
   onFatal: (error: Error) => void;
@@ -45,26 +47,39 @@ export class GroupCommit {
     this.options = options;
   }
 
-  add(effects: Effects): void {
-    if (effects.out.length === 0 && effects.changed.size === 0 && effects.agents.size === 0) return;
-    for (const [id, interaction] of effects.changed) this.open.changed.set(id, interaction);
-    for (const [id, agent] of effects.agents) this.open.agents.set(id, agent);
-    for (const item of effects.out) this.open.out.push(item);
+  /** The core did something: its effects join the batch that this turn of the event loop closes. */
+  noteCoreWork(): void {
     this.schedule();
   }
 
+  /** A message from the shell itself, after everything the core produced before it. */
   addDelivery(delivery: Delivery): void {
+    this.collect();
     this.open.out.push(delivery);
     this.schedule();
+  }
+
+  private collect(): void {
+    const effects = this.options.takeEffects();
+    if (effects.out.length === 0 && effects.changed.size === 0 && effects.agents.size === 0) return;
+    if (this.isEmpty(this.open)) {
+      this.open = { changed: effects.changed, agents: effects.agents, out: effects.out };
+      return;
+    }
+    for (const [id, interaction] of effects.changed) this.open.changed.set(id, interaction);
+    for (const [id, agent] of effects.agents) this.open.agents.set(id, agent);
+    for (const item of effects.out) this.open.out.push(item);
   }
 
   /** Resolves once everything added so far is committed and delivered. */
   async drain(): Promise<void> {
     if (this.isIdle()) return;
+    this.schedule();
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private isIdle(): boolean {
+    this.collect();
     return this.inFlight.length === 0 && this.isEmpty(this.open);
   }
 
@@ -83,6 +98,7 @@ export class GroupCommit {
   }
 
   private flush(): void {
+    this.collect();
     if (this.failed || this.inFlight.length >= maxCommitsInFlight) return;
     if (this.isEmpty(this.open)) return;
     const batch = this.open;
@@ -113,6 +129,7 @@ export class GroupCommit {
   }
 
   private deliverCommitted(): void {
+    this.collect();
     while (this.inFlight.length > 0 && this.inFlight[0]!.committed && !this.failed) {
       this.options.deliver(this.inFlight.shift()!.out);
     }
