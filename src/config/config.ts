@@ -24,15 +24,16 @@ export const ConfigFile = Type.Object({
     deliveringTimeout: Type.Optional(Duration),
     handlingTimeout: Type.Optional(Duration),
   }, { additionalProperties: false }))),
-  queues: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Null(), Type.Object({
-    routing: Type.Optional(Type.Union([Type.Literal('builtin'), Type.Literal('external'), Type.Literal('none')])),
-  })]))),
+  // A queue written with no settings (`backlog:` in YAML) is read as {} before validation.
+  queues: Type.Optional(Type.Record(Type.String(), Type.Object({
+    routing: Type.Optional(Type.Enum(['builtin', 'external', 'none'])),
+  }, { additionalProperties: false }))),
   workbins: Type.Optional(Type.Record(Type.String(), Type.Object({
-    owner: Type.Union([Type.Literal('agent'), Type.Literal('place'), Type.Literal('agentGroup'), Type.Literal('placeGroup')]),
-  }))),
+    owner: Type.Enum(['agent', 'place', 'agentGroup', 'placeGroup']),
+  }, { additionalProperties: false }))),
   agentGroups: Type.Optional(Type.Record(Type.String(), Names)),
   placeGroups: Type.Optional(Type.Record(Type.String(), Names)),
-  router: Type.Optional(Type.Object({ builtin: Type.Optional(Type.Boolean()) })),
+  router: Type.Optional(Type.Object({ builtin: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
   limits: Type.Optional(Type.Object({ maxMessageBytes: Type.Optional(Type.Integer({ minimum: 256, maximum: 16 * 1024 * 1024 })) }, { additionalProperties: false })),
   log: Type.Optional(Type.Object({ level: Type.Optional(Type.String()) }, { additionalProperties: false })),
 }, { additionalProperties: false });
@@ -93,10 +94,18 @@ export function parseConfigText(text: string, source = 'config'): ConfigInput {
 }
 
 export function validateConfig(value: unknown, source = 'config'): ConfigInput {
+  const queues = (value as { queues?: unknown } | null)?.queues;
+  if (typeof queues === 'object' && queues !== null) {
+    for (const [name, settings] of Object.entries(queues)) if (settings === null) (queues as Record<string, unknown>)[name] = {};
+  }
   if (!validator.Check(value)) {
     const first = validator.Errors(value).find((error) => error.keyword !== 'anyOf' && error.keyword !== 'boolean') ?? validator.Errors(value)[0];
     const where = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : 'the top level';
-    const extra = first?.keyword === 'additionalProperties' ? ` (${(first.params as { additionalProperties: string[] }).additionalProperties.join(', ')})` : '';
+    const extra = first?.keyword === 'additionalProperties'
+      ? ` (${(first.params as { additionalProperties: string[] }).additionalProperties.join(', ')})`
+      : first?.keyword === 'enum'
+        ? `: one of ${(first.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
+        : '';
     throw new Error(`${source}: at ${where}, ${first?.message ?? 'invalid'}${extra}.`);
   }
   return value;
@@ -123,7 +132,7 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
     });
   }
   const queues = new Map<string, { routing: Routing }>();
-  for (const [queue, settings] of Object.entries(config.queues ?? {})) queues.set(queue, { routing: settings?.routing ?? 'builtin' });
+  for (const [queue, settings] of Object.entries(config.queues ?? {})) queues.set(queue, { routing: settings.routing ?? 'builtin' });
   const workbins = new Map<string, { owner: WorkbinOwnerKind }>();
   for (const [workbin, settings] of Object.entries(config.workbins ?? {})) workbins.set(workbin, { owner: settings.owner });
   const groups = (record: Record<string, string[]> | undefined) =>

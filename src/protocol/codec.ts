@@ -74,6 +74,10 @@ function describeErrors(message: string, errors: readonly SchemaError[]): string
     return `${message} has unknown attribute${extra.length > 1 ? 's' : ''} ${extra.map((name) => `"${name}"`).join(', ')}.`;
   }
   const where = named.instancePath === '' ? 'the message' : `"${named.instancePath.slice(1).replaceAll('/', '.')}"`;
+  if (named.keyword === 'enum') {
+    const allowed = (named.params as { allowedValues?: unknown[] }).allowedValues ?? [];
+    return `In ${message}, ${where} must be one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}.`;
+  }
   return `In ${message}, ${where} ${named.message}.`;
 }
 

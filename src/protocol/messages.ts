@@ -16,14 +16,14 @@ const TicketId = Type.Integer({ minimum: 1 });
 const Reason = Type.String({ maxLength: 1024 });
 const UserData = Type.Record(Type.String(), Type.Unknown(), { description: 'string-keyed JSON properties' });
 export const WorkbinRef = Type.Object({ name: Name, ownerId: Type.Optional(Name) }, closed);
-const MediaReadiness = Type.Union([Type.Literal('ready'), Type.Literal('notReady')]);
+const MediaReadiness = Type.Enum(['ready', 'notReady']);
 
 function request<Name extends string, Properties extends Record<string, TSchema>>(message: Name, properties: Properties) {
   return Type.Object({ message: Type.Literal(message), referenceId: ReferenceId, ...properties }, closed);
 }
 
 export const RequestRegisterClient = request('RequestRegisterClient', {
-  clientType: Type.Union(clientTypes.map((clientType) => Type.Literal(clientType))),
+  clientType: Type.Enum(clientTypes),
   clientName: Name,
   token: Type.Optional(Type.String({ maxLength: 16384 })),
   queues: Type.Optional(Type.Array(Name, { maxItems: 10000 })),
@@ -105,7 +105,7 @@ export const InteractionOnWire = Type.Object({
   mediaType: Name,
   type: Name,
   subtype: Name,
-  state: Type.Union(['queued', 'routing', 'invited', 'handling', 'stopped'].map((state) => Type.Literal(state))),
+  state: Type.Enum(['queued', 'routing', 'invited', 'handling', 'stopped']),
   queue: Type.Union([Name, Type.Null()]),
   workbin: NullableWorkbin,
   priority: Type.Integer(),
@@ -139,14 +139,14 @@ export const clientEvents = {
   EventAck: answer('EventAck', { interactionId: Type.Optional(InteractionId), interactions: Type.Optional(Type.Array(InteractionOnWire)) }),
   EventError: event('EventError', {
     referenceId: Type.Optional(ReferenceId),
-    errorCode: Type.Union(Object.keys(errorCodes).map((code) => Type.Literal(code))),
+    errorCode: Type.Enum(Object.keys(errorCodes)),
     errorDescription: Type.String({ minLength: 1 }),
   }),
   EventRouteRequest: event('EventRouteRequest', { interaction: InteractionOnWire }),
   EventInvite: event('EventInvite', { ticketId: TicketId, interaction: InteractionOnWire }),
   EventRouteUsed: answer('EventRouteUsed', {
     ...aboutInteraction,
-    result: Type.Union([Type.Literal('Accepted'), Type.Literal('Rejected'), Type.Literal('Revoked')]),
+    result: Type.Enum(['Accepted', 'Rejected', 'Revoked']),
     agentId: Name,
     placeId: Type.String(),
     ticketId: TicketId,
@@ -159,7 +159,7 @@ export const clientEvents = {
   EventWorkbinContent: answer('EventWorkbinContent', { workbin: WorkbinRef, interactions: Type.Array(InteractionOnWire) }),
   EventWorkbinContentChanged: event('EventWorkbinContentChanged', {
     workbin: WorkbinRef,
-    operation: Type.Union([Type.Literal('Add'), Type.Literal('Remove')]),
+    operation: Type.Enum(['Add', 'Remove']),
     interaction: InteractionOnWire,
   }),
 };

@@ -1,0 +1,222 @@
+// The configuration of SPEC section 8: durations, the example file, defaults, and errors that
+// say where the file is wrong. Also the documentation check of STYLE section 5: README.md lists
+// exactly the error codes the server defines.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { parseConfigText, resolveSettings, type Settings } from '../../src/config/config.js';
+import { parseDuration } from '../../src/config/duration.js';
+import { mediaSettings } from '../../src/core/config.js';
+import { errorCodes } from '../../src/core/errors.js';
+
+/** The example of SPEC section 8, verbatim. */
+const specExample = `
+server: { host: 127.0.0.1, port: 7120 }
+store: { url: "sqlite:./openixn-data/openixn.db" }   # or postgres://user@host/db
+timeouts: { deliveringTimeout: 30, handlingTimeout: 10800, rejectCooldown: 60 }
+mediaTypes:
+  email: { capacity: 5, handlingTimeout: "24h" }
+  chat:  { capacity: 3, deliveringTimeout: 20 }
+queues:
+  inbound-email: { routing: builtin }     # builtin | external | none
+  backlog: { routing: none }
+workbins:
+  drafts: { owner: agent }                 # agent | place | agentGroup | placeGroup
+  team-followups: { owner: agentGroup }
+agentGroups: { tier2: [agent-7, agent-9] }
+router: { builtin: true }
+limits: { maxMessageBytes: 1048576 }
+`;
+
+const second = 1000;
+const minute = 60 * second;
+const hour = 60 * minute;
+const day = 24 * hour;
+
+function load(text: string): Settings {
+  return resolveSettings(parseConfigText(text, 'openixn.yaml'));
+}
+
+describe('parseDuration', () => {
+  test.each([
+    [30, 30 * second],
+    [0, 0],
+    [0.25, 250],
+    [1.5, 1500],
+    [10800, 180 * minute],
+  ])('the number %s is seconds: %s ms', (value, milliseconds) => {
+    expect(parseDuration(value, 'timeouts.deliveringTimeout')).toBe(milliseconds);
+  });
+
+  test.each([
+    ['500ms', 500],
+    ['30s', 30 * second],
+    ['30', 30 * second],
+    ['1.5s', 1500],
+    ['0.5m', 30 * second],
+    ['180m', 180 * minute],
+    ['24h', day],
+    ['1d', day],
+    ['2.5d', 60 * hour],
+    [' 45 s ', 45 * second],
+  ])('the string "%s" is %s ms', (value, milliseconds) => {
+    expect(parseDuration(value, 'timeouts.deliveringTimeout')).toBe(milliseconds);
+  });
+
+  test.each([-1, -0.5, Number.NaN, Number.POSITIVE_INFINITY])('the number %s is refused, naming where', (value) => {
+    expect(() => parseDuration(value, 'mediaTypes.chat.handlingTimeout')).toThrow(/mediaTypes\.chat\.handlingTimeout/);
+    expect(() => parseDuration(value, 'mediaTypes.chat.handlingTimeout')).toThrow(String(value));
+  });
+
+  test.each(['', 'abc', '30x', '-5s', '30 seconds', '1e3', '5ms3', 's', '1,5s'])('the string "%s" is refused, naming where, the value and the units', (value) => {
+    expect(() => parseDuration(value, 'timeouts.handlingTimeout')).toThrow(/timeouts\.handlingTimeout/);
+    expect(() => parseDuration(value, 'timeouts.handlingTimeout')).toThrow(`"${value}"`);
+    expect(() => parseDuration(value, 'timeouts.handlingTimeout')).toThrow(/ms, s, m, h or d/);
+  });
+});
+
+describe('the SPEC section 8 example', () => {
+  const settings = load(specExample);
+
+  test('server and store', () => {
+    expect(settings).toMatchObject({ host: '127.0.0.1', port: 7120, storeUrl: 'sqlite:./openixn-data/openixn.db', builtinRouter: true, maxMessageBytes: 1_048_576 });
+  });
+
+  test('timeouts resolve to milliseconds', () => {
+    expect(settings.core).toMatchObject({ deliveringTimeoutMs: 30 * second, handlingTimeoutMs: 180 * minute, rejectCooldownMs: 60 * second, defaultCapacity: 1 });
+  });
+
+  test('media types override what they name and fall back to the defaults for the rest', () => {
+    expect(settings.core.mediaTypes).toEqual(new Map([
+      ['email', { capacity: 5, handlingTimeoutMs: day }],
+      ['chat', { capacity: 3, deliveringTimeoutMs: 20 * second }],
+    ]));
+    expect(mediaSettings(settings.core, 'email')).toEqual({ capacity: 5, deliveringTimeoutMs: 30 * second, handlingTimeoutMs: day });
+    expect(mediaSettings(settings.core, 'chat')).toEqual({ capacity: 3, deliveringTimeoutMs: 20 * second, handlingTimeoutMs: 180 * minute });
+    expect(mediaSettings(settings.core, 'sms')).toEqual({ capacity: 1, deliveringTimeoutMs: 30 * second, handlingTimeoutMs: 180 * minute });
+  });
+
+  test('queues, workbins and groups', () => {
+    expect(settings.core.queues).toEqual(new Map([['inbound-email', { routing: 'builtin' }], ['backlog', { routing: 'none' }]]));
+    expect(settings.core.workbins).toEqual(new Map([['drafts', { owner: 'agent' }], ['team-followups', { owner: 'agentGroup' }]]));
+    expect(settings.core.agentGroups).toEqual(new Map([['tier2', new Set(['agent-7', 'agent-9'])]]));
+    expect(settings.core.placeGroups).toEqual(new Map());
+  });
+});
+
+describe('defaults', () => {
+  test('an empty file gives every documented default', () => {
+    const settings = load('');
+    expect(settings).toMatchObject({
+      host: '127.0.0.1',
+      port: 7120,
+      storeUrl: 'sqlite:./openixn-data/openixn.db',
+      builtinRouter: true,
+      maxMessageBytes: 1024 * 1024,
+    });
+    expect(settings.core).toMatchObject({ deliveringTimeoutMs: 30 * second, handlingTimeoutMs: 180 * minute, rejectCooldownMs: 60 * second, defaultCapacity: 1 });
+    expect(mediaSettings(settings.core, 'email')).toEqual({ capacity: 1, deliveringTimeoutMs: 30 * second, handlingTimeoutMs: 180 * minute });
+  });
+
+  test('keys left out of a section keep their defaults', () => {
+    const settings = load('timeouts: { deliveringTimeout: "500ms" }\nserver: { port: 9000 }\nmediaTypes: { chat: { capacity: 4 } }');
+    expect(settings).toMatchObject({ host: '127.0.0.1', port: 9000 });
+    expect(settings.core).toMatchObject({ deliveringTimeoutMs: 500, handlingTimeoutMs: 180 * minute, rejectCooldownMs: 60 * second });
+    expect(mediaSettings(settings.core, 'chat')).toEqual({ capacity: 4, deliveringTimeoutMs: 500, handlingTimeoutMs: 180 * minute });
+  });
+
+  test('a queue with no routing is builtin', () => {
+    const settings = load('queues:\n  plain: {}\n  bare:\n  routed: { routing: external }');
+    expect(settings.core.queues).toEqual(new Map([['plain', { routing: 'builtin' }], ['bare', { routing: 'builtin' }], ['routed', { routing: 'external' }]]));
+  });
+
+  test('without a config file the server has a default layout', () => {
+    const settings = resolveSettings(undefined);
+    expect(settings.core.queues).toEqual(new Map([['inbound', { routing: 'builtin' }], ['backlog', { routing: 'none' }]]));
+    expect(settings.core.workbins).toEqual(new Map([['drafts', { owner: 'agent' }]]));
+    expect(settings.port).toBe(7120);
+  });
+
+  test('command-line overrides win over the file', () => {
+    const settings = resolveSettings(parseConfigText(specExample), { host: '0.0.0.0', port: 8000, storeUrl: 'sqlite:/tmp/x.db', logLevel: 'debug' });
+    expect(settings).toMatchObject({ host: '0.0.0.0', port: 8000, storeUrl: 'sqlite:/tmp/x.db', logLevel: 'debug' });
+  });
+});
+
+describe('errors name where the file is wrong', () => {
+  test.each([
+    ['servr: { port: 1 }', ['top level', 'servr']],
+    ['timeouts: { deliveringTimout: 30 }', ['timeouts', 'deliveringTimout']],
+    ['server: { host: 127.0.0.1, prot: 1 }', ['server', 'prot']],
+    ['mediaTypes: { chat: { capacty: 2 } }', ['mediaTypes.chat', 'capacty']],
+    ['limits: { maxBytes: 1000 }', ['limits', 'maxBytes']],
+    ['queues: { q: { routng: none } }', ['queues.q', 'routng']],
+    ['workbins: { d: { owner: agent, colour: red } }', ['workbins.d', 'colour']],
+    ['router: { builtn: false }', ['router', 'builtn']],
+  ])('an unknown key: %s', (text, fragments) => {
+    let message = '';
+    try {
+      load(text);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message, `${text} must be refused`).not.toBe('');
+    for (const fragment of fragments) expect(message).toContain(fragment);
+  });
+
+  test.each([
+    ['server: { port: abc }', 'server.port'],
+    ['server: { port: 70000 }', 'server.port'],
+    ['queues: { q: { routing: sometimes } }', 'queues.q.routing'],
+    ['workbins: { d: { owner: team } }', 'workbins.d.owner'],
+    ['workbins: { d: {} }', 'workbins.d'],
+    ['mediaTypes: { chat: { capacity: -1 } }', 'mediaTypes.chat.capacity'],
+    ['mediaTypes: { chat: { capacity: 1.5 } }', 'mediaTypes.chat.capacity'],
+    ['timeouts: { deliveringTimeout: -5 }', 'timeouts.deliveringTimeout'],
+    ['timeouts: { deliveringTimeout: thirty }', 'timeouts.deliveringTimeout'],
+    ['timeouts: { rejectCooldown: "1w" }', 'timeouts.rejectCooldown'],
+    ['mediaTypes: { chat: { handlingTimeout: "2x" } }', 'mediaTypes.chat.handlingTimeout'],
+    ['agentGroups: { tier2: agent-7 }', 'agentGroups.tier2'],
+    ['router: { builtin: yes }', 'router.builtin'],
+    ['limits: { maxMessageBytes: 10 }', 'limits.maxMessageBytes'],
+    ['- 1', 'top level'],
+  ])('a bad value: %s', (text, where) => {
+    expect(() => load(text)).toThrow(where);
+  });
+
+  test('text that is not YAML names the file', () => {
+    expect(() => parseConfigText('queues: [', 'openixn.yaml')).toThrow(/openixn\.yaml is not valid YAML/);
+  });
+
+  test('schema errors name the file', () => {
+    expect(() => parseConfigText('server: { port: abc }', '/etc/openixn.yaml')).toThrow(/^\/etc\/openixn\.yaml: at server\.port/);
+  });
+});
+
+describe('documentation', () => {
+  /**
+   * README.md has a heading containing "Error codes" followed by a table whose first column lists
+   * each code in backticks. The codes there must be exactly those of src/core/errors.ts.
+   */
+  test('README.md documents exactly the error codes the server defines', () => {
+    const readme = fileURLToPath(new URL('../../README.md', import.meta.url));
+    expect(existsSync(readme), 'README.md exists at the repository root').toBe(true);
+    const lines = readFileSync(readme, 'utf8').split('\n');
+    let inFence = false;
+    const headings: { index: number; level: number; text: string }[] = [];
+    lines.forEach((line, index) => {
+      if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
+      const heading = inFence ? null : /^(#{1,6})\s+(.*)$/.exec(line);
+      if (heading) headings.push({ index, level: heading[1]!.length, text: heading[2]! });
+    });
+    const start = headings.find((heading) => /error codes/i.test(heading.text));
+    expect(start, 'a heading containing "Error codes"').toBeDefined();
+    const end = headings.find((heading) => heading.index > start!.index && heading.level <= start!.level)?.index ?? lines.length;
+    const rows = lines.slice(start!.index + 1, end).filter((line) => /^\s*\|/.test(line) && !/^\s*\|[\s:|-]+\|?\s*$/.test(line));
+    const documented = rows.flatMap((row) => [...(row.split('|')[1] ?? '').matchAll(/`([^`]+)`/g)].map((match) => match[1]!));
+    expect(documented.length, 'a table under the heading with one backticked code per row').toBeGreaterThan(0);
+    expect(new Set(documented).size, 'each code documented once').toBe(documented.length);
+    expect(documented.sort()).toEqual(Object.keys(errorCodes).sort());
+  });
+});

@@ -1,0 +1,218 @@
+// The codec on strings, without a socket (STYLE section 4): every request kind decodes, and every
+// way a frame can be wrong gives InvalidRequest (or LimitExceeded) with a description that names
+// what to fix, keeping the referenceId whenever it can be read.
+
+import { describe, expect, test } from 'vitest';
+import { decode, encode, type Decoded } from '../../src/protocol/codec.js';
+import { requests, type RequestName } from '../../src/protocol/messages.js';
+
+const limit = 1024 * 1024;
+
+/** One valid frame of every request, with its optional attributes where it has any. */
+const validRequests: Record<RequestName, Record<string, unknown>[]> = {
+  RequestRegisterClient: [
+    { clientType: 'AgentApplication', clientName: 'desktop' },
+    { clientType: 'RoutingEngine', clientName: 'urs', queues: ['inbound', 'vip'] },
+    { clientType: 'MediaServer', clientName: 'mail', token: 'secret' },
+    { clientType: 'ReportingEngine', clientName: 'stats' },
+  ],
+  RequestStartReporting: [{}, { fromSeq: 1 }],
+  RequestSubmit: [
+    { queue: 'inbound', mediaType: 'email' },
+    { queue: 'inbound', mediaType: 'email', type: 'Inbound', subtype: 'InboundNew', priority: -3, userData: { subject: 'Hi', nested: { a: [1, 2] } }, externalId: 'msg-1' },
+  ],
+  RequestAgentLogin: [{ agentId: 'agent-7', placeId: 'place-7' }, { agentId: 'agent-7', placeId: 'place-7', media: { email: 'ready', chat: 'notReady' } }],
+  RequestAgentLogout: [{}],
+  RequestNotReadyForMedia: [{ mediaType: 'chat' }, { mediaType: 'chat', reason: 'lunch' }],
+  RequestCancelNotReadyForMedia: [{ mediaType: 'chat' }],
+  RequestRouteCall: [{ interactionId: '0000000000000001', agentId: 'agent-7' }, { interactionId: '0000000000000001', agentId: 'agent-7', placeId: 'place-7' }],
+  RequestAccept: [{ ticketId: 1, interactionId: '0000000000000001' }],
+  RequestReject: [{ ticketId: 1, interactionId: '0000000000000001' }, { ticketId: 2, interactionId: '0000000000000001', reason: 'busy' }],
+  RequestPull: [
+    { queue: 'backlog' },
+    { queue: 'backlog', count: 5 },
+    { queue: 'backlog', interactionIds: ['0000000000000001', '0000000000000002'] },
+    { workbin: { name: 'drafts' } },
+    { workbin: { name: 'team-followups', ownerId: 'tier2' }, count: 2 },
+  ],
+  RequestPlaceInQueue: [{ interactionId: '0000000000000001', queue: 'backlog' }],
+  RequestPlaceInWorkbin: [{ interactionId: '0000000000000001', workbin: { name: 'drafts' } }, { interactionId: '0000000000000001', workbin: { name: 'drafts', ownerId: 'agent-7' } }],
+  RequestStopProcessing: [{ interactionId: '0000000000000001' }, { interactionId: '0000000000000001', reason: 'Done' }],
+  RequestChangeProperties: [
+    { interactionId: '0000000000000001' },
+    { interactionId: '0000000000000001', changedProperties: { status: 'open', count: 3 }, deletedProperties: ['draft'] },
+  ],
+  RequestGetInteractionProperties: [{ interactionId: '0000000000000001' }],
+  RequestGetWorkbinContent: [{ workbin: { name: 'drafts' } }],
+  RequestWorkbinNotifications: [{ workbin: { name: 'drafts' }, subscribe: true }, { workbin: { name: 'drafts', ownerId: 'agent-7' }, subscribe: false }],
+};
+
+function frame(message: string, attributes: Record<string, unknown>, referenceId: unknown = 42): string {
+  return JSON.stringify({ message, referenceId, ...attributes });
+}
+
+function refused(decoded: Decoded): Extract<Decoded, { ok: false }> {
+  if (decoded.ok) throw new Error(`expected a refusal, decoded ${JSON.stringify(decoded.request)}`);
+  return decoded;
+}
+
+/**
+ * Decodes and expects InvalidRequest whose description contains every fragment (each a name to
+ * fix), echoing referenceId (null: none).
+ */
+function expectInvalid(text: string, fragments: string[], referenceId: number | null = 42): void {
+  const decoded = refused(decode(text, limit));
+  expect(decoded.errorCode).toBe('InvalidRequest');
+  for (const fragment of fragments) expect(decoded.errorDescription).toContain(fragment);
+  expect(decoded.errorDescription).toMatch(/\.$/);
+  expect(decoded.referenceId).toBe(referenceId ?? undefined);
+}
+
+describe('decode: valid requests', () => {
+  test('the samples cover every request the protocol defines', () => {
+    expect(Object.keys(validRequests).sort()).toEqual(Object.keys(requests).sort());
+  });
+
+  for (const [message, samples] of Object.entries(validRequests)) {
+    test(`${message} decodes to exactly what was sent`, () => {
+      for (const attributes of samples) {
+        const text = frame(message, attributes);
+        const decoded = decode(text, limit);
+        expect(decoded, text).toEqual({ ok: true, request: JSON.parse(text) as unknown });
+      }
+    });
+  }
+
+  test('whitespace and key order do not matter', () => {
+    const decoded = decode('  {\n "ticketId": 3, "interactionId": "0000000000000001",\t"referenceId": -7, "message": "RequestAccept" }\n', limit);
+    expect(decoded).toEqual({ ok: true, request: { message: 'RequestAccept', referenceId: -7, ticketId: 3, interactionId: '0000000000000001' } });
+  });
+
+  test('a frame of exactly the limit is accepted', () => {
+    const base = frame('RequestSubmit', { queue: 'q', mediaType: 'chat', userData: { pad: '' } });
+    const padded = frame('RequestSubmit', { queue: 'q', mediaType: 'chat', userData: { pad: 'x'.repeat(300 - Buffer.byteLength(base)) } });
+    expect(Buffer.byteLength(padded)).toBe(300);
+    expect(decode(padded, 300).ok).toBe(true);
+  });
+});
+
+describe('decode: malformed frames get InvalidRequest', () => {
+  test('text that is not JSON', () => {
+    for (const text of ['', 'hello', '{"message": "RequestAccept",', '{message: "RequestAgentLogout", referenceId: 1}', "{'message':'RequestAgentLogout'}"]) {
+      const decoded = refused(decode(text, limit));
+      expect(decoded, text).toEqual({ ok: false, errorCode: 'InvalidRequest', errorDescription: 'The message is not valid JSON.' });
+    }
+  });
+
+  test('JSON that is not one object', () => {
+    for (const text of ['[]', '[{"message":"RequestAgentLogout","referenceId":1}]', 'null', '42', '"RequestAgentLogout"', 'true']) {
+      const decoded = refused(decode(text, limit));
+      expect(decoded, text).toEqual({ ok: false, errorCode: 'InvalidRequest', errorDescription: 'A message is one JSON object.' });
+    }
+  });
+
+  test('no message attribute, or one that is not a string; the referenceId is kept', () => {
+    expectInvalid('{"referenceId": 42}', ['"message"']);
+    expectInvalid('{"referenceId": 42, "message": 17}', ['"message"']);
+    expectInvalid('{"message": null}', ['"message"'], null);
+  });
+
+  test('an unknown message is named in the description, events included', () => {
+    expectInvalid(frame('RequestFly', {}), ['"RequestFly"', 'not a request']);
+    expectInvalid(frame('EventAck', {}), ['"EventAck"', 'not a request']);
+    expectInvalid(frame('requestagentlogout', {}), ['"requestagentlogout"']);
+  });
+
+  test('an absurdly long unknown message name is cut in the description', () => {
+    const decoded = refused(decode(frame('X'.repeat(5000), {}), limit));
+    expect(decoded.errorDescription.length).toBeLessThan(300);
+  });
+
+  test('a missing attribute is named', () => {
+    expectInvalid(frame('RequestSubmit', { mediaType: 'chat' }), ['RequestSubmit', '"queue"']);
+    expectInvalid(frame('RequestAccept', { interactionId: '0000000000000001' }), ['RequestAccept', '"ticketId"']);
+    expectInvalid(frame('RequestRegisterClient', { clientType: 'MediaServer' }), ['"clientName"']);
+    expectInvalid(frame('RequestWorkbinNotifications', { workbin: { name: 'drafts' } }), ['"subscribe"']);
+    expectInvalid(frame('RequestPull', { workbin: { ownerId: 'agent-7' } }), ['"name"']);
+  });
+
+  test('a missing referenceId is named, and there is none to echo', () => {
+    expectInvalid(JSON.stringify({ message: 'RequestAgentLogout' }), ['"referenceId"'], null);
+  });
+
+  test('an extra attribute is named', () => {
+    expectInvalid(frame('RequestSubmit', { queue: 'q', mediaType: 'chat', colour: 'red' }), ['RequestSubmit', '"colour"']);
+    expectInvalid(frame('RequestAgentLogout', { agentId: 'agent-7' }), ['"agentId"']);
+    expectInvalid(frame('RequestPull', { workbin: { name: 'drafts', owner: 'agent-7' } }), ['"owner"']);
+  });
+
+  test('an attribute of the wrong type is named', () => {
+    expectInvalid(frame('RequestAccept', { ticketId: '5', interactionId: '0000000000000001' }), ['"ticketId"', 'integer']);
+    expectInvalid(frame('RequestAccept', { ticketId: 1.5, interactionId: '0000000000000001' }), ['"ticketId"']);
+    expectInvalid(frame('RequestAccept', { ticketId: 0, interactionId: '0000000000000001' }), ['"ticketId"']);
+    expectInvalid(frame('RequestSubmit', { queue: 'q', mediaType: 'chat', priority: 1.5 }), ['"priority"']);
+    expectInvalid(frame('RequestSubmit', { queue: 'q', mediaType: 'chat', userData: [1] }), ['"userData"']);
+    expectInvalid(frame('RequestSubmit', { queue: '', mediaType: 'chat' }), ['"queue"']);
+    expectInvalid(frame('RequestSubmit', { queue: 7, mediaType: 'chat' }), ['"queue"']);
+    expectInvalid(frame('RequestPull', { queue: 'q', count: 0 }), ['"count"']);
+    expectInvalid(frame('RequestPull', { queue: 'q', interactionIds: [] }), ['"interactionIds"']);
+    expectInvalid(frame('RequestWorkbinNotifications', { workbin: { name: 'drafts' }, subscribe: 'yes' }), ['"subscribe"', 'boolean']);
+    expectInvalid(frame('RequestChangeProperties', { interactionId: '0000000000000001', deletedProperties: [1] }), ['"deletedProperties.0"']);
+    expectInvalid(frame('RequestAgentLogin', { agentId: 'a', placeId: 'p', media: { chat: 'maybe' } }), ['"media.chat"']);
+    expectInvalid(frame('RequestRegisterClient', { clientType: 'Robot', clientName: 'x' }), ['"clientType"']);
+    expectInvalid(frame('RequestStartReporting', { fromSeq: 0 }), ['"fromSeq"']);
+  });
+
+  test('a referenceId that is not an integer is named, and not echoed', () => {
+    expectInvalid(frame('RequestAgentLogout', {}, '42'), ['"referenceId"'], null);
+    expectInvalid(frame('RequestAgentLogout', {}, 4.2), ['"referenceId"'], null);
+  });
+});
+
+describe('decode: size limit', () => {
+  test('a frame over the limit gets LimitExceeded with the referenceId read from the text', () => {
+    const text = frame('RequestSubmit', { queue: 'q', mediaType: 'chat', userData: { body: 'x'.repeat(2000) } }, 77);
+    const decoded = refused(decode(text, 1024));
+    expect(decoded).toMatchObject({ ok: false, errorCode: 'LimitExceeded', referenceId: 77 });
+    expect(decoded.errorDescription).toContain(String(Buffer.byteLength(text)));
+    expect(decoded.errorDescription).toContain('1024');
+    expect(decoded.errorDescription).toContain('maxMessageBytes');
+  });
+
+  test('the size is checked before parsing: an oversize frame that is not even JSON still gets LimitExceeded and its referenceId', () => {
+    const text = `{"referenceId": 12, "message": "RequestSubmit", "userData": {"body": "${'y'.repeat(5000)}`;
+    expect(refused(decode(text, 1024))).toMatchObject({ errorCode: 'LimitExceeded', referenceId: 12 });
+  });
+
+  test('without a readable referenceId the LimitExceeded has none', () => {
+    const decoded = refused(decode(`{"message":"RequestSubmit","body":"${'z'.repeat(3000)}"}`, 1024));
+    expect(decoded.errorCode).toBe('LimitExceeded');
+    expect(decoded).not.toHaveProperty('referenceId');
+  });
+
+  test('the limit counts bytes, not characters', () => {
+    const text = frame('RequestSubmit', { queue: 'q', mediaType: 'chat', userData: { body: 'é'.repeat(600) } }, 5);
+    expect(text.length).toBeLessThan(1024);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(1024);
+    expect(refused(decode(text, 1024))).toMatchObject({ errorCode: 'LimitExceeded', referenceId: 5 });
+  });
+
+  test('the transport may pass the frame\'s byte length', () => {
+    const text = frame('RequestAgentLogout', {}, 9);
+    expect(refused(decode(text, 1024, 4096))).toMatchObject({ errorCode: 'LimitExceeded', referenceId: 9 });
+    expect(decode(text, 1024, 1024).ok).toBe(true);
+  });
+});
+
+describe('encode', () => {
+  test('an event is JSON, serialised once however many connections receive it', () => {
+    const event = { message: 'EventPlacedInQueue', seq: 4, eventTime: '2025-01-06T09:00:00.000Z', interactionId: '0000000000000001', queue: 'q', workbin: null };
+    const first = encode(event);
+    expect(JSON.parse(first)).toEqual(event);
+    expect(encode(event)).toBe(first);
+    // The cache is by identity: a sent event is never changed, so its text is not computed again.
+    event.queue = 'changed';
+    expect(encode(event)).toBe(first);
+    expect(encode({ ...event })).toContain('"changed"');
+  });
+});
