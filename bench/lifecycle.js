@@ -246,7 +246,11 @@ async function runParent(options) {
       '--agents', String(options.agents), '--seconds', String(options.seconds),
       '--warmup', String(options.warmupSeconds), '--window', String(options.window),
       '--media-servers', String(options.mediaServers)],
-    { stdio: ['ignore', 2, 2, 'ipc'] },
+    {
+      stdio: ['ignore', 2, 2, 'ipc'],
+      // OPENIXN_GENERATOR_NODE_ARGS, like OPENIXN_SERVER_NODE_ARGS, for profiling the load generator.
+      execArgv: (process.env.OPENIXN_GENERATOR_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    },
   );
   const outcome = await new Promise((resolve) => {
     let settled = false;

@@ -96,7 +96,7 @@ class Server implements RunningServer, ConnectionHandler {
       this.guarded(() => this.core.expire(now));
     });
     this.http = Fastify({ logger: false });
-    this.sockets = new WebSocketServer({ noServer: true, maxPayload: hardFrameLimitBytes, perMessageDeflate: false });
+    this.sockets = new WebSocketServer({ noServer: true, maxPayload: hardFrameLimitBytes, perMessageDeflate: false, skipUTF8Validation: true });
   }
 
   get host(): string {

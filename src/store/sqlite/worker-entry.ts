@@ -5,6 +5,7 @@
 
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { SqliteStore } from './sqlite-store.js';
+import type { CommitBatch } from '../store.js';
 import type { WorkerReply, WorkerRequest } from './worker-store.js';
 
 const { path, port } = workerData as { path: string; port: MessagePort };
@@ -44,7 +45,7 @@ port.on('message', (first: WorkerRequest) => {
     try {
       if (failed !== null) throw new Error(`an earlier commit failed: ${failed}`);
       if (store === null) throw new Error('the SQLite store is not open');
-      store.commitMany(commits.map((commit) => commit.batch));
+      store.commitMany(commits.map((commit) => JSON.parse(commit.batch) as CommitBatch));
       for (const commit of commits) reply({ id: commit.id, ok: true, value: null });
     } catch (error) {
       failed ??= (error as Error).message;
