@@ -2,6 +2,7 @@
 // deadline timer, the reporting stream, HTTP (/healthz) and the WebSocket endpoint (/ws).
 // main.ts only parses arguments and calls startServer, so tests start exactly this server.
 
+import { dirname, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -14,7 +15,10 @@ import { GroupCommit, type Delivery } from './store/group-commit.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { DeadlineScheduler, systemClock, type Clock } from './timers/scheduler.js';
-import { closeCodes, Connection, type ConnectionHandler } from './transport/connections.js';
+import { closeCodes, Connection, type ClientConnection, type ConnectionHandler } from './transport/connections.js';
+import { LocalConnection } from './transport/local-connection.js';
+import { Router } from './router/router.js';
+import { loadStrategies } from './router/strategies.js';
 
 export interface StartOptions {
   /** The parsed config; takes precedence over configPath. Without either, the default layout. */
@@ -48,6 +52,7 @@ const hardFrameLimitBytes = 16 * 1024 * 1024;
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const input = options.config ?? (options.configPath !== undefined ? readConfigFile(options.configPath) : undefined);
   const settings = resolveSettings(input, {
+    ...(options.configPath !== undefined ? { baseDirectory: dirname(resolve(options.configPath)) } : {}),
     ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.store !== undefined ? { storeUrl: options.store } : {}),
@@ -70,13 +75,14 @@ class Server implements RunningServer, ConnectionHandler {
   private hub!: ReportingHub;
   private readonly http: FastifyInstance;
   private readonly sockets: WebSocketServer;
-  private readonly connections = new Map<string, Connection>();
+  private readonly connections = new Map<string, ClientConnection>();
   private readonly replayStarting = new Set<string>();
   private nextConnection = 0;
   private state: 'starting' | 'ready' | 'closing' | 'closed' = 'starting';
   private closing: Promise<void> | null = null;
   private readonly onFatalCallback: ((error: Error) => void) | undefined;
   private boundPort = 0;
+  private routerTimer: DeadlineScheduler | null = null;
 
   constructor(settings: Settings, store: Store, logger: Logger, clock: Clock, onFatal: ((error: Error) => void) | undefined) {
     this.settings = settings;
@@ -117,6 +123,7 @@ class Server implements RunningServer, ConnectionHandler {
     this.hub = new ReportingHub(this.store, loaded.counters.lastSeq);
     this.afterCore();
     await this.commits.drain();
+    await this.startBuiltinRouter();
     this.logger.info({ interactions: this.core.interactionCount(), lastSeq: loaded.counters.lastSeq, store: this.settings.storeUrl }, 'recovered state from the store');
 
     this.http.get('/healthz', async (_request, reply) => {
@@ -142,9 +149,51 @@ class Server implements RunningServer, ConnectionHandler {
     this.logger.info({ host: this.settings.host, port: this.boundPort, url: this.url }, 'listening');
   }
 
+  // ---- The built-in router -------------------------------------------------------------------
+
+  /**
+   * The built-in router is a RoutingEngine (naming the builtin queues) and a ReportingEngine, on
+   * in-process connections: the server cannot tell it from an external router.
+   */
+  private async startBuiltinRouter(): Promise<void> {
+    const settings = this.settings.router;
+    if (!settings.enabled || settings.queues.size === 0) return;
+    const router = new Router(settings, await loadStrategies(settings, this.settings.baseDirectory));
+    let sending = false;
+    const sendRequests = () => {
+      // After the delivery that woke the router has finished, never inside it.
+      if (sending) return;
+      sending = true;
+      queueMicrotask(() => {
+        sending = false;
+        for (const request of router.takeRequests()) this.onRequest(routing, request);
+        routerTimer.refresh();
+      });
+    };
+    const routing = new LocalConnection('builtin-router', (message) => {
+      router.onMessage(message, this.clock.now());
+      sendRequests();
+    });
+    const reporting = new LocalConnection('builtin-router-reporting', (event) => {
+      router.onReport(event, this.clock.now());
+      sendRequests();
+    });
+    const routerTimer = new DeadlineScheduler(this.clock, () => router.nextDeadline(), (now) => {
+      router.tick(now);
+      sendRequests();
+    });
+    this.routerTimer = routerTimer;
+    for (const connection of [reporting, routing]) this.connections.set(connection.id, connection);
+    this.onRequest(reporting, { message: 'RequestRegisterClient', referenceId: 1, clientType: 'ReportingEngine', clientName: 'builtin-router' });
+    this.onRequest(reporting, { message: 'RequestStartReporting', referenceId: 2 });
+    this.onRequest(routing, { message: 'RequestRegisterClient', referenceId: 1, clientType: 'RoutingEngine', clientName: 'builtin-router', queues: router.queues() });
+    await this.commits.drain();
+    this.logger.info({ queues: router.queues() }, 'built-in router serving');
+  }
+
   // ---- Connections ---------------------------------------------------------------------------
 
-  onRequest(connection: Connection, request: Request): Promise<void> | void {
+  onRequest(connection: ClientConnection, request: Request): Promise<void> | void {
     const context = { clientId: connection.id, now: this.clock.now() };
     switch (request.message) {
       case 'RequestRegisterClient':
@@ -175,11 +224,11 @@ class Server implements RunningServer, ConnectionHandler {
     this.guarded(() => this.core.request(context, request), connection, request.referenceId);
   }
 
-  onInvalid(connection: Connection, message: OutgoingMessage): void {
+  onInvalid(connection: ClientConnection, message: OutgoingMessage): void {
     this.commits.addDelivery({ to: connection.id, message });
   }
 
-  onClose(connection: Connection): void {
+  onClose(connection: ClientConnection): void {
     this.connections.delete(connection.id);
     this.hub?.remove(connection.id);
     this.replayStarting.delete(connection.id);
@@ -190,7 +239,7 @@ class Server implements RunningServer, ConnectionHandler {
     this.guarded(() => this.core.disconnect(connection.id, this.clock.now()));
   }
 
-  private startReporting(connection: Connection, referenceId: number, fromSeq: number | undefined): void {
+  private startReporting(connection: ClientConnection, referenceId: number, fromSeq: number | undefined): void {
     const client = this.core.clientOf(connection.id);
     const refuse = (errorCode: string, errorDescription: string) =>
       this.commits.addDelivery({ to: connection.id, message: { message: 'EventError', referenceId, errorCode, errorDescription } });
@@ -199,11 +248,7 @@ class Server implements RunningServer, ConnectionHandler {
     if (this.hub.isSubscribed(connection.id) || this.replayStarting.has(connection.id)) {
       return refuse('InvalidState', 'Reporting has already started on this connection.');
     }
-    const sink: ReportingSink = {
-      send: (text) => connection.sendText(text),
-      bufferedAmount: () => connection.bufferedAmount(),
-      isOpen: () => connection.isOpen(),
-    };
+    const sink: ReportingSink = connection;
     const ack = { message: 'EventAck', referenceId };
     if (fromSeq === undefined) {
       // Every event the core has produced so far comes before this EventAck; the client gets those after it.
@@ -228,7 +273,7 @@ class Server implements RunningServer, ConnectionHandler {
   // ---- Effects -------------------------------------------------------------------------------
 
   /** Runs a core entry point, then hands its effects to group commit. A bug stops the server. */
-  private guarded(run: () => void, connection?: Connection, referenceId?: number): void {
+  private guarded(run: () => void, connection?: ClientConnection, referenceId?: number): void {
     try {
       run();
     } catch (error) {
@@ -269,6 +314,7 @@ class Server implements RunningServer, ConnectionHandler {
     this.state = 'closing';
     this.logger.info('shutting down: no new connections, committing what is in flight');
     this.scheduler.stop();
+    this.routerTimer?.stop();
     await this.commits.drain();
     for (const connection of this.connections.values()) connection.close(closeCodes.goingAway, 'server shutting down');
     const closed = this.http.close();

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { parse as parseYaml } from 'yaml';
-import type { CoreConfig, MediaTypeSettings, Routing, WorkbinOwnerKind } from '../core/config.js';
+import { mediaSettings, type CoreConfig, type MediaTypeSettings, type Routing, type WorkbinOwnerKind } from '../core/config.js';
+import type { QueueRoutingSettings, RouterSettings } from '../router/settings.js';
 import { parseDuration } from './duration.js';
 
 const Duration = Type.Union([Type.Number({ minimum: 0 }), Type.String()]);
@@ -27,7 +28,20 @@ export const ConfigFile = Type.Object({
   // A queue written with no settings (`backlog:` in YAML) is read as {} before validation.
   queues: Type.Optional(Type.Record(Type.String(), Type.Object({
     routing: Type.Optional(Type.Enum(['builtin', 'external', 'none'])),
+    pullable: Type.Optional(Type.Boolean()),
+    strategy: Type.Optional(Type.Union([
+      Type.Enum(['longestIdle', 'skills', 'priorityAge']),
+      Type.Object({ module: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+    ])),
+    skills: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 0 }))),
+    relaxAfter: Type.Optional(Duration),
+    overflowAfter: Type.Optional(Duration),
+    overflowTo: Type.Optional(Type.String({ minLength: 1 })),
   }, { additionalProperties: false }))),
+  agents: Type.Optional(Type.Record(Type.String(), Type.Object({
+    skills: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 0 }))),
+  }, { additionalProperties: false }))),
+  delivery: Type.Optional(Type.Object({ notReadyOnNoAnswer: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
   workbins: Type.Optional(Type.Record(Type.String(), Type.Object({
     owner: Type.Enum(['agent', 'place', 'agentGroup', 'placeGroup']),
   }, { additionalProperties: false }))),
@@ -45,9 +59,11 @@ export interface Settings {
   port: number;
   storeUrl: string;
   logLevel: string;
-  builtinRouter: boolean;
   maxMessageBytes: number;
   core: CoreConfig;
+  router: RouterSettings;
+  /** The config file's directory: strategy modules are found relative to it. */
+  baseDirectory: string;
 }
 
 export const defaults = {
@@ -112,6 +128,8 @@ export function validateConfig(value: unknown, source = 'config'): ConfigInput {
 }
 
 export interface Overrides {
+  /** Where relative paths in the config (strategy modules) start; the config file's directory. */
+  baseDirectory?: string;
   host?: string;
   port?: number;
   storeUrl?: string;
@@ -131,8 +149,26 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
       ...(settings.handlingTimeout !== undefined ? { handlingTimeoutMs: parseDuration(settings.handlingTimeout, `${where}.handlingTimeout`) } : {}),
     });
   }
-  const queues = new Map<string, { routing: Routing }>();
-  for (const [queue, settings] of Object.entries(config.queues ?? {})) queues.set(queue, { routing: settings.routing ?? 'builtin' });
+  const queues = new Map<string, { routing: Routing; pullable: boolean }>();
+  const routedQueues = new Map<string, QueueRoutingSettings>();
+  for (const [queue, settings] of Object.entries(config.queues ?? {})) {
+    const routing = settings.routing ?? 'builtin';
+    queues.set(queue, { routing, pullable: settings.pullable ?? true });
+    if (settings.overflowTo !== undefined && config.queues?.[settings.overflowTo] === undefined) {
+      throw new Error(`queues.${queue}.overflowTo: there is no queue named "${settings.overflowTo}".`);
+    }
+    if ((settings.overflowAfter === undefined) !== (settings.overflowTo === undefined)) {
+      throw new Error(`queues.${queue}: overflowAfter and overflowTo go together.`);
+    }
+    if (routing !== 'builtin') continue;
+    routedQueues.set(queue, {
+      strategy: settings.strategy ?? (settings.skills !== undefined ? 'skills' : 'longestIdle'),
+      requiredSkills: { ...settings.skills },
+      relaxAfterMs: settings.relaxAfter === undefined ? null : parseDuration(settings.relaxAfter, `queues.${queue}.relaxAfter`),
+      overflowAfterMs: settings.overflowAfter === undefined ? null : parseDuration(settings.overflowAfter, `queues.${queue}.overflowAfter`),
+      overflowTo: settings.overflowTo ?? null,
+    });
+  }
   const workbins = new Map<string, { owner: WorkbinOwnerKind }>();
   for (const [workbin, settings] of Object.entries(config.workbins ?? {})) workbins.set(workbin, { owner: settings.owner });
   const groups = (record: Record<string, string[]> | undefined) =>
@@ -147,14 +183,22 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
     workbins,
     agentGroups: groups(config.agentGroups),
     placeGroups: groups(config.placeGroups),
+    agentSkills: new Map(Object.entries(config.agents ?? {}).map(([agentId, settings]) => [agentId, { ...settings.skills }] as const)),
+    notReadyOnNoAnswer: config.delivery?.notReadyOnNoAnswer ?? true,
   };
   return {
     host: overrides.host ?? config.server?.host ?? defaults.host,
     port: overrides.port ?? config.server?.port ?? defaults.port,
     storeUrl: overrides.storeUrl ?? config.store?.url ?? defaults.storeUrl,
     logLevel: overrides.logLevel ?? config.log?.level ?? defaults.logLevel,
-    builtinRouter: config.router?.builtin ?? true,
     maxMessageBytes: config.limits?.maxMessageBytes ?? defaults.maxMessageBytes,
     core,
+    router: {
+      enabled: config.router?.builtin ?? true,
+      rejectCooldownMs: core.rejectCooldownMs,
+      queues: routedQueues,
+      capacity: (mediaType) => mediaSettings(core, mediaType).capacity,
+    },
+    baseDirectory: overrides.baseDirectory ?? process.cwd(),
   };
 }

@@ -17,10 +17,15 @@ export interface CoreConfig {
   defaultCapacity: number;
   /** Overrides per media type; media types not listed use the defaults above. */
   mediaTypes: ReadonlyMap<string, Partial<MediaTypeSettings>>;
-  queues: ReadonlyMap<string, { routing: Routing }>;
+  /** pullable: false forbids RequestPull, so routed work cannot be cherry-picked. */
+  queues: ReadonlyMap<string, { routing: Routing; pullable: boolean }>;
   workbins: ReadonlyMap<string, { owner: WorkbinOwnerKind }>;
   agentGroups: ReadonlyMap<string, ReadonlySet<string>>;
   placeGroups: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Skills and levels per agent from the config; a login may add to or override them. */
+  agentSkills: ReadonlyMap<string, Readonly<Record<string, number>>>;
+  /** An agent who lets an invite time out is set not ready for that media (reason NoAnswer). */
+  notReadyOnNoAnswer: boolean;
 }
 
 export function mediaSettings(config: CoreConfig, mediaType: string): MediaTypeSettings {

@@ -19,6 +19,7 @@ import type {
   InteractionRecord,
   OutgoingMessage,
   Outgoing,
+  ReportingEvent,
   Ticket,
   UserData,
   WorkbinRef,
@@ -334,7 +335,11 @@ export class Core {
     this.changedAgents.set(agent.agentId, { agentId: agent.agentId, placeId: agent.placeId, loggedIn: true });
     const owned = [...(this.owned.get(agent.agentId) ?? [])].map(toWire);
     this.reply(client.clientId, request.referenceId, 'EventAck', { interactions: owned });
-    this.report('EventAgentLogin', { agentId: agent.agentId, placeId: agent.placeId, media: { ...request.media } });
+    const skills = { ...this.config.agentSkills.get(agent.agentId), ...request.skills };
+    // What the agent already handles, per media type: a router needs it to respect capacity.
+    const handling: Record<string, number> = {};
+    for (const interaction of this.owned.get(agent.agentId) ?? []) handling[interaction.mediaType] = (handling[interaction.mediaType] ?? 0) + 1;
+    this.report('EventAgentLogin', { agentId: agent.agentId, placeId: agent.placeId, media: { ...request.media }, skills, handling });
   }
 
   private onLogoutRequest(client: Client, referenceId: number): void {
@@ -442,7 +447,9 @@ export class Core {
     let source: OrderedQueue<Interaction>;
     let workbin: WorkbinRef | null = null;
     if (request.queue !== undefined) {
-      if (!this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
+      const queue = this.config.queues.get(request.queue);
+      if (queue === undefined) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
+      if (!queue.pullable) throw new RequestError('Forbidden', `Queue "${request.queue}" does not allow pulls (pullable: false); its work is routed.`);
       source = this.queueOf(request.queue);
     } else {
       workbin = this.resolveWorkbin(client, request.workbin!);
@@ -615,7 +622,14 @@ export class Core {
   }
 
   private onDeliveringTimeout(ticket: Ticket): void {
+    const mediaType = this.interactions.get(ticket.interactionId)!.mediaType;
     this.revokeInvite(ticket, 'DeliveringTimeout', true);
+    // Work is not sent to an empty chair: the agent who did not answer is not ready until it says so.
+    const agent = this.agents.get(ticket.agentId);
+    if (this.config.notReadyOnNoAnswer && agent !== undefined && agent.media.get(mediaType)?.ready === true) {
+      agent.media.set(mediaType, { ready: false, reason: 'NoAnswer' });
+      this.report('EventNotReadyForMedia', { agentId: agent.agentId, placeId: agent.placeId, mediaType, reason: 'NoAnswer' });
+    }
   }
 
   private onHandlingTimeout(interaction: Interaction): void {
@@ -962,8 +976,13 @@ export class Core {
     this.send(clientId, { message, referenceId, ...attributes });
   }
 
+  /** A reporting event; one about an interaction also names its media type, for statistics and routers. */
   private report(message: string, attributes: Record<string, unknown>): void {
-    this.out.push({ to: null, message: { message, seq: ++this.counters.lastSeq, eventTime: iso(this.now), ...attributes } });
+    const interactionId = attributes.interactionId;
+    const mediaType = typeof interactionId === 'string' ? this.interactions.get(interactionId)?.mediaType : undefined;
+    const event: ReportingEvent = { message, seq: ++this.counters.lastSeq, eventTime: iso(this.now), ...attributes };
+    if (mediaType !== undefined) event.mediaType = mediaType;
+    this.out.push({ to: null, message: event });
   }
 
   private error(clientId: string, referenceId: number | undefined, error: RequestError): void {

@@ -9,14 +9,14 @@ export interface Deadline {
   id: string;
 }
 
-export class DeadlineHeap {
-  private readonly heap: Deadline[] = [];
+export class DeadlineHeap<Entry extends { at: number } = Deadline> {
+  private readonly heap: Entry[] = [];
 
   get size(): number {
     return this.heap.length;
   }
 
-  push(deadline: Deadline): void {
+  push(deadline: Entry): void {
     const heap = this.heap;
     heap.push(deadline);
     let index = heap.length - 1;
@@ -29,11 +29,11 @@ export class DeadlineHeap {
     heap[index] = deadline;
   }
 
-  peek(): Deadline | undefined {
+  peek(): Entry | undefined {
     return this.heap[0];
   }
 
-  pop(): Deadline | undefined {
+  pop(): Entry | undefined {
     const heap = this.heap;
     const top = heap[0];
     const last = heap.pop();

@@ -12,7 +12,7 @@ export type MediaReadiness = 'ready' | 'notReady';
 
 export type CoreRequest =
   | { message: 'RequestSubmit'; referenceId: number; queue: string; mediaType: string; type?: string; subtype?: string; priority?: number; userData?: UserData; externalId?: string }
-  | { message: 'RequestAgentLogin'; referenceId: number; agentId: string; placeId: string; media?: Record<string, MediaReadiness> }
+  | { message: 'RequestAgentLogin'; referenceId: number; agentId: string; placeId: string; media?: Record<string, MediaReadiness>; skills?: Record<string, number> }
   | { message: 'RequestAgentLogout'; referenceId: number }
   | { message: 'RequestNotReadyForMedia'; referenceId: number; mediaType: string; reason?: string }
   | { message: 'RequestCancelNotReadyForMedia'; referenceId: number; mediaType: string }

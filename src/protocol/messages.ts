@@ -42,6 +42,7 @@ export const RequestAgentLogin = request('RequestAgentLogin', {
   agentId: Name,
   placeId: Name,
   media: Type.Optional(Type.Record(Type.String({ minLength: 1 }), MediaReadiness)),
+  skills: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Number({ minimum: 0 }), { description: 'skill name to level; added to the skills the config gives the agent' })),
 });
 export const RequestAgentLogout = request('RequestAgentLogout', {});
 export const RequestNotReadyForMedia = request('RequestNotReadyForMedia', { mediaType: Name, reason: Type.Optional(Reason) });
@@ -178,7 +179,7 @@ export const reportingEvents = {
   EventRevoked: reporting('EventRevoked', { ...aboutInteraction, ...aboutAgent, ticketId: Type.Union([TicketId, Type.Null()]), reason: Reason }),
   EventProcessingStopped: reporting('EventProcessingStopped', { ...aboutInteraction, ...where, reason: NullableReason }),
   EventPropertiesChanged: reporting('EventPropertiesChanged', { ...aboutInteraction, changedProperties: UserData, deletedProperties: Type.Array(Type.String()) }),
-  EventAgentLogin: reporting('EventAgentLogin', { ...aboutAgent, media: Type.Record(Type.String(), MediaReadiness) }),
+  EventAgentLogin: reporting('EventAgentLogin', { ...aboutAgent, media: Type.Record(Type.String(), MediaReadiness), skills: Type.Record(Type.String(), Type.Number()), handling: Type.Record(Type.String(), Type.Integer({ minimum: 0 })) }),
   EventAgentLogout: reporting('EventAgentLogout', { ...aboutAgent, reason: Reason }),
   EventNotReadyForMedia: reporting('EventNotReadyForMedia', { ...aboutAgent, mediaType: Name, reason: NullableReason }),
   EventReadyForMedia: reporting('EventReadyForMedia', { ...aboutAgent, mediaType: Name }),

@@ -3,11 +3,13 @@
 // live at the exact seq where the replay ended, so it sees no gap and no duplicate.
 
 import type { ReportingEvent } from '../core/types.js';
-import { encode } from '../protocol/codec.js';
 import type { Store } from '../store/store.js';
 
 export interface ReportingSink {
-  send(text: string): void;
+  /** A live event; a socket sends its JSON text (encoded once for all clients), an in-process client takes the object. */
+  send(event: ReportingEvent): void;
+  /** A replayed event, as stored. */
+  sendText(text: string): void;
   /** Bytes queued on the socket: the replay waits while the client is slow to read. */
   bufferedAmount(): number;
   isOpen(): boolean;
@@ -57,7 +59,7 @@ export class ReportingHub {
     this.deliveredSeq = event.seq;
     for (const subscriber of this.subscribers.values()) {
       if (subscriber.live && subscriber.nextSeq === event.seq) {
-        subscriber.sink.send(encode(event));
+        subscriber.sink.send(event);
         subscriber.nextSeq++;
       }
     }
@@ -73,7 +75,7 @@ export class ReportingHub {
       const events = await this.store.readEvents(subscriber.nextSeq, this.deliveredSeq, replayPageSize);
       for (const event of events) {
         if (event.seq !== subscriber.nextSeq) throw new Error(`reporting log gap: expected seq ${subscriber.nextSeq}, read ${event.seq}`);
-        subscriber.sink.send(event.text);
+        subscriber.sink.sendText(event.text);
         subscriber.nextSeq++;
       }
       while (subscriber.sink.isOpen() && subscriber.sink.bufferedAmount() > replayHighWaterBytes) {

@@ -13,15 +13,26 @@ export const closeCodes = {
   internalError: 1011,
 } as const;
 
-export interface ConnectionHandler {
-  /** Handles one valid request; a returned promise holds the connection's later requests until it settles. */
-  onRequest(connection: Connection, request: Request): Promise<void> | void;
-  /** Answers a frame that did not decode. */
-  onInvalid(connection: Connection, message: OutgoingMessage): void;
-  onClose(connection: Connection): void;
+/** What the server needs of a client connection: a WebSocket, or the built-in router's in-process one. */
+export interface ClientConnection {
+  readonly id: string;
+  send(message: object): void;
+  sendText(text: string): void;
+  isOpen(): boolean;
+  bufferedAmount(): number;
+  close(code: number, reason: string): void;
+  terminate(): void;
 }
 
-export class Connection {
+export interface ConnectionHandler {
+  /** Handles one valid request; a returned promise holds the connection's later requests until it settles. */
+  onRequest(connection: ClientConnection, request: Request): Promise<void> | void;
+  /** Answers a frame that did not decode. */
+  onInvalid(connection: ClientConnection, message: OutgoingMessage): void;
+  onClose(connection: ClientConnection): void;
+}
+
+export class Connection implements ClientConnection {
   readonly id: string;
   private readonly socket: WebSocket;
   private readonly handler: ConnectionHandler;

@@ -80,7 +80,7 @@ describe('the SPEC section 8 example', () => {
   const settings = load(specExample);
 
   test('server and store', () => {
-    expect(settings).toMatchObject({ host: '127.0.0.1', port: 7120, storeUrl: 'sqlite:./openixn-data/openixn.db', builtinRouter: true, maxMessageBytes: 1_048_576 });
+    expect(settings).toMatchObject({ host: '127.0.0.1', port: 7120, storeUrl: 'sqlite:./openixn-data/openixn.db', maxMessageBytes: 1_048_576 });
   });
 
   test('timeouts resolve to milliseconds', () => {
@@ -98,7 +98,7 @@ describe('the SPEC section 8 example', () => {
   });
 
   test('queues, workbins and groups', () => {
-    expect(settings.core.queues).toEqual(new Map([['inbound-email', { routing: 'builtin' }], ['backlog', { routing: 'none' }]]));
+    expect(settings.core.queues).toEqual(new Map([['inbound-email', { routing: 'builtin', pullable: true }], ['backlog', { routing: 'none', pullable: true }]]));
     expect(settings.core.workbins).toEqual(new Map([['drafts', { owner: 'agent' }], ['team-followups', { owner: 'agentGroup' }]]));
     expect(settings.core.agentGroups).toEqual(new Map([['tier2', new Set(['agent-7', 'agent-9'])]]));
     expect(settings.core.placeGroups).toEqual(new Map());
@@ -112,9 +112,10 @@ describe('defaults', () => {
       host: '127.0.0.1',
       port: 7120,
       storeUrl: 'sqlite:./openixn-data/openixn.db',
-      builtinRouter: true,
       maxMessageBytes: 1024 * 1024,
     });
+    expect(settings.router).toMatchObject({ enabled: true, rejectCooldownMs: 60 * second });
+    expect(settings.core.notReadyOnNoAnswer).toBe(true);
     expect(settings.core).toMatchObject({ deliveringTimeoutMs: 30 * second, handlingTimeoutMs: 180 * minute, rejectCooldownMs: 60 * second, defaultCapacity: 1 });
     expect(mediaSettings(settings.core, 'email')).toEqual({ capacity: 1, deliveringTimeoutMs: 30 * second, handlingTimeoutMs: 180 * minute });
   });
@@ -128,12 +129,12 @@ describe('defaults', () => {
 
   test('a queue with no routing is builtin', () => {
     const settings = load('queues:\n  plain: {}\n  bare:\n  routed: { routing: external }');
-    expect(settings.core.queues).toEqual(new Map([['plain', { routing: 'builtin' }], ['bare', { routing: 'builtin' }], ['routed', { routing: 'external' }]]));
+    expect(settings.core.queues).toEqual(new Map([['plain', { routing: 'builtin', pullable: true }], ['bare', { routing: 'builtin', pullable: true }], ['routed', { routing: 'external', pullable: true }]]));
   });
 
   test('without a config file the server has a default layout', () => {
     const settings = resolveSettings(undefined);
-    expect(settings.core.queues).toEqual(new Map([['inbound', { routing: 'builtin' }], ['backlog', { routing: 'none' }]]));
+    expect(settings.core.queues).toEqual(new Map([['inbound', { routing: 'builtin', pullable: true }], ['backlog', { routing: 'none', pullable: true }]]));
     expect(settings.core.workbins).toEqual(new Map([['drafts', { owner: 'agent' }]]));
     expect(settings.port).toBe(7120);
   });

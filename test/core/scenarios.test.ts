@@ -182,6 +182,8 @@ describe('4.1 deliver interaction to agent', () => {
         { message: 'EventRevoked', interactionId: I1, agentId: 'agent-1', placeId: 'place-1', ticketId: 1, reason: 'DeliveringTimeout' },
         { message: 'EventPartyRemoved', interactionId: I1, party: strategy('R') },
         { message: 'EventPartyAdded', interactionId: I1, party: strategy('R') },
+        // notReadyOnNoAnswer (on by default): no more work to the chair that did not answer.
+        { message: 'EventNotReadyForMedia', agentId: 'agent-1', placeId: 'place-1', mediaType: 'chat', reason: 'NoAnswer' },
       ],
     });
   });
@@ -193,7 +195,7 @@ describe('4.1 deliver interaction to agent', () => {
     t.step(t.tick(30), {
       'agent-1': ['EventRevoked'],
       R: [{ message: 'EventRouteUsed', result: 'Revoked' }],
-      rep: ['EventRevoked', { message: 'EventPartyRemoved', party: strategy('R') }, { message: 'EventPartyAdded', party: strategy('R2') }],
+      rep: ['EventRevoked', { message: 'EventPartyRemoved', party: strategy('R') }, { message: 'EventPartyAdded', party: strategy('R2') }, 'EventNotReadyForMedia'],
       R2: [{ message: 'EventRouteRequest', interaction: { interactionId: I1 } }],
     });
   });

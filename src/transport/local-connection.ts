@@ -1,0 +1,39 @@
+// An in-process client connection: the built-in router speaks the protocol through it, receiving
+// the same message objects a socket would carry as text.
+
+import type { ClientConnection } from './connections.js';
+
+export class LocalConnection implements ClientConnection {
+  readonly id: string;
+  private open = true;
+  private readonly receive: (message: { message: string; [attribute: string]: unknown }) => void;
+
+  constructor(id: string, receive: (message: { message: string; [attribute: string]: unknown }) => void) {
+    this.id = id;
+    this.receive = receive;
+  }
+
+  send(message: object): void {
+    if (this.open) this.receive(message as { message: string });
+  }
+
+  sendText(text: string): void {
+    if (this.open) this.receive(JSON.parse(text) as { message: string });
+  }
+
+  isOpen(): boolean {
+    return this.open;
+  }
+
+  bufferedAmount(): number {
+    return 0;
+  }
+
+  close(): void {
+    this.open = false;
+  }
+
+  terminate(): void {
+    this.open = false;
+  }
+}
