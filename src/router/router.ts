@@ -44,12 +44,19 @@ interface RouterAgent {
 
 interface RouterDeadline {
   at: number;
-  kind: 'relax' | 'overflow' | 'cooldown';
+  kind: 'relax' | 'overflow' | 'cooldown' | 'retry';
   interactionId: string;
 }
 
 /** How far the agent-freed path looks into one queue for an interaction that agent may take. */
 const scanLimitPerQueue = 1000;
+
+/**
+ * A user's strategy that lets an interaction wait although agents are available may be waiting
+ * for time to pass (a preferred agent, say): it is asked again this often. The built-in ones
+ * change their minds with time only at relaxAfter, which has its own deadline.
+ */
+const strategyRetryMs = 1000;
 
 export class Router {
   private readonly settings: RouterSettings;
@@ -296,7 +303,11 @@ export class Router {
       }
     } else {
       const candidates = this.candidates(list, entry, cooled);
-      if (candidates.length > 0) agentId = strategy({ interaction: entry, candidates, now: this.now });
+      if (candidates.length > 0) {
+        agentId = strategy({ interaction: entry, candidates, now: this.now });
+        const userStrategy = typeof this.settings.queues.get(entry.queue)?.strategy === 'object';
+        if (agentId === null && userStrategy) this.deadlines.push({ at: this.now + strategyRetryMs, kind: 'retry', interactionId: entry.interactionId });
+      }
     }
     if (agentId === null) return;
     const agent = this.agents.get(agentId);
