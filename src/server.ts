@@ -158,7 +158,9 @@ class Server implements RunningServer, ConnectionHandler {
   private async startBuiltinRouter(): Promise<void> {
     const settings = this.settings.router;
     if (!settings.enabled || settings.queues.size === 0) return;
-    const router = new Router(settings, await loadStrategies(settings, this.settings.baseDirectory));
+    const router = new Router(settings, await loadStrategies(settings, this.settings.baseDirectory), (error, interaction) => {
+      this.logger.error({ err: error, interactionId: interaction.interactionId, queue: interaction.queue }, 'a routing strategy threw; the interaction waits');
+    });
     let sending = false;
     const sendRequests = () => {
       // After the delivery that woke the router has finished, never inside it.

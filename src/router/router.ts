@@ -82,9 +82,12 @@ export class Router {
   /** Agents that became available for a media type since the last decision pass. */
   private readonly freed: { agent: RouterAgent; mediaType: string }[] = [];
 
-  constructor(settings: RouterSettings, strategies: ReadonlyMap<string, Strategy>) {
+  private readonly onStrategyError: (error: Error, interaction: WaitingInteraction) => void;
+
+  constructor(settings: RouterSettings, strategies: ReadonlyMap<string, Strategy>, onStrategyError: (error: Error, interaction: WaitingInteraction) => void = () => undefined) {
     this.settings = settings;
     this.strategies = strategies;
+    this.onStrategyError = onStrategyError;
   }
 
   /** The builtin queues this router serves: it registers naming them. */
@@ -136,8 +139,9 @@ export class Router {
       key: { priority, enteredAt, entryOrder: ++this.nextOrder },
     };
     this.forget(entry.interactionId);
-    if (settings.relaxAfterMs !== null) this.deadlines.push({ at: this.now + settings.relaxAfterMs, kind: 'relax', interactionId: entry.interactionId });
-    if (settings.overflowAfterMs !== null) this.deadlines.push({ at: this.now + settings.overflowAfterMs, kind: 'overflow', interactionId: entry.interactionId });
+    // Both clocks run from the entry into the queue: neither a timed-out invite nor a restart starts them again.
+    if (settings.relaxAfterMs !== null) this.deadlines.push({ at: enteredAt + settings.relaxAfterMs, kind: 'relax', interactionId: entry.interactionId });
+    if (settings.overflowAfterMs !== null) this.deadlines.push({ at: enteredAt + settings.overflowAfterMs, kind: 'overflow', interactionId: entry.interactionId });
     this.wait(entry);
     this.routeInteraction(entry);
   }
@@ -304,7 +308,7 @@ export class Router {
     } else {
       const candidates = this.candidates(list, entry, cooled);
       if (candidates.length > 0) {
-        agentId = strategy({ interaction: entry, candidates, now: this.now });
+        agentId = this.decide(strategy, entry, candidates);
         const userStrategy = typeof this.settings.queues.get(entry.queue)?.strategy === 'object';
         if (agentId === null && userStrategy) this.deadlines.push({ at: this.now + strategyRetryMs, kind: 'retry', interactionId: entry.interactionId });
       }
@@ -360,10 +364,33 @@ export class Router {
       if (entry.mediaType !== mediaType) continue;
       const cooled = this.cooldowns.get(entry.interactionId);
       if (cooled !== undefined && this.coolingDown(cooled, agent.agentId)) continue;
-      // A strategy decides whether this agent, the only candidate, may take it.
-      if (strategy === undefined || strategy({ interaction: entry, candidates: [this.candidateOf(agent, mediaType)], now: this.now }) === agent.agentId) return entry;
+      if (strategy === undefined) return entry;
+      // A user's strategy sees every available agent and may pick another; a built-in one only
+      // decides whether this agent qualifies (a better qualified free agent would have it already).
+      const userStrategy = typeof this.settings.queues.get(queue)?.strategy === 'object';
+      const candidates = userStrategy ? this.candidates(this.available.get(mediaType)!, entry, cooled) : [this.candidateOf(agent, mediaType)];
+      const chosen = this.decide(strategy, entry, candidates);
+      if (chosen === agent.agentId) return entry;
+      if (chosen !== null && userStrategy) {
+        const other = this.agents.get(chosen);
+        if (other?.entries.has(mediaType) === true) {
+          this.routeCall(entry, other);
+          return null;
+        }
+      }
     }
     return null;
+  }
+
+  /** Runs a strategy; one that throws lets the interaction wait, and the error is reported, not fatal. */
+  private decide(strategy: Strategy, interaction: Waiting, candidates: CandidateAgent[]): string | null {
+    try {
+      const chosen = strategy({ interaction, candidates, now: this.now });
+      return typeof chosen === 'string' ? chosen : null;
+    } catch (error) {
+      this.onStrategyError(error instanceof Error ? error : new Error(String(error)), interaction);
+      return null;
+    }
   }
 
   private candidates(list: OrderedQueue<AvailableEntry>, entry: Waiting, cooled: Map<string, number> | undefined): CandidateAgent[] {
@@ -400,7 +427,7 @@ export class Router {
 
   private overflowIfDue(entry: Waiting): boolean {
     const settings = this.settings.queues.get(entry.queue)!;
-    if (settings.overflowAfterMs === null || settings.overflowTo === null || this.now - entry.routingSince < settings.overflowAfterMs) return false;
+    if (settings.overflowAfterMs === null || settings.overflowTo === null || this.now - entry.enteredAt < settings.overflowAfterMs) return false;
     this.unwait(entry);
     this.requests.push({ message: 'RequestPlaceInQueue', referenceId: ++this.nextReferenceId, interactionId: entry.interactionId, queue: settings.overflowTo });
     return true;

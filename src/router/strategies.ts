@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import type { RouterSettings } from './settings.js';
-import { skillsStrategy, type Strategy } from './strategy.js';
+import { skilledLongestIdle, skillsStrategy, type Strategy } from './strategy.js';
 
 export async function loadStrategies(settings: RouterSettings, baseDirectory: string): Promise<Map<string, Strategy>> {
   const strategies = new Map<string, Strategy>();
@@ -29,7 +29,7 @@ export async function loadStrategies(settings: RouterSettings, baseDirectory: st
       strategies.set(queue, loaded);
     } else if (Object.keys(queueSettings.requiredSkills).length > 0) {
       // Longest idle or priority and age, but only among agents with the queue's skills.
-      strategies.set(queue, skillsStrategy(queueSettings.requiredSkills, queueSettings.relaxAfterMs));
+      strategies.set(queue, skilledLongestIdle(queueSettings.requiredSkills, queueSettings.relaxAfterMs));
     }
   }
   return strategies;

@@ -61,14 +61,23 @@ export function qualifies(agentSkills: Readonly<Record<string, number>>, require
   return true;
 }
 
+/** Longest idle among the agents with the queue's skills (a longestIdle or priorityAge queue that names skills). */
+export function skilledLongestIdle(queueSkills: Readonly<Record<string, number>>, relaxAfterMs: number | null): Strategy {
+  return ({ interaction, candidates, now }) => {
+    const required = requiredSkills(queueSkills, interaction);
+    const relaxed = relaxAfterMs !== null && now - interaction.enteredAt >= relaxAfterMs;
+    return candidates.find((candidate) => qualifies(candidate.skills, required, relaxed))?.agentId ?? null;
+  };
+}
+
 /**
  * Skills-based: among qualified agents, the best match (the highest sum of levels in the required
- * skills), the longest idle among equals. After `relaxAfterMs` of routing any level will do.
+ * skills), the longest idle among equals. After `relaxAfterMs` in the queue any level will do.
  */
 export function skillsStrategy(queueSkills: Readonly<Record<string, number>>, relaxAfterMs: number | null): Strategy {
   return ({ interaction, candidates, now }) => {
     const required = requiredSkills(queueSkills, interaction);
-    const relaxed = relaxAfterMs !== null && now - interaction.routingSince >= relaxAfterMs;
+    const relaxed = relaxAfterMs !== null && now - interaction.enteredAt >= relaxAfterMs;
     let best: CandidateAgent | null = null;
     let bestScore = -1;
     for (const candidate of candidates) {
