@@ -5,13 +5,11 @@
 // was acknowledged), acknowledged ownership and workbin placements hold, a repeated externalId
 // returns the same id, and the reporting log is gap-free and ends with the recovery events.
 
-import { existsSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/config.js';
 import { TestClient, type Message } from '../support/client.js';
 import { oneToN, Peer, readReportingLog, seededRandom, seqsOf } from '../support/durability-peer.js';
-import { startChildServer, temporaryDirectory, type ChildServer } from '../support/server.js';
+import { useChildServers } from '../support/server.js';
 
 const agentIds = ['agent-1', 'agent-2', 'agent-3', 'agent-4'];
 const mediaNames = ['media-1', 'media-2', 'media-3'];
@@ -443,29 +441,14 @@ async function audit(url: string, cycle: number, world: World, seed: number): Pr
 }
 
 describe('kill -9 under load', () => {
-  const mainScript = resolve(import.meta.dirname, '../../dist/main.js');
-  let children: ChildServer[] = [];
-  let directory: string | undefined;
-
-  beforeAll(() => {
-    if (!existsSync(mainScript)) throw new Error('dist/main.js is missing: run `npx tsc -p tsconfig.build.json` (npm test builds first).');
-  });
-
-  afterEach(() => {
-    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
-    children = [];
-    if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
-    directory = undefined;
-  });
+  const children = useChildServers();
 
   it(`loses nothing acknowledged over ${cycles} crash-and-restart cycles`, async () => {
     const seed = Number(process.env.OPENIXN_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
     const random = seededRandom(seed);
     const world = new World();
-    directory = temporaryDirectory();
     for (let cycle = 0; cycle <= cycles; cycle++) {
-      const child = await startChildServer(config, directory);
-      children.push(child);
+      const child = await children.start(config);
       await audit(child.url, cycle, world, seed);
       if (cycle === cycles) {
         child.process.kill('SIGTERM');

@@ -5,13 +5,11 @@
 // offered to routers again; the reporting log continues at the next seq; ids and tickets are never
 // reused.
 
-import { existsSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/config.js';
 import { TestClient, type Message } from '../support/client.js';
 import { oneToN, seqsOf } from '../support/durability-peer.js';
-import { startChildServer, startTestServer, temporaryDirectory, type ChildServer, type TestServer } from '../support/server.js';
+import { startTestServer, useChildServers, type TestServer } from '../support/server.js';
 
 const baseConfig: ConfigInput = {
   timeouts: { deliveringTimeout: 30, handlingTimeout: 600 },
@@ -295,25 +293,10 @@ describe('in-process restart on the same store', () => {
 });
 
 describe('SIGTERM of a child server process', () => {
-  const mainScript = resolve(import.meta.dirname, '../../dist/main.js');
-  let children: ChildServer[] = [];
-  let directory: string | undefined;
-
-  beforeAll(() => {
-    if (!existsSync(mainScript)) throw new Error('dist/main.js is missing: run `npx tsc -p tsconfig.build.json` (npm test builds first).');
-  });
-
-  afterEach(() => {
-    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
-    children = [];
-    if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
-    directory = undefined;
-  });
+  const children = useChildServers();
 
   it('exits 0 within 10 s, closes clients with 1001, and the next start finds every acknowledged interaction', async () => {
-    directory = temporaryDirectory();
-    const child = await startChildServer(baseConfig, directory);
-    children.push(child);
+    const child = await children.start(baseConfig);
     const media = await TestClient.register(child.url, 'MediaServer', 'media-1');
     const ids: string[] = [];
     for (let index = 0; index < 6; index++) {
@@ -338,8 +321,7 @@ describe('SIGTERM of a child server process', () => {
     expect((await media.closed).code).toBe(1001);
     expect((await desk.closed).code).toBe(1001);
 
-    const second = await startChildServer(baseConfig, directory);
-    children.push(second);
+    const second = await children.start(baseConfig);
     const media2 = await TestClient.register(second.url, 'MediaServer', 'media-1');
     for (const [index, interactionId] of ids.slice(3).entries()) {
       const answer = await media2.request({ message: 'RequestGetInteractionProperties', interactionId });

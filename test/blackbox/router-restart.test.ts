@@ -4,12 +4,10 @@
 // again, and nothing is delivered twice: the whole reporting log, read from seq 1, shows at most
 // one open invite per interaction at any time and no invite after an accept.
 
-import { existsSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/config.js';
 import { TestClient, type Message } from '../support/client.js';
-import { startChildServer, startTestServer, temporaryDirectory, type ChildServer, type TestServer } from '../support/server.js';
+import { startTestServer, useChildServers, type TestServer } from '../support/server.js';
 
 let clients: TestClient[] = [];
 
@@ -200,20 +198,7 @@ describe('in-process restart on the same store', () => {
 });
 
 describe('kill -9 of a child server process', () => {
-  const mainScript = resolve(import.meta.dirname, '../../dist/main.js');
-  let children: ChildServer[] = [];
-  let directory: string | undefined;
-
-  beforeAll(() => {
-    if (!existsSync(mainScript)) throw new Error('dist/main.js is missing: run `npx tsc -p tsconfig.build.json` (npm test builds first).');
-  });
-
-  afterEach(() => {
-    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
-    children = [];
-    if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
-    directory = undefined;
-  });
+  const children = useChildServers();
 
   it('after the kill, routes again what was routing or invited, revokes the open invite, and delivers nothing twice', async () => {
     const config: ConfigInput = {
@@ -221,9 +206,7 @@ describe('kill -9 of a child server process', () => {
       mediaTypes: { email: { capacity: 2 } },
       queues: { q: {} },
     };
-    directory = temporaryDirectory();
-    const child = await startChildServer(config, directory);
-    children.push(child);
+    const child = await children.start(config);
     const media = await register(child.url, 'MediaServer', 'gateway');
     const { desktop: one } = await agent(child.url, 'agent-1');
     const { desktop: two } = await agent(child.url, 'agent-2');
@@ -240,8 +223,7 @@ describe('kill -9 of a child server process', () => {
     child.process.kill('SIGKILL');
     expect(await child.exited).toEqual({ code: null, signal: 'SIGKILL' });
 
-    const second = await startChildServer(config, directory);
-    children.push(second);
+    const second = await children.start(config);
     const reporting = await reportingFromStart(second.url);
     const revoked = await reporting.next((event) => event.message === 'EventRevoked' && event.interactionId === openAtKill.interactionId, 10_000);
     expect(revoked).toMatchObject({ agentId: 'agent-2', ticketId: openAtKill.ticketId, reason: 'ServerRestart' });

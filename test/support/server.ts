@@ -2,7 +2,8 @@
 // child process (for kill -9 and signal tests).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -85,4 +86,31 @@ export async function startChildServer(config: ConfigInput, directory: string, p
   });
   const boundPort = await listening;
   return { process: child, port: boundPort, url: `ws://127.0.0.1:${boundPort}/ws`, output: () => output, exited };
+}
+
+/**
+ * For a describe block of child-process tests: each test gets a fresh store directory, every
+ * child it starts shares that directory (so a restart finds the store), and after the test every
+ * child still running is killed and the directory deleted.
+ */
+export function useChildServers(): { start(config: ConfigInput): Promise<ChildServer> } {
+  let children: ChildServer[] = [];
+  let directory: string | undefined;
+  beforeAll(() => {
+    if (!existsSync(mainScript)) throw new Error('dist/main.js is missing: run `npx tsc -p tsconfig.build.json` (npm test builds first).');
+  });
+  afterEach(() => {
+    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+    children = [];
+    if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
+    directory = undefined;
+  });
+  return {
+    async start(config) {
+      directory ??= temporaryDirectory();
+      const child = await startChildServer(config, directory);
+      children.push(child);
+      return child;
+    },
+  };
 }
