@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import type { Store } from './store.js';
 import { SqliteWorkerStore } from './sqlite/worker-store.js';
+import { PostgresStore, splitStoreUrl } from './postgres/postgres-store.js';
 
 export async function openStore(url: string): Promise<Store> {
   if (url.startsWith('sqlite:')) {
@@ -12,7 +13,9 @@ export async function openStore(url: string): Promise<Store> {
     return SqliteWorkerStore.open(resolve(path));
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    throw new Error('The PostgreSQL store is not in this version yet; use a sqlite: store URL.');
+    // openixn's tables live in a schema of their own, named by the URL's `schema` parameter.
+    const { url: connectionUrl, schema } = splitStoreUrl(url);
+    return PostgresStore.open(connectionUrl, { schema });
   }
   throw new Error(`Unknown store URL "${url}": use sqlite:PATH.`);
 }

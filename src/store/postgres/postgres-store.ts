@@ -1,0 +1,265 @@
+// The PostgreSQL store: the same port as the SQLite store, in a schema of its own (openixn by
+// default) so that openixn can share a database. A commit is one transaction on one connection
+// kept for commits, with one multi-row statement per table; reads use other connections, so a
+// reporting replay never waits behind a commit. Commits are durable when they resolve
+// (synchronous_commit is forced on for the commit connection), and time values come from the
+// records, which carry the server's clock, never from the database's now().
+
+import postgres from 'postgres';
+import type { AgentLoginRecord, Counters, InteractionRecord, InteractionState } from '../../core/types.js';
+import { fromChunks, toChunk, type CommitBatch, type LoadedState, type Store, type StoredEvent } from '../store.js';
+import { checkSchemaName, migrate } from './migrations.js';
+import { statements, type Statements } from './statements.js';
+
+export const defaultSchema = 'openixn';
+
+export interface PostgresStoreOptions {
+  /** The schema that holds openixn's tables; created if missing. Default `openixn`. */
+  schema?: string;
+}
+
+/** How many connections serve load, readEvents and findByExternalId. */
+const readConnectionsMax = 4;
+
+/**
+ * Every time, seq, id and order is a bigint column, which postgres.js returns as a string by
+ * default. They are all far below 2^53 (a time in ms reaches it in the year 287396), so numbers.
+ */
+const bigintAsNumber = {
+  to: 20,
+  from: [20],
+  serialize: (value: number) => String(value),
+  parse: (text: string) => Number(text),
+};
+
+type Sql = postgres.Sql<{ bigint: number }>;
+type Parameter = string | number | null;
+
+interface InteractionRow {
+  interaction_id: string;
+  number: number;
+  media_type: string;
+  type: string;
+  subtype: string;
+  priority: number;
+  /** postgres.js parses json columns. */
+  user_data: Record<string, unknown>;
+  submitted_at: number;
+  submitted_by: string;
+  external_id: string | null;
+  state: string;
+  queue: string | null;
+  workbin_name: string | null;
+  workbin_owner: string | null;
+  entered_at: number;
+  entry_order: number;
+  assigned_to: string | null;
+  place_id: string | null;
+  ticket_id: number | null;
+  ticket_agent_id: string | null;
+  ticket_place_id: string | null;
+}
+
+function fromRow(row: InteractionRow): InteractionRecord {
+  return {
+    interactionId: row.interaction_id,
+    number: row.number,
+    mediaType: row.media_type,
+    type: row.type,
+    subtype: row.subtype,
+    priority: row.priority,
+    userData: row.user_data,
+    submittedAt: row.submitted_at,
+    submittedBy: row.submitted_by,
+    externalId: row.external_id,
+    state: row.state as InteractionState,
+    queue: row.queue,
+    workbinName: row.workbin_name,
+    workbinOwner: row.workbin_owner,
+    enteredAt: row.entered_at,
+    entryOrder: row.entry_order,
+    assignedTo: row.assigned_to,
+    placeId: row.place_id,
+    ticketId: row.ticket_id,
+    ticketAgentId: row.ticket_agent_id,
+    ticketPlaceId: row.ticket_place_id,
+  };
+}
+
+/**
+ * Takes openixn's own `schema` parameter out of a store URL; postgres.js would send any query
+ * parameter it does not know to the server as a setting, which the server refuses. The URL is cut
+ * as text rather than parsed with URL: a multi-host URL (h1:5432,h2:5432) is not a valid URL.
+ */
+export function splitStoreUrl(url: string): { url: string; schema: string } {
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1) return { url, schema: defaultSchema };
+  const parameters = new URLSearchParams(url.slice(queryStart + 1));
+  const schema = parameters.get('schema') ?? defaultSchema;
+  parameters.delete('schema');
+  const rest = parameters.toString();
+  return { url: url.slice(0, queryStart) + (rest === '' ? '' : `?${rest}`), schema };
+}
+
+function connect(url: string, max: number, settings: Record<string, string> = {}): Sql {
+  return postgres(url, {
+    max,
+    // CREATE ... IF NOT EXISTS and friends send notices; postgres.js would print each one.
+    onnotice: () => {},
+    connection: { application_name: 'openixn', ...settings },
+    types: { bigint: bigintAsNumber },
+  });
+}
+
+interface WaitingCommit {
+  batch: CommitBatch;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export class PostgresStore implements Store {
+  /** One connection: commits reach the server one after another, in the order they were issued. */
+  private readonly commits: Sql;
+  private readonly reads: Sql;
+  private readonly statements: Statements;
+  /** Commits issued while another one runs; they go together in the next transaction. */
+  private waiting: WaitingCommit[] = [];
+  /** The loop that commits what waits, while it runs. */
+  private committing: Promise<void> | null = null;
+  /** After a failed commit nothing more is committed: a later batch must never land without an earlier one. */
+  private failure: Error | null = null;
+  private closed = false;
+
+  private constructor(commits: Sql, reads: Sql, schema: string) {
+    this.commits = commits;
+    this.reads = reads;
+    this.statements = statements(schema);
+  }
+
+  /** Connects, creates the schema if it is missing and migrates it. */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const schema = options.schema ?? defaultSchema;
+    checkSchemaName(schema);
+    const reads = connect(url, readConnectionsMax);
+    try {
+      await migrate(reads, schema);
+    } catch (error) {
+      await reads.end({ timeout: 0 });
+      throw error;
+    }
+    // synchronous_commit on: a database or role set to off would let an acknowledged move vanish
+    // in a crash of the database server, which SPEC section 6 rules out.
+    const commits = connect(url, 1, { synchronous_commit: 'on' });
+    return new PostgresStore(commits, reads, schema);
+  }
+
+  async load(): Promise<LoadedState> {
+    // One snapshot, so the counters cannot be older than the interactions they count.
+    const [interactions, agents, counters] = await this.reads.begin('isolation level repeatable read read only', (sql) => [
+      sql.unsafe<InteractionRow[]>(this.statements.selectLiveInteractions),
+      sql.unsafe<{ agent_id: string; place_id: string }[]>(this.statements.selectLogins),
+      sql.unsafe<{ last_interaction: number; last_ticket: number; last_entry: number; last_seq: number }[]>(this.statements.selectCounters),
+    ]);
+    const row = counters[0];
+    if (row === undefined) throw new Error('the counters row is missing from the PostgreSQL store');
+    return {
+      interactions: interactions.map(fromRow),
+      agents: agents.map((agent): AgentLoginRecord => ({ agentId: agent.agent_id, placeId: agent.place_id, loggedIn: true })),
+      counters: { lastInteraction: row.last_interaction, lastTicket: row.last_ticket, lastEntry: row.last_entry, lastSeq: row.last_seq },
+    };
+  }
+
+  commit(batch: CommitBatch): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the PostgreSQL store is closed'));
+    if (this.failure !== null) return Promise.reject(this.earlierFailure());
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ batch, resolve, reject });
+      this.committing ??= this.commitWaiting();
+    });
+  }
+
+  /**
+   * Commits what waits, one transaction at a time, until nothing waits. The commits that queued up
+   * while one ran go together in the next transaction (one round of the log flush for several), in
+   * the order they were issued.
+   */
+  private async commitWaiting(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const commits = this.waiting;
+      this.waiting = [];
+      if (this.failure !== null) {
+        for (const commit of commits) commit.reject(this.earlierFailure());
+        continue;
+      }
+      try {
+        await this.commitTogether(commits.map((commit) => commit.batch));
+        for (const commit of commits) commit.resolve();
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        this.failure = failure;
+        for (const commit of commits) commit.reject(failure);
+      }
+    }
+    this.committing = null;
+  }
+
+  private earlierFailure(): Error {
+    return new Error(`an earlier commit failed: ${this.failure?.message ?? 'unknown'}`);
+  }
+
+  /** Several batches as one transaction: one multi-row statement per table, sent in one go. */
+  private async commitTogether(batches: readonly CommitBatch[]): Promise<void> {
+    // ON CONFLICT DO UPDATE may touch a row only once per statement: the latest record of each
+    // interaction and the latest login or logout of each agent win, as they would one by one.
+    const interactions = new Map<string, InteractionRecord>();
+    const agents = new Map<string, AgentLoginRecord>();
+    const chunks: { firstSeq: number; lastSeq: number; events: string }[] = [];
+    for (const batch of batches) {
+      for (const record of batch.interactions) interactions.set(record.interactionId, record);
+      for (const agent of batch.agents) agents.set(agent.agentId, agent);
+      const chunk = toChunk(batch.events);
+      if (chunk !== null) chunks.push(chunk);
+    }
+    const rows: (Omit<InteractionRecord, 'userData'> & { userData: string })[] = [];
+    for (const record of interactions.values()) rows.push({ ...record, userData: JSON.stringify(record.userData) });
+    const logins: AgentLoginRecord[] = [];
+    const logouts: string[] = [];
+    for (const agent of agents.values()) {
+      if (agent.loggedIn) logins.push(agent);
+      else logouts.push(agent.agentId);
+    }
+    const counters: Counters = batches[batches.length - 1]!.counters;
+    const statements = this.statements;
+    // The statements go out together (postgres.js pipelines them) inside BEGIN ... COMMIT; if one
+    // fails, the transaction rolls back and sql.begin rejects.
+    await this.commits.begin((sql) => {
+      const run = (text: string, parameters: (Parameter | string[])[]) => sql.unsafe(text, parameters, { prepare: true });
+      const queries = [];
+      if (rows.length > 0) queries.push(run(statements.upsertInteractions, [JSON.stringify(rows)]));
+      if (chunks.length > 0) queries.push(run(statements.insertChunks, [JSON.stringify(chunks)]));
+      if (logins.length > 0) queries.push(run(statements.upsertLogins, [JSON.stringify(logins)]));
+      if (logouts.length > 0) queries.push(run(statements.deleteLogins, [logouts]));
+      queries.push(run(statements.updateCounters, [counters.lastInteraction, counters.lastTicket, counters.lastEntry, counters.lastSeq]));
+      return queries;
+    });
+  }
+
+  async readEvents(fromSeq: number, toSeq: number, limit: number): Promise<StoredEvent[]> {
+    if (limit <= 0 || fromSeq > toSeq) return [];
+    const rows = await this.reads.unsafe<{ first_seq: number; events: string }[]>(this.statements.selectChunks, [fromSeq, toSeq, limit], { prepare: true });
+    return fromChunks(rows.map((row) => ({ firstSeq: row.first_seq, events: row.events })), fromSeq, toSeq, limit);
+  }
+
+  async findByExternalId(submittedBy: string, externalId: string): Promise<string | null> {
+    const rows = await this.reads.unsafe<{ interaction_id: string }[]>(this.statements.selectInteractionByExternalId, [submittedBy, externalId], { prepare: true });
+    return rows[0]?.interaction_id ?? null;
+  }
+
+  /** Waits for the commits already issued, then closes the connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.committing !== null) await this.committing;
+    await Promise.all([this.commits.end({ timeout: 5 }), this.reads.end({ timeout: 5 })]);
+  }
+}

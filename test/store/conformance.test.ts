@@ -1,0 +1,490 @@
+// The store port's conformance suite (SPEC section 6, STYLE section 6): the same tests against the
+// SQLite store on a temporary file and the PostgreSQL store in a fresh schema of the local
+// PostgreSQL (OPENIXN_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test), which
+// is dropped afterwards. Then what only one of them has: the PostgreSQL schema, migration lock
+// and URL, and the refusal to commit after a failed commit in the stores the server runs.
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import postgres from 'postgres';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AgentLoginRecord, Counters, InteractionRecord } from '../../src/core/types.js';
+import { openStore } from '../../src/store/open-store.js';
+import { PostgresStore, splitStoreUrl } from '../../src/store/postgres/postgres-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { SqliteWorkerStore } from '../../src/store/sqlite/worker-store.js';
+import type { CommitBatch, Store, StoredEvent } from '../../src/store/store.js';
+
+const postgresUrl = process.env.OPENIXN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** One empty store location (a file, a schema) that a test may open, close and re-open. */
+interface StoreHome {
+  open(): Promise<Store>;
+  /** The rows of schema_version, in order. */
+  schemaVersions(): Promise<number[]>;
+  dispose(): Promise<void>;
+}
+
+interface StoreKind {
+  name: string;
+  create(): StoreHome;
+}
+
+function administration(): postgres.Sql {
+  return postgres(postgresUrl, { max: 1, onnotice: () => {} });
+}
+
+function randomSchema(): string {
+  return `openixn_test_${randomBytes(6).toString('hex')}`;
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const sql = administration();
+  try {
+    await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await sql.end();
+  }
+}
+
+const sqlite: StoreKind = {
+  name: 'SQLite',
+  create() {
+    const directory = mkdtempSync(join(tmpdir(), 'openixn-store-'));
+    const path = join(directory, 'openixn.db');
+    return {
+      open: () => Promise.resolve(new SqliteStore(path)),
+      schemaVersions() {
+        const database = new Database(path, { readonly: true });
+        try {
+          return Promise.resolve((database.prepare('SELECT version FROM schema_version ORDER BY rowid').all() as { version: number }[]).map((row) => row.version));
+        } finally {
+          database.close();
+        }
+      },
+      dispose() {
+        rmSync(directory, { recursive: true, force: true });
+        return Promise.resolve();
+      },
+    };
+  },
+};
+
+function postgresHome(open: (schema: string) => Promise<Store>): StoreHome {
+  const schema = randomSchema();
+  return {
+    open: () => open(schema),
+    async schemaVersions() {
+      const sql = administration();
+      try {
+        return (await sql.unsafe<{ version: number }[]>(`SELECT version FROM "${schema}".schema_version ORDER BY version`)).map((row) => row.version);
+      } finally {
+        await sql.end();
+      }
+    },
+    dispose: () => dropSchema(schema),
+  };
+}
+
+const postgresql: StoreKind = {
+  name: 'PostgreSQL',
+  create: () => postgresHome((schema) => PostgresStore.open(postgresUrl, { schema })),
+};
+
+/** The SQLite worker runs from the build; `npm test` builds first. */
+const workerBuilt = existsSync(fileURLToPath(new URL('../../dist/store/sqlite/worker-entry.js', import.meta.url)));
+
+const sqliteWorker: StoreKind = {
+  name: 'SQLite in its worker',
+  create() {
+    const directory = mkdtempSync(join(tmpdir(), 'openixn-store-'));
+    const path = join(directory, 'openixn.db');
+    return {
+      open: () => SqliteWorkerStore.open(path),
+      schemaVersions: () => Promise.reject(new Error('not needed')),
+      dispose() {
+        rmSync(directory, { recursive: true, force: true });
+        return Promise.resolve();
+      },
+    };
+  },
+};
+
+// ---- Records --------------------------------------------------------------------------------
+
+/** 2100-01-01: times in ms need 64 bits, and they must come back exactly. */
+const baseTime = Date.UTC(2100, 0, 1);
+
+function interaction(interactionId: string, overrides: Partial<InteractionRecord> = {}): InteractionRecord {
+  return {
+    interactionId,
+    number: Number(interactionId.replace(/\D/g, '')) || 1,
+    mediaType: 'chat',
+    type: 'Inbound',
+    subtype: 'InboundNew',
+    priority: 0,
+    userData: {},
+    submittedAt: baseTime,
+    submittedBy: 'media-1',
+    externalId: null,
+    state: 'queued',
+    queue: 'support',
+    workbinName: null,
+    workbinOwner: null,
+    enteredAt: baseTime,
+    entryOrder: 1,
+    assignedTo: null,
+    placeId: null,
+    ticketId: null,
+    ticketAgentId: null,
+    ticketPlaceId: null,
+    ...overrides,
+  };
+}
+
+function counters(lastSeq: number, lastInteraction = 0, lastTicket = 0, lastEntry = 0): Counters {
+  return { lastInteraction, lastTicket, lastEntry, lastSeq };
+}
+
+function event(seq: number, message = 'EventInteractionSubmitted'): StoredEvent {
+  return { seq, text: JSON.stringify({ message, seq, eventTime: new Date(baseTime + seq).toISOString(), note: `event "${seq}"\n\\` }) };
+}
+
+function events(from: number, to: number): StoredEvent[] {
+  const list: StoredEvent[] = [];
+  for (let seq = from; seq <= to; seq++) list.push(event(seq));
+  return list;
+}
+
+function batch(parts: Partial<CommitBatch> & { counters: Counters }): CommitBatch {
+  return { interactions: [], events: [], agents: [], ...parts };
+}
+
+function login(agentId: string, placeId: string, loggedIn = true): AgentLoginRecord {
+  return { agentId, placeId, loggedIn };
+}
+
+function byId(records: readonly InteractionRecord[]): InteractionRecord[] {
+  return [...records].sort((left, right) => left.interactionId.localeCompare(right.interactionId));
+}
+
+function byAgent(agents: readonly AgentLoginRecord[]): AgentLoginRecord[] {
+  return [...agents].sort((left, right) => left.agentId.localeCompare(right.agentId));
+}
+
+/** User data that a careless mapping would change: nesting, nulls, odd strings, key order. */
+const awkwardUserData = {
+  zeta: 'first key, though it sorts last',
+  customer: { name: 'Zoë "Q" O\'Brien', tags: ['vip', null, 3, 4.5, -0.25, true, { deep: [[], {}] }], address: null },
+  empty: '',
+  backslash: 'C:\\path\\to',
+  newline: 'line one\nline two',
+  nul: 'before\u0000after',
+  emoji: '🙂 ✓ 中文',
+  big: 9007199254740991,
+  alpha: 1,
+};
+
+// ---- The suite ------------------------------------------------------------------------------
+
+describe.each([sqlite, postgresql])('the $name store', (kind) => {
+  let home: StoreHome | undefined;
+  let opened: Store[] = [];
+
+  afterEach(async () => {
+    for (const store of opened) await store.close().catch(() => {});
+    opened = [];
+    await home?.dispose();
+    home = undefined;
+  });
+
+  async function open(): Promise<Store> {
+    home ??= kind.create();
+    const store = await home.open();
+    opened.push(store);
+    return store;
+  }
+
+  async function reopen(store: Store): Promise<Store> {
+    await store.close();
+    opened = opened.filter((other) => other !== store);
+    return open();
+  }
+
+  it('migrates an empty store, and re-opening it migrates nothing again', async () => {
+    let store = await open();
+    expect(await store.load()).toEqual({ interactions: [], agents: [], counters: counters(0) });
+    const versions = await home!.schemaVersions();
+    expect(versions.length).toBeGreaterThanOrEqual(2);
+    expect(versions).toEqual(versions.map((_, index) => index + 1));
+
+    await store.commit(batch({ interactions: [interaction('i1')], events: events(1, 1), counters: counters(1, 1, 0, 1) }));
+    store = await reopen(store);
+    store = await reopen(store);
+    expect(await home!.schemaVersions()).toEqual(versions);
+    expect((await store.load()).interactions).toEqual([interaction('i1')]);
+    expect(await store.readEvents(1, 1, 10)).toEqual(events(1, 1));
+  });
+
+  it('loads exactly the live interactions with every field, the logged-in agents and the counters', async () => {
+    const store = await open();
+    const queued = interaction('i1', { userData: awkwardUserData, externalId: 'ext-1', priority: -1000000, entryOrder: 2 ** 40 });
+    const inWorkbin = interaction('i2', { queue: null, workbinName: 'drafts', workbinOwner: 'agent-7', userData: { nested: { list: [1, [2, [3]]] } } });
+    const handling = interaction('i3', {
+      state: 'handling', assignedTo: 'agent-7', placeId: 'place-7', priority: 1000000, submittedBy: 'media-2', externalId: 'ext-1',
+      enteredAt: baseTime + 1234, entryOrder: 3,
+    });
+    const invited = interaction('i4', { state: 'invited', ticketId: 2 ** 33, ticketAgentId: 'agent-8', ticketPlaceId: 'place-8' });
+    const routing = interaction('i5', { state: 'routing', type: 'Outbound', subtype: 'OutboundNew', mediaType: 'email' });
+    const stopped = interaction('i6', { state: 'stopped', queue: null });
+    await store.commit(batch({
+      interactions: [queued, inWorkbin, handling, invited, routing, stopped],
+      events: events(1, 6),
+      agents: [login('agent-7', 'place-7'), login('agent-8', 'place-8'), login('agent-9', 'place-9')],
+      counters: counters(6, 6, 2 ** 33, 2 ** 40),
+    }));
+    await store.commit(batch({ agents: [login('agent-9', 'place-9', false), login('agent-8', 'place-8b')], counters: counters(6, 6, 2 ** 33, 2 ** 40) }));
+
+    const loaded = await store.load();
+    expect(byId(loaded.interactions)).toEqual([queued, inWorkbin, handling, invited, routing]);
+    const loadedQueued = loaded.interactions.find((record) => record.interactionId === 'i1')!;
+    // Not only equal: the keys come back in the order they were written.
+    expect(Object.keys(loadedQueued.userData)).toEqual(Object.keys(awkwardUserData));
+    expect(JSON.stringify(loadedQueued.userData)).toBe(JSON.stringify(awkwardUserData));
+    expect(byAgent(loaded.agents)).toEqual([login('agent-7', 'place-7'), login('agent-8', 'place-8b')]);
+    expect(loaded.counters).toEqual(counters(6, 6, 2 ** 33, 2 ** 40));
+  });
+
+  it('keeps the latest record of an interaction', async () => {
+    const store = await open();
+    await store.commit(batch({ interactions: [interaction('i1', { userData: { step: 1 }, ticketId: 5, ticketAgentId: 'a', ticketPlaceId: 'p', state: 'invited' })], counters: counters(0, 1) }));
+    const latest = interaction('i1', { userData: { step: 2, extra: [true] }, state: 'handling', assignedTo: 'a', placeId: 'p', priority: 7 });
+    await store.commit(batch({ interactions: [latest], counters: counters(0, 1) }));
+    expect((await store.load()).interactions).toEqual([latest]);
+
+    await store.commit(batch({ interactions: [interaction('i1', { state: 'stopped', queue: null })], counters: counters(0, 1) }));
+    expect((await store.load()).interactions).toEqual([]);
+  });
+
+  it('does not load stopped interactions, but finds them by externalId', async () => {
+    const store = await open();
+    await store.commit(batch({
+      interactions: [
+        interaction('i1', { externalId: 'ext-live' }),
+        interaction('i2', { externalId: 'ext-done', state: 'stopped', queue: null }),
+        interaction('i3', { externalId: 'ext-done', submittedBy: 'media-2' }),
+      ],
+      counters: counters(0, 3),
+    }));
+    expect(byId((await store.load()).interactions).map((record) => record.interactionId)).toEqual(['i1', 'i3']);
+    expect(await store.findByExternalId('media-1', 'ext-live')).toBe('i1');
+    expect(await store.findByExternalId('media-1', 'ext-done')).toBe('i2');
+    expect(await store.findByExternalId('media-2', 'ext-done')).toBe('i3');
+    expect(await store.findByExternalId('media-2', 'ext-live')).toBeNull();
+    expect(await store.findByExternalId('media-1', 'ext-unknown')).toBeNull();
+  });
+
+  it('reads events across chunk boundaries, with a limit and bounds inside a chunk', async () => {
+    const store = await open();
+    // Chunks 1-3, 4, 5-9, 10-12: one per commit.
+    for (const [from, to] of [[1, 3], [4, 4], [5, 9], [10, 12]] as const) {
+      await store.commit(batch({ events: events(from, to), counters: counters(to) }));
+    }
+    expect(await store.readEvents(1, 12, 100)).toEqual(events(1, 12));
+    expect(await store.readEvents(2, 6, 100)).toEqual(events(2, 6));
+    expect(await store.readEvents(3, 11, 4)).toEqual(events(3, 6));
+    expect(await store.readEvents(6, 8, 100)).toEqual(events(6, 8));
+    expect(await store.readEvents(7, 7, 1)).toEqual(events(7, 7));
+    expect(await store.readEvents(1, 12, 1)).toEqual(events(1, 1));
+    expect(await store.readEvents(9, 100, 100)).toEqual(events(9, 12));
+    expect(await store.readEvents(13, 20, 10)).toEqual([]);
+    expect(await store.readEvents(0, 0, 10)).toEqual([]);
+  });
+
+  it('commits a batch with no events, and one with only counters', async () => {
+    const store = await open();
+    await store.commit(batch({ events: events(1, 2), counters: counters(2) }));
+    await store.commit(batch({ interactions: [interaction('i1')], agents: [login('agent-1', 'place-1')], counters: counters(2, 1, 0, 1) }));
+    await store.commit(batch({ counters: counters(2, 1, 1, 1) }));
+    expect(await store.load()).toEqual({ interactions: [interaction('i1')], agents: [login('agent-1', 'place-1')], counters: counters(2, 1, 1, 1) });
+    expect(await store.readEvents(1, 100, 100)).toEqual(events(1, 2));
+    await store.commit(batch({ events: events(3, 3), counters: counters(3, 1, 1, 1) }));
+    expect(await store.readEvents(1, 100, 100)).toEqual(events(1, 3));
+  });
+
+  it('lands many commits issued without waiting, all of them and in order', async () => {
+    const store = await open();
+    const commits = 200;
+    const resolved: number[] = [];
+    const pending: Promise<void>[] = [];
+    for (let index = 1; index <= commits; index++) {
+      const interactions = [interaction(`i${index % 10}`, { priority: index, userData: { index } })];
+      if (index % 25 === 0) interactions.push(interaction(`s${index}`, { state: 'stopped', queue: null, externalId: `ext-${index}` }));
+      const agents = [login('agent-toggling', `place-${index}`, index % 2 === 0)];
+      if (index === 1) agents.push(login('agent-steady', 'place-steady'));
+      pending.push(store.commit(batch({ interactions, events: events(index, index), agents, counters: counters(index, index) })).then(() => {
+        resolved.push(index);
+      }));
+      // Now and then a turn of the event loop, so that some commits start while others still run.
+      if (index % 7 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(pending);
+    expect(resolved).toEqual(Array.from({ length: commits }, (_, index) => index + 1));
+
+    const loaded = await store.load();
+    expect(byId(loaded.interactions).map((record) => [record.interactionId, record.priority, record.userData])).toEqual(
+      Array.from({ length: 10 }, (_, digit) => {
+        const last = commits - ((commits - digit) % 10);
+        return [`i${digit}`, last, { index: last }];
+      }),
+    );
+    expect(byAgent(loaded.agents)).toEqual([login('agent-steady', 'place-steady'), login('agent-toggling', `place-${commits}`)]);
+    expect(loaded.counters).toEqual(counters(commits, commits));
+    expect(await store.readEvents(1, commits, 1000)).toEqual(events(1, commits));
+    expect(await store.findByExternalId('media-1', 'ext-175')).toBe('s175');
+  });
+
+  it('lands nothing of a batch whose commit failed', async () => {
+    let store = await open();
+    await store.commit(batch({ interactions: [interaction('i1')], events: events(1, 2), counters: counters(2, 1) }));
+    // seq 1 is stored already: the reporting log refuses the chunk, after the interaction was written.
+    await expect(store.commit(batch({
+      interactions: [interaction('i1', { priority: 9 }), interaction('i2')],
+      events: events(1, 3),
+      agents: [login('agent-1', 'place-1')],
+      counters: counters(3, 2),
+    }))).rejects.toThrow();
+    store = await reopen(store);
+    expect(await store.load()).toEqual({ interactions: [interaction('i1')], agents: [], counters: counters(2, 1) });
+    expect(await store.readEvents(1, 10, 10)).toEqual(events(1, 2));
+  });
+
+  it('finds everything again after a close and a re-open', async () => {
+    let store = await open();
+    const records = [interaction('i1', { userData: awkwardUserData, externalId: 'ext-1' }), interaction('i2', { state: 'handling', assignedTo: 'agent-1', placeId: 'place-1' })];
+    await store.commit(batch({ interactions: records, events: events(1, 4), agents: [login('agent-1', 'place-1')], counters: counters(4, 2, 0, 2) }));
+    await store.commit(batch({ interactions: [interaction('i3', { state: 'stopped', queue: null, externalId: 'ext-3' })], events: events(5, 6), counters: counters(6, 3, 0, 3) }));
+    store = await reopen(store);
+    expect(await store.load()).toEqual({ interactions: expect.arrayContaining(records) as unknown, agents: [login('agent-1', 'place-1')], counters: counters(6, 3, 0, 3) });
+    expect((await store.load()).interactions).toHaveLength(2);
+    expect(await store.readEvents(1, 6, 10)).toEqual(events(1, 6));
+    expect(await store.findByExternalId('media-1', 'ext-3')).toBe('i3');
+    await store.commit(batch({ events: events(7, 7), counters: counters(7, 3, 0, 3) }));
+    expect(await store.readEvents(6, 7, 10)).toEqual(events(6, 7));
+  });
+});
+
+// The server's stores refuse every commit after a failed one: a later batch must never land
+// without an earlier one. (SqliteStore alone does not; its worker does.)
+describe.each([...(workerBuilt ? [sqliteWorker] : []), postgresql])('after a failed commit, the $name store', (kind) => {
+  let home: StoreHome | undefined;
+  const opened: Store[] = [];
+
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close().catch(() => {});
+    await home?.dispose();
+    home = undefined;
+  });
+
+  it('fails every later commit, and none of them lands', async () => {
+    home = kind.create();
+    const store = await home.open();
+    opened.push(store);
+    await store.commit(batch({ events: events(1, 2), counters: counters(2) }));
+    // seq 1 is stored already: the reporting log refuses this chunk.
+    const failed = store.commit(batch({ interactions: [interaction('i1')], events: events(1, 3), counters: counters(3, 1) }));
+    const later = store.commit(batch({ interactions: [interaction('i2')], events: events(4, 4), counters: counters(4, 2) }));
+    await expect(failed).rejects.toThrow();
+    await expect(later).rejects.toThrow();
+    await expect(store.commit(batch({ interactions: [interaction('i3')], events: events(4, 4), counters: counters(4, 3) }))).rejects.toThrow(/earlier commit failed/);
+
+    await store.close();
+    opened.splice(0);
+    const reopened = await home.open();
+    opened.push(reopened);
+    expect(await reopened.load()).toEqual({ interactions: [], agents: [], counters: counters(2) });
+    expect(await reopened.readEvents(1, 10, 10)).toEqual(events(1, 2));
+  });
+});
+
+describe('the PostgreSQL store in its schema', () => {
+  const schemas: string[] = [];
+  const opened: Store[] = [];
+
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close().catch(() => {});
+    for (const schema of schemas.splice(0)) await dropSchema(schema);
+  });
+
+  function newSchema(): string {
+    const schema = randomSchema();
+    schemas.push(schema);
+    return schema;
+  }
+
+  async function tablesOf(schema: string): Promise<string[]> {
+    const sql = administration();
+    try {
+      const rows = await sql<{ table_name: string }[]>`SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema} ORDER BY table_name`;
+      return rows.map((row) => row.table_name);
+    } finally {
+      await sql.end();
+    }
+  }
+
+  it('creates its schema, and servers opening it at once migrate it once', async () => {
+    const schema = newSchema();
+    const stores = await Promise.all([1, 2, 3].map(() => PostgresStore.open(postgresUrl, { schema })));
+    opened.push(...stores);
+    expect(await tablesOf(schema)).toEqual(['agent_logins', 'counters', 'interactions', 'reporting_log', 'schema_version']);
+    const sql = administration();
+    try {
+      expect((await sql.unsafe<{ version: number }[]>(`SELECT version FROM "${schema}".schema_version ORDER BY version`)).map((row) => row.version)).toEqual([1, 2]);
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it('keeps two schemas of one database apart', async () => {
+    const [first, second] = [newSchema(), newSchema()];
+    const one = await PostgresStore.open(postgresUrl, { schema: first });
+    const two = await PostgresStore.open(postgresUrl, { schema: second });
+    opened.push(one, two);
+    await one.commit(batch({ interactions: [interaction('i1')], events: events(1, 1), counters: counters(1, 1) }));
+    expect(await two.load()).toEqual({ interactions: [], agents: [], counters: counters(0) });
+    expect(await two.readEvents(1, 1, 1)).toEqual([]);
+  });
+
+  it('refuses a schema newer than it knows, and a schema name that needs quoting', async () => {
+    const schema = newSchema();
+    opened.push(await PostgresStore.open(postgresUrl, { schema }));
+    const sql = administration();
+    try {
+      await sql.unsafe(`INSERT INTO "${schema}".schema_version (version) VALUES (99)`);
+    } finally {
+      await sql.end();
+    }
+    await expect(PostgresStore.open(postgresUrl, { schema })).rejects.toThrow(/newer than this server knows/);
+    await expect(PostgresStore.open(postgresUrl, { schema: 'Openixn.Dev' })).rejects.toThrow(/not a plain identifier/);
+  });
+
+  it('opens postgres:// and postgresql:// store URLs in the schema their `schema` parameter names', async () => {
+    expect(splitStoreUrl('postgres://u@h:5432/db')).toEqual({ url: 'postgres://u@h:5432/db', schema: 'openixn' });
+    expect(splitStoreUrl('postgres://u@h1:5432,h2:5433/db?sslmode=disable&schema=openixn_dev&application_name=x')).toEqual({
+      url: 'postgres://u@h1:5432,h2:5433/db?sslmode=disable&application_name=x',
+      schema: 'openixn_dev',
+    });
+    for (const scheme of ['postgres:', 'postgresql:']) {
+      const schema = newSchema();
+      const store = await openStore(`${scheme}${postgresUrl.slice(postgresUrl.indexOf('//'))}?schema=${schema}`);
+      opened.push(store);
+      await store.commit(batch({ interactions: [interaction('i1')], counters: counters(0, 1) }));
+      expect(await tablesOf(schema)).toContain('interactions');
+      expect((await store.load()).interactions).toEqual([interaction('i1')]);
+    }
+  });
+});
