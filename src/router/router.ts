@@ -2,11 +2,16 @@
 // it learns the interactions it must place from EventRouteRequest and the agents' availability from
 // the reporting stream, and it answers with RequestRouteCall (and RequestPlaceInQueue to
 // overflow). It is synchronous and deterministic like the core: messages and `now` in, requests out.
+//
+// It hears a whole delivery before it decides: messages only change its view, and the decisions
+// are made when the shell takes its requests after the delivery. One delivery often says several
+// things about one agent (an invite revoked, then the agent set not ready for NoAnswer); deciding
+// after each message would invite the agent between the two and be refused.
 
 import { DeadlineHeap } from '../core/deadline-heap.js';
 import { OrderedQueue, compareKeys, type QueueKey } from '../core/ordered-queue.js';
-import type { RouterSettings } from './settings.js';
-import type { CandidateAgent, Strategy, WaitingInteraction } from './strategy.js';
+import type { QueueRoutingSettings, RouterSettings } from './settings.js';
+import { qualifies, requiredSkills, skillsOfUserData, type CandidateAgent, type Strategy, type WaitingInteraction } from './strategy.js';
 
 type Message = { message: string; [attribute: string]: unknown };
 
@@ -15,12 +20,24 @@ export type RouterRequest =
   | { message: 'RequestPlaceInQueue'; referenceId: number; interactionId: string; queue: string };
 
 interface Waiting extends WaitingInteraction {
-  key: QueueKey;
+  readonly key: QueueKey;
+  /** The skills its user data requires (added to, or overriding the level of, its queue's); null for none. */
+  readonly ownSkills: Readonly<Record<string, number>> | null;
 }
 
+/** An agent's place in one media type's available list, longest idle first. */
 interface AvailableEntry {
-  key: QueueKey;
-  agent: RouterAgent;
+  readonly key: QueueKey;
+  readonly agent: RouterAgent;
+  /** Its places in the skill lists of that media type (skills queues only), to remove with it. */
+  readonly bySkill: SkillEntry[];
+}
+
+/** An agent's place in one skill's list of available agents: highest level first, then longest idle. */
+interface SkillEntry {
+  readonly key: QueueKey;
+  readonly agent: RouterAgent;
+  readonly skill: string;
 }
 
 interface RouterAgent {
@@ -37,9 +54,44 @@ interface RouterAgent {
   /** Media types where the server said AgentNotAvailable; cleared by the agent's next change. */
   blocked: Set<string>;
   idleSince: number;
+  /** Counts what the router heard about the agent, so that a refusal can tell whether it is news. */
+  version: number;
   /** Its entry in each media type's available list, while it is available there. */
   entries: Map<string, AvailableEntry>;
   readonly order: number;
+}
+
+/** How a queue's interactions find agents. */
+type QueueKind =
+  /** The first available agent (longest idle), the common case: no strategy runs. */
+  | 'longestIdle'
+  /** The longest idle among agents with the required skills. */
+  | 'skilledLongestIdle'
+  /** The best match among agents with the required skills, found through the skill lists. */
+  | 'skills'
+  /** A user's module, which sees every available agent. */
+  | 'module';
+
+interface RoutedQueue {
+  readonly name: string;
+  readonly settings: QueueRoutingSettings;
+  readonly kind: QueueKind;
+  /** priorityAge queues compete by priority then age when an agent frees up; the others take turns. */
+  readonly priorityAge: boolean;
+  readonly requiredSkills: Readonly<Record<string, number>>;
+  readonly module: Strategy | null;
+  /** What waits for an agent, per media type, in queue order. */
+  readonly waiting: Map<string, OrderedQueue<Waiting>>;
+  /** Waiting interactions whose user data names skills, per media type: while none do, the queue's own skills decide for all. */
+  readonly withOwnSkills: Map<string, number>;
+}
+
+interface RouteCall {
+  readonly interactionId: string;
+  readonly agentId: string;
+  readonly mediaType: string;
+  /** The agent's version when the router decided. */
+  readonly agentVersion: number;
 }
 
 interface RouterDeadline {
@@ -48,7 +100,7 @@ interface RouterDeadline {
   interactionId: string;
 }
 
-/** How far the agent-freed path looks into one queue for an interaction that agent may take. */
+/** How far the agent-freed path looks into one queue's list for an interaction that agent may take. */
 const scanLimitPerQueue = 1000;
 
 /**
@@ -60,7 +112,6 @@ const strategyRetryMs = 1000;
 
 export class Router {
   private readonly settings: RouterSettings;
-  private readonly strategies: ReadonlyMap<string, Strategy>;
   private now = 0;
   private requests: RouterRequest[] = [];
   private nextReferenceId = 0;
@@ -69,33 +120,45 @@ export class Router {
   private readonly agents = new Map<string, RouterAgent>();
   /** Per media type, the available agents, longest idle first. */
   private readonly available = new Map<string, OrderedQueue<AvailableEntry>>();
-  /** Per queue, what waits for an agent, in queue order. */
-  private readonly waiting = new Map<string, OrderedQueue<Waiting>>();
+  /** Per media type and skill, the available agents with that skill (kept only if a skills queue needs them). */
+  private readonly availableBySkill = new Map<string, Map<string, OrderedQueue<SkillEntry>>>();
+  private readonly indexSkills: boolean;
+  /** The builtin queues in the config's order: the order in which they take turns. */
+  private readonly queueList: RoutedQueue[];
+  private readonly queuesByName: ReadonlyMap<string, RoutedQueue>;
   private readonly waitingById = new Map<string, Waiting>();
   /** Interactions with a route call or an invite out: held, but not waiting. */
   private readonly inviting = new Map<string, Waiting>();
-  private readonly routeCalls = new Map<number, { interactionId: string; agentId: string; mediaType: string }>();
+  private readonly routeCalls = new Map<number, RouteCall>();
   /** Per interaction, the agents that rejected it and until when they are not asked again. */
   private readonly cooldowns = new Map<string, Map<string, number>>();
   private readonly deadlines = new DeadlineHeap<RouterDeadline>();
-  private roundRobin = 0;
-  /** Agents that became available for a media type since the last decision pass. */
-  private readonly freed: { agent: RouterAgent; mediaType: string }[] = [];
+  /** The next queue to take its turn when an agent frees up. */
+  private turn = 0;
+  /** Agents that became available for a media type since the last decisions. */
+  private freed: { agent: RouterAgent; mediaType: string }[] = [];
+  /** Waiting interactions to find an agent for at the next decisions: new, rejected, refused, relaxed. */
+  private readonly toRoute = new Set<Waiting>();
 
   private readonly onStrategyError: (error: Error, interaction: WaitingInteraction) => void;
 
-  constructor(settings: RouterSettings, strategies: ReadonlyMap<string, Strategy>, onStrategyError: (error: Error, interaction: WaitingInteraction) => void = () => undefined) {
+  /** `modules` holds the strategies of queues whose strategy is a user's module, by queue. */
+  constructor(settings: RouterSettings, modules: ReadonlyMap<string, Strategy>, onStrategyError: (error: Error, interaction: WaitingInteraction) => void = () => undefined) {
     this.settings = settings;
-    this.strategies = strategies;
     this.onStrategyError = onStrategyError;
+    this.queueList = [...settings.queues].map(([name, queueSettings]) => routedQueue(name, queueSettings, modules.get(name) ?? null));
+    this.queuesByName = new Map(this.queueList.map((queue) => [queue.name, queue]));
+    this.indexSkills = this.queueList.some((queue) => queue.kind === 'skills');
   }
 
   /** The builtin queues this router serves: it registers naming them. */
   queues(): string[] {
-    return [...this.settings.queues.keys()];
+    return this.queueList.map((queue) => queue.name);
   }
 
+  /** Makes the decisions of everything heard since the last call, and returns the requests they need. */
   takeRequests(): RouterRequest[] {
+    this.decide();
     const requests = this.requests;
     this.requests = [];
     return requests;
@@ -119,31 +182,31 @@ export class Router {
       case 'EventRevoked': this.forget(message.interactionId as string); break;
       case 'EventError': this.onError(message); break;
     }
-    this.routeFreedAgents();
   }
 
   private onRouteRequest(interaction: Record<string, unknown>): void {
-    const queue = interaction.queue as string;
-    const settings = this.settings.queues.get(queue);
-    if (settings === undefined) return;
+    const queue = this.queuesByName.get(interaction.queue as string);
+    if (queue === undefined) return;
     const priority = interaction.priority as number;
     const enteredAt = Date.parse(interaction.placedInQueueAt as string);
+    const userData = interaction.userData as Record<string, unknown>;
     const entry: Waiting = {
       interactionId: interaction.interactionId as string,
-      queue,
+      queue: queue.name,
       mediaType: interaction.mediaType as string,
       priority,
-      userData: interaction.userData as Record<string, unknown>,
+      userData,
       enteredAt,
       routingSince: this.now,
       key: { priority, enteredAt, entryOrder: ++this.nextOrder },
+      ownSkills: skillsOfUserData(userData),
     };
     this.forget(entry.interactionId);
     // Both clocks run from the entry into the queue: neither a timed-out invite nor a restart starts them again.
-    if (settings.relaxAfterMs !== null) this.deadlines.push({ at: enteredAt + settings.relaxAfterMs, kind: 'relax', interactionId: entry.interactionId });
-    if (settings.overflowAfterMs !== null) this.deadlines.push({ at: enteredAt + settings.overflowAfterMs, kind: 'overflow', interactionId: entry.interactionId });
+    const { relaxAfterMs, overflowAfterMs } = queue.settings;
+    if (relaxAfterMs !== null) this.deadlines.push({ at: enteredAt + relaxAfterMs, kind: 'relax', interactionId: entry.interactionId });
+    if (overflowAfterMs !== null) this.deadlines.push({ at: enteredAt + overflowAfterMs, kind: 'overflow', interactionId: entry.interactionId });
     this.wait(entry);
-    this.routeInteraction(entry);
   }
 
   private onRouteUsed(message: Message): void {
@@ -155,9 +218,8 @@ export class Router {
     if (message.result !== 'Rejected' || entry === undefined) return;
     // Rejected: it stays with this router, which asks someone else (SPEC 4.1 step 3).
     this.coolDown(call.interactionId, call.agentId);
-    this.wait(entry);
     if (this.overflowIfDue(entry)) return;
-    this.routeInteraction(entry);
+    this.wait(entry);
   }
 
   private onError(message: Message): void {
@@ -169,24 +231,20 @@ export class Router {
     const agent = this.agents.get(call.agentId);
     agent?.pending.delete(call.interactionId);
     if (message.errorCode !== 'AgentNotAvailable' || entry === undefined) return;
-    // The server knows better (work this router did not see, a change in flight): wait for the agent's next change.
     if (agent !== undefined) {
-      agent.blocked.add(call.mediaType);
+      // Refused for a change the router has heard of since (a new login, not ready): its view is
+      // right again. Refused with no news: the server knows better (work this router did not see),
+      // so the agent waits for its next change for that media type.
+      if (agent.version === call.agentVersion) agent.blocked.add(call.mediaType);
       this.refresh(agent);
     }
     this.wait(entry);
-    this.routeInteraction(entry);
   }
 
   // ---- The reporting stream ------------------------------------------------------------------
 
   onReport(event: Message, now: number): void {
     this.advance(now);
-    this.applyReport(event);
-    this.routeFreedAgents();
-  }
-
-  private applyReport(event: Message): void {
     switch (event.message) {
       case 'EventAgentLogin': return this.onLogin(event);
       case 'EventAgentLogout': {
@@ -198,7 +256,7 @@ export class Router {
       }
       case 'EventReadyForMedia':
       case 'EventNotReadyForMedia': {
-        const agent = this.agents.get(event.agentId as string);
+        const agent = this.changed(event.agentId as string);
         if (agent === undefined) return;
         const mediaType = event.mediaType as string;
         if (event.message === 'EventReadyForMedia') {
@@ -212,7 +270,7 @@ export class Router {
         return;
       }
       case 'EventAgentInvited': {
-        const agent = this.agents.get(event.agentId as string);
+        const agent = this.changed(event.agentId as string);
         if (agent === undefined) return;
         const interactionId = event.interactionId as string;
         agent.pending.delete(interactionId);
@@ -225,6 +283,7 @@ export class Router {
       case 'EventRevoked': {
         const agent = this.agents.get(event.agentId as string);
         if (agent === undefined || !agent.invites.delete(event.interactionId as string)) return;
+        agent.version++;
         agent.blocked.delete(event.mediaType as string);
         this.refresh(agent);
         return;
@@ -233,7 +292,7 @@ export class Router {
       case 'EventPartyRemoved': {
         const party = event.party as { type: string; agentId?: string };
         if (party.type !== 'Agent') return;
-        const agent = this.agents.get(party.agentId!);
+        const agent = this.changed(party.agentId!);
         if (agent === undefined) return;
         const mediaType = event.mediaType as string;
         // An accepted invite becomes handling (the invite closes), a pull adds handling, a removal frees a place.
@@ -250,23 +309,32 @@ export class Router {
     }
   }
 
+  /** The agent an event is about, its version moved on; undefined if it is not logged in. */
+  private changed(agentId: string): RouterAgent | undefined {
+    const agent = this.agents.get(agentId);
+    if (agent !== undefined) agent.version++;
+    return agent;
+  }
+
   private onLogin(event: Message): void {
     const agentId = event.agentId as string;
     let agent = this.agents.get(agentId);
     if (agent === undefined) {
       agent = {
         agentId, placeId: '', skills: {}, ready: new Set(), handling: new Map(), invites: new Map(), pending: new Map(),
-        blocked: new Set(), idleSince: this.now, entries: new Map(), order: ++this.nextOrder,
+        blocked: new Set(), idleSince: this.now, version: 0, entries: new Map(), order: ++this.nextOrder,
       };
       this.agents.set(agentId, agent);
     }
+    // Out of every list first: the skill lists are keyed by the skills it had.
+    for (const mediaType of [...agent.entries.keys()]) this.makeUnavailable(agent, mediaType);
+    agent.version++;
     agent.placeId = event.placeId as string;
     agent.skills = { ...(event.skills as Record<string, number> | undefined) };
     agent.ready = new Set(Object.entries(event.media as Record<string, string>).filter(([, state]) => state === 'ready').map(([mediaType]) => mediaType));
     agent.handling = new Map(Object.entries((event.handling as Record<string, number> | undefined) ?? {}));
     agent.blocked.clear();
     agent.idleSince = this.now;
-    for (const mediaType of [...agent.entries.keys()]) this.makeUnavailable(agent, mediaType);
     this.refresh(agent);
   }
 
@@ -274,118 +342,204 @@ export class Router {
 
   tick(now: number): void {
     this.advance(now);
-    this.expireDeadlines(now);
-    this.routeFreedAgents();
-  }
-
-  private expireDeadlines(now: number): void {
     for (let next = this.deadlines.peek(); next !== undefined && next.at <= now; next = this.deadlines.peek()) {
       this.deadlines.pop();
       const entry = this.waitingById.get(next.interactionId);
       if (entry === undefined) continue;
       if (next.kind === 'overflow') this.overflowIfDue(entry);
-      else this.routeInteraction(entry);
+      else this.toRoute.add(entry);
     }
   }
 
   // ---- Decisions -----------------------------------------------------------------------------
 
-  /** A waiting interaction looks for an agent; it keeps waiting if its strategy finds none. */
+  /**
+   * Agents that became available take waiting work first, longest idle first, each in queue
+   * order; then each interaction that came to wait finds an agent, in queue order.
+   */
+  private decide(): void {
+    if (this.freed.length > 0) {
+      const freed = this.freed.sort((a, b) => compareIdle(a.agent, b.agent));
+      this.freed = [];
+      for (const { agent, mediaType } of freed) {
+        while (agent.entries.has(mediaType) && this.routeAgent(agent, mediaType));
+      }
+    }
+    if (this.toRoute.size > 0) {
+      const entries = [...this.toRoute].sort((a, b) => compareKeys(a.key, b.key));
+      this.toRoute.clear();
+      for (const entry of entries) this.routeInteraction(entry);
+    }
+  }
+
+  /** A waiting interaction looks for an agent; it keeps waiting if none may take it. */
   private routeInteraction(entry: Waiting): void {
     if (!this.waitingById.has(entry.interactionId)) return;
     const list = this.available.get(entry.mediaType);
     if (list === undefined || list.size === 0) return;
-    const strategy = this.strategies.get(entry.queue);
+    const queue = this.queuesByName.get(entry.queue)!;
     const cooled = this.cooldowns.get(entry.interactionId);
-    let agentId: string | null = null;
-    if (strategy === undefined) {
-      // Longest idle, the common case: the first available agent not cooling down for it.
-      for (const candidate of list.values()) {
-        if (cooled !== undefined && this.coolingDown(cooled, candidate.agent.agentId)) continue;
-        agentId = candidate.agent.agentId;
+    let agent: RouterAgent | null = null;
+    switch (queue.kind) {
+      case 'longestIdle':
+        agent = this.firstAvailable(list, cooled, () => true);
+        break;
+      case 'skilledLongestIdle': {
+        const required = this.requiredOf(queue, entry);
+        const relaxed = this.relaxed(queue, entry);
+        agent = this.firstAvailable(list, cooled, (candidate) => qualifies(candidate.skills, required, relaxed));
         break;
       }
-    } else {
-      const candidates = this.candidates(list, entry, cooled);
-      if (candidates.length > 0) {
-        agentId = this.decide(strategy, entry, candidates);
-        const userStrategy = typeof this.settings.queues.get(entry.queue)?.strategy === 'object';
-        if (agentId === null && userStrategy) this.deadlines.push({ at: this.now + strategyRetryMs, kind: 'retry', interactionId: entry.interactionId });
+      case 'skills':
+        agent = this.bestMatch(queue, entry, cooled);
+        break;
+      case 'module': {
+        const chosen = this.ask(queue, entry, this.candidates(list, entry, cooled));
+        agent = chosen === null ? null : (this.agents.get(chosen) ?? null);
+        if (chosen === null) this.deadlines.push({ at: this.now + strategyRetryMs, kind: 'retry', interactionId: entry.interactionId });
+        break;
       }
     }
-    if (agentId === null) return;
-    const agent = this.agents.get(agentId);
-    if (agent === undefined || !agent.entries.has(entry.mediaType)) return;
+    if (agent === null || !agent.entries.has(entry.mediaType)) return;
     this.routeCall(entry, agent);
   }
 
-  /** Agents that became available take waiting work, each until it is full or nothing fits. */
-  private routeFreedAgents(): void {
-    while (this.freed.length > 0) {
-      const { agent, mediaType } = this.freed.shift()!;
-      let routed = true;
-      while (routed && agent.entries.has(mediaType)) routed = this.routeAgent(agent, mediaType);
+  private firstAvailable(list: OrderedQueue<AvailableEntry>, cooled: Map<string, number> | undefined, accepts: (agent: RouterAgent) => boolean): RouterAgent | null {
+    for (const { agent } of list.values()) {
+      if (cooled !== undefined && this.coolingDown(cooled, agent.agentId)) continue;
+      if (accepts(agent)) return agent;
     }
+    return null;
+  }
+
+  /**
+   * The best match (the highest sum of the required levels; the longest idle among equals),
+   * walking the list of the required skill with the fewest available agents from its highest
+   * level down, and stopping once no agent further down could match the best found: a level
+   * there plus the best levels available in the other skills is the most anyone can score.
+   */
+  private bestMatch(queue: RoutedQueue, entry: Waiting, cooled: Map<string, number> | undefined): RouterAgent | null {
+    const required = this.requiredOf(queue, entry);
+    const skills = Object.keys(required);
+    const relaxed = this.relaxed(queue, entry);
+    const bySkill = this.availableBySkill.get(entry.mediaType);
+    if (skills.length === 0) return this.firstAvailable(this.available.get(entry.mediaType)!, cooled, () => true);
+    let pivot: OrderedQueue<SkillEntry> | undefined;
+    let pivotSkill = '';
+    let topLevels = 0;
+    for (const skill of skills) {
+      const list = bySkill?.get(skill);
+      if (list === undefined || list.size === 0) return null;
+      topLevels += list.values()[0]!.key.priority;
+      if (pivot === undefined || list.size < pivot.size) {
+        pivot = list;
+        pivotSkill = skill;
+      }
+    }
+    const otherTopLevels = topLevels - pivot!.values()[0]!.key.priority;
+    const pivotMinimum = required[pivotSkill]!;
+    let best: RouterAgent | null = null;
+    let bestScore = -1;
+    for (const { key, agent } of pivot!.values()) {
+      const level = key.priority;
+      if (!relaxed && level < pivotMinimum) break;
+      const most = level + otherTopLevels;
+      // With one skill, an agent further down at the best's level is also less idle.
+      if (most < bestScore || (most === bestScore && skills.length === 1)) break;
+      if (cooled !== undefined && this.coolingDown(cooled, agent.agentId)) continue;
+      if (!qualifies(agent.skills, required, relaxed)) continue;
+      let score = 0;
+      for (const skill of skills) score += agent.skills[skill]!;
+      if (score > bestScore || (score === bestScore && compareIdle(agent, best!) < 0)) {
+        best = agent;
+        bestScore = score;
+      }
+    }
+    return best;
   }
 
   /** An agent available for a media type gets the best waiting interaction it may take, if any. */
   private routeAgent(agent: RouterAgent, mediaType: string): boolean {
-    const queues = [...this.waiting.keys()];
-    const start = this.roundRobin;
-    let best: Waiting | null = null;
-    let rotating: Waiting | null = null;
-    for (let index = 0; index < queues.length; index++) {
-      const queue = queues[(start + index) % queues.length]!;
-      const settings = this.settings.queues.get(queue)!;
+    const count = this.queueList.length;
+    let byPriority: Waiting | null = null;
+    let inTurn: Waiting | null = null;
+    let inTurnIndex = 0;
+    for (let offset = 0; offset < count; offset++) {
+      const index = (this.turn + offset) % count;
+      const queue = this.queueList[index]!;
+      // Once a queue whose turn it is has work for the agent, only priorityAge queues may still beat it.
+      if (inTurn !== null && !queue.priorityAge) continue;
       const candidate = this.firstFor(agent, mediaType, queue);
       if (candidate === null) continue;
-      if (settings.strategy === 'priorityAge') {
-        if (best === null || compareKeys(candidate.key, best.key) < 0) best = candidate;
-      } else if (rotating === null) {
-        rotating = candidate;
-        this.roundRobin = (start + index + 1) % queues.length;
+      if (queue.priorityAge) {
+        if (byPriority === null || compareKeys(candidate.key, byPriority.key) < 0) byPriority = candidate;
+      } else {
+        inTurn = candidate;
+        inTurnIndex = index;
       }
     }
     // Priority-and-age queues compete by priority then age; the others take turns.
-    const chosen = best === null ? rotating : rotating === null || compareKeys(best.key, rotating.key) <= 0 ? best : rotating;
+    const chosen = byPriority === null ? inTurn : inTurn === null || compareKeys(byPriority.key, inTurn.key) <= 0 ? byPriority : inTurn;
     if (chosen === null) return false;
-    this.routeCall(chosen, agent);
+    if (chosen === inTurn) this.turn = (inTurnIndex + 1) % count;
+    const queue = this.queuesByName.get(chosen.queue)!;
+    // In a skills queue the interaction picks its best match, which may be another agent freed with this one.
+    const taker = queue.kind === 'skills' ? (this.bestMatch(queue, chosen, this.cooldowns.get(chosen.interactionId)) ?? agent) : agent;
+    this.routeCall(chosen, taker);
     return true;
   }
 
   /** The first interaction of a queue, in queue order, that this agent may take now. */
-  private firstFor(agent: RouterAgent, mediaType: string, queue: string): Waiting | null {
-    const contents = this.waiting.get(queue);
+  private firstFor(agent: RouterAgent, mediaType: string, queue: RoutedQueue): Waiting | null {
+    const contents = queue.waiting.get(mediaType);
     if (contents === undefined) return null;
-    const strategy = this.strategies.get(queue);
+    if (queue.kind === 'module') return this.firstForModule(agent, mediaType, queue, contents);
+    // What the queue's own skills say of this agent holds for every interaction whose user data names none.
+    const anyOwnSkills = (queue.withOwnSkills.get(mediaType) ?? 0) > 0;
+    let strict = true;
+    for (const [skill, minimum] of Object.entries(queue.requiredSkills)) {
+      const level = agent.skills[skill];
+      // User data adds skills and may change levels, never removes one.
+      if (level === undefined) return null;
+      if (level < minimum) strict = false;
+    }
+    if (!strict && !anyOwnSkills && queue.settings.relaxAfterMs === null) return null;
     let scanned = 0;
     for (const entry of contents.values()) {
       if (++scanned > scanLimitPerQueue) return null;
-      if (entry.mediaType !== mediaType) continue;
       const cooled = this.cooldowns.get(entry.interactionId);
       if (cooled !== undefined && this.coolingDown(cooled, agent.agentId)) continue;
-      if (strategy === undefined) return entry;
-      // A user's strategy sees every available agent and may pick another; a built-in one only
-      // decides whether this agent qualifies (a better qualified free agent would have it already).
-      const userStrategy = typeof this.settings.queues.get(queue)?.strategy === 'object';
-      const candidates = userStrategy ? this.candidates(this.available.get(mediaType)!, entry, cooled) : [this.candidateOf(agent, mediaType)];
-      const chosen = this.decide(strategy, entry, candidates);
+      if (entry.ownSkills === null ? strict || this.relaxed(queue, entry) : qualifies(agent.skills, this.requiredOf(queue, entry), this.relaxed(queue, entry))) return entry;
+    }
+    return null;
+  }
+
+  /**
+   * A user's strategy sees every available agent and may pick another than the one that freed up:
+   * that one gets the interaction at once.
+   */
+  private firstForModule(agent: RouterAgent, mediaType: string, queue: RoutedQueue, contents: OrderedQueue<Waiting>): Waiting | null {
+    let scanned = 0;
+    for (const entry of contents.values()) {
+      if (++scanned > scanLimitPerQueue) return null;
+      const cooled = this.cooldowns.get(entry.interactionId);
+      if (cooled !== undefined && this.coolingDown(cooled, agent.agentId)) continue;
+      const chosen = this.ask(queue, entry, this.candidates(this.available.get(mediaType)!, entry, cooled));
       if (chosen === agent.agentId) return entry;
-      if (chosen !== null && userStrategy) {
-        const other = this.agents.get(chosen);
-        if (other?.entries.has(mediaType) === true) {
-          this.routeCall(entry, other);
-          return null;
-        }
+      const other = chosen === null ? undefined : this.agents.get(chosen);
+      if (other?.entries.has(mediaType) === true) {
+        this.routeCall(entry, other);
+        return null;
       }
     }
     return null;
   }
 
-  /** Runs a strategy; one that throws lets the interaction wait, and the error is reported, not fatal. */
-  private decide(strategy: Strategy, interaction: Waiting, candidates: CandidateAgent[]): string | null {
+  /** Runs a user's strategy; one that throws lets the interaction wait, and the error is reported, not fatal. */
+  private ask(queue: RoutedQueue, interaction: Waiting, candidates: CandidateAgent[]): string | null {
+    if (candidates.length === 0) return null;
     try {
-      const chosen = strategy({ interaction, candidates, now: this.now });
+      const chosen = queue.module!({ interaction, candidates, now: this.now });
       return typeof chosen === 'string' ? chosen : null;
     } catch (error) {
       this.onStrategyError(error instanceof Error ? error : new Error(String(error)), interaction);
@@ -395,29 +549,28 @@ export class Router {
 
   private candidates(list: OrderedQueue<AvailableEntry>, entry: Waiting, cooled: Map<string, number> | undefined): CandidateAgent[] {
     const candidates: CandidateAgent[] = [];
+    const capacity = this.settings.capacity(entry.mediaType);
     for (const { agent } of list.values()) {
       if (cooled !== undefined && this.coolingDown(cooled, agent.agentId)) continue;
-      candidates.push(this.candidateOf(agent, entry.mediaType));
+      candidates.push({ agentId: agent.agentId, placeId: agent.placeId, skills: agent.skills, idleSince: agent.idleSince, load: this.load(agent, entry.mediaType), capacity });
     }
     return candidates;
   }
 
-  private candidateOf(agent: RouterAgent, mediaType: string): CandidateAgent {
-    return {
-      agentId: agent.agentId,
-      placeId: agent.placeId,
-      skills: agent.skills,
-      idleSince: agent.idleSince,
-      load: this.load(agent, mediaType),
-      capacity: this.settings.capacity(mediaType),
-    };
+  private requiredOf(queue: RoutedQueue, entry: Waiting): Readonly<Record<string, number>> {
+    return entry.ownSkills === null ? queue.requiredSkills : requiredSkills(queue.requiredSkills, entry.ownSkills);
+  }
+
+  private relaxed(queue: RoutedQueue, entry: Waiting): boolean {
+    const relaxAfterMs = queue.settings.relaxAfterMs;
+    return relaxAfterMs !== null && this.now - entry.enteredAt >= relaxAfterMs;
   }
 
   private routeCall(entry: Waiting, agent: RouterAgent): void {
     const referenceId = ++this.nextReferenceId;
     this.unwait(entry);
     this.inviting.set(entry.interactionId, entry);
-    this.routeCalls.set(referenceId, { interactionId: entry.interactionId, agentId: agent.agentId, mediaType: entry.mediaType });
+    this.routeCalls.set(referenceId, { interactionId: entry.interactionId, agentId: agent.agentId, mediaType: entry.mediaType, agentVersion: agent.version });
     agent.pending.set(entry.interactionId, entry.mediaType);
     // An invite, even one not yet made, ends the agent's idle time (SPEC section 5).
     agent.idleSince = this.now;
@@ -426,7 +579,7 @@ export class Router {
   }
 
   private overflowIfDue(entry: Waiting): boolean {
-    const settings = this.settings.queues.get(entry.queue)!;
+    const settings = this.queuesByName.get(entry.queue)!.settings;
     if (settings.overflowAfterMs === null || settings.overflowTo === null || this.now - entry.enteredAt < settings.overflowAfterMs) return false;
     this.unwait(entry);
     this.requests.push({ message: 'RequestPlaceInQueue', referenceId: ++this.nextReferenceId, interactionId: entry.interactionId, queue: settings.overflowTo });
@@ -444,9 +597,9 @@ export class Router {
 
   /** Puts the agent in or out of each media type's available list; a newly available agent is queued to take work. */
   private refresh(agent: RouterAgent): void {
-    const mediaTypes = new Set([...agent.ready, ...agent.entries.keys()]);
-    for (const mediaType of mediaTypes) {
-      const isAvailable = agent.ready.has(mediaType) && !agent.blocked.has(mediaType) && this.load(agent, mediaType) < this.settings.capacity(mediaType);
+    for (const mediaType of agent.entries.keys()) if (!agent.ready.has(mediaType)) this.makeUnavailable(agent, mediaType);
+    for (const mediaType of agent.ready) {
+      const isAvailable = !agent.blocked.has(mediaType) && this.load(agent, mediaType) < this.settings.capacity(mediaType);
       const entry = agent.entries.get(mediaType);
       if (!isAvailable) {
         if (entry !== undefined) this.makeUnavailable(agent, mediaType);
@@ -455,33 +608,56 @@ export class Router {
       if (entry !== undefined && entry.key.enteredAt === agent.idleSince) continue;
       if (entry !== undefined) this.makeUnavailable(agent, mediaType);
       else this.freed.push({ agent, mediaType });
-      const fresh: AvailableEntry = { key: { priority: 0, enteredAt: agent.idleSince, entryOrder: agent.order }, agent };
-      agent.entries.set(mediaType, fresh);
-      let list = this.available.get(mediaType);
-      if (list === undefined) this.available.set(mediaType, (list = new OrderedQueue()));
-      list.insert(fresh);
+      this.makeAvailable(agent, mediaType);
     }
+  }
+
+  private makeAvailable(agent: RouterAgent, mediaType: string): void {
+    const bySkill: SkillEntry[] = [];
+    if (this.indexSkills) {
+      let lists = this.availableBySkill.get(mediaType);
+      if (lists === undefined) this.availableBySkill.set(mediaType, (lists = new Map()));
+      for (const [skill, level] of Object.entries(agent.skills)) {
+        let list = lists.get(skill);
+        if (list === undefined) lists.set(skill, (list = new OrderedQueue()));
+        const skillEntry: SkillEntry = { key: { priority: level, enteredAt: agent.idleSince, entryOrder: agent.order }, agent, skill };
+        list.insert(skillEntry);
+        bySkill.push(skillEntry);
+      }
+    }
+    const entry: AvailableEntry = { key: { priority: 0, enteredAt: agent.idleSince, entryOrder: agent.order }, agent, bySkill };
+    agent.entries.set(mediaType, entry);
+    let list = this.available.get(mediaType);
+    if (list === undefined) this.available.set(mediaType, (list = new OrderedQueue()));
+    list.insert(entry);
   }
 
   private makeUnavailable(agent: RouterAgent, mediaType: string): void {
     const entry = agent.entries.get(mediaType);
     if (entry === undefined) return;
-    this.available.get(mediaType)?.remove(entry);
+    this.available.get(mediaType)!.remove(entry);
+    const lists = this.availableBySkill.get(mediaType);
+    for (const skillEntry of entry.bySkill) lists!.get(skillEntry.skill)!.remove(skillEntry);
     agent.entries.delete(mediaType);
   }
 
+  /** Comes to wait: into its queue's list, and up for a decision. */
   private wait(entry: Waiting): void {
-    let contents = this.waiting.get(entry.queue);
-    if (contents === undefined) this.waiting.set(entry.queue, (contents = new OrderedQueue()));
+    const queue = this.queuesByName.get(entry.queue)!;
+    let contents = queue.waiting.get(entry.mediaType);
+    if (contents === undefined) queue.waiting.set(entry.mediaType, (contents = new OrderedQueue()));
     contents.insert(entry);
+    if (entry.ownSkills !== null) queue.withOwnSkills.set(entry.mediaType, (queue.withOwnSkills.get(entry.mediaType) ?? 0) + 1);
     this.waitingById.set(entry.interactionId, entry);
+    this.toRoute.add(entry);
   }
 
   private unwait(entry: Waiting): void {
     if (!this.waitingById.delete(entry.interactionId)) return;
-    const contents = this.waiting.get(entry.queue)!;
-    contents.remove(entry);
-    if (contents.size === 0) this.waiting.delete(entry.queue);
+    const queue = this.queuesByName.get(entry.queue)!;
+    queue.waiting.get(entry.mediaType)!.remove(entry);
+    if (entry.ownSkills !== null) queue.withOwnSkills.set(entry.mediaType, queue.withOwnSkills.get(entry.mediaType)! - 1);
+    this.toRoute.delete(entry);
   }
 
   /** The interaction is no longer this router's (pulled, stopped, or offered anew). */
@@ -508,4 +684,26 @@ export class Router {
   private advance(now: number): void {
     if (now > this.now) this.now = now;
   }
+}
+
+function routedQueue(name: string, settings: QueueRoutingSettings, module: Strategy | null): RoutedQueue {
+  const hasSkills = Object.keys(settings.requiredSkills).length > 0;
+  let kind: QueueKind;
+  if (typeof settings.strategy === 'object') {
+    if (module === null) throw new Error(`queues.${name}: its strategy module was not loaded.`);
+    kind = 'module';
+  } else if (settings.strategy === 'skills') {
+    kind = 'skills';
+  } else {
+    kind = hasSkills ? 'skilledLongestIdle' : 'longestIdle';
+  }
+  return {
+    name, settings, kind, priorityAge: settings.strategy === 'priorityAge', requiredSkills: settings.requiredSkills, module,
+    waiting: new Map(), withOwnSkills: new Map(),
+  };
+}
+
+/** Longest idle first: the earlier last invite, login or return to ready, then the earlier login. */
+function compareIdle(a: RouterAgent, b: RouterAgent): number {
+  return a.idleSince !== b.idleSince ? a.idleSince - b.idleSince : a.order - b.order;
 }

@@ -1,5 +1,6 @@
-// The strategy interface: how a queue picks an agent for an interaction. The built-in strategies
-// implement it, and so does a user's module named in the config (`strategy: {module: path}`).
+// The strategy interface: how a queue whose strategy is a user's module (`strategy: {module:
+// path}` in the config) picks an agent for an interaction; and the skill rules the built-in
+// strategies share with it.
 
 /** An interaction waiting for an agent, as a strategy sees it. */
 export interface WaitingInteraction {
@@ -40,56 +41,27 @@ export interface StrategyContext {
  */
 export type Strategy = (context: StrategyContext) => string | null;
 
-/** The longest-idle candidate: the default (SPEC section 5). */
-export const longestIdle: Strategy = ({ candidates }) => candidates[0]?.agentId ?? null;
+/** The skills an interaction's user data requires (`skills: {name: minimum level}`), or null if it names none. */
+export function skillsOfUserData(userData: Readonly<Record<string, unknown>>): Record<string, number> | null {
+  const own = userData.skills;
+  if (typeof own !== 'object' || own === null || Array.isArray(own)) return null;
+  let skills: Record<string, number> | null = null;
+  for (const [skill, level] of Object.entries(own as Record<string, unknown>)) {
+    if (typeof level === 'number') (skills ??= {})[skill] = level;
+  }
+  return skills;
+}
 
-/** Required skills and minimum levels: the queue's, then the interaction's user data `skills`. */
-export function requiredSkills(queueSkills: Readonly<Record<string, number>>, interaction: WaitingInteraction): Record<string, number> {
-  const own = interaction.userData.skills;
-  const fromInteraction = typeof own === 'object' && own !== null && !Array.isArray(own) ? (own as Record<string, unknown>) : {};
-  const required: Record<string, number> = { ...queueSkills };
-  for (const [skill, level] of Object.entries(fromInteraction)) if (typeof level === 'number') required[skill] = level;
-  return required;
+/** Required skills and minimum levels: the queue's, with the interaction's own added or overriding their level. */
+export function requiredSkills(queueSkills: Readonly<Record<string, number>>, own: Readonly<Record<string, number>>): Record<string, number> {
+  return { ...queueSkills, ...own };
 }
 
 /** Whether the agent has every required skill, at the minimum level unless relaxed. */
 export function qualifies(agentSkills: Readonly<Record<string, number>>, required: Readonly<Record<string, number>>, relaxed: boolean): boolean {
-  for (const [skill, minimum] of Object.entries(required)) {
+  for (const skill in required) {
     const level = agentSkills[skill];
-    if (level === undefined || (!relaxed && level < minimum)) return false;
+    if (level === undefined || (!relaxed && level < required[skill]!)) return false;
   }
   return true;
-}
-
-/** Longest idle among the agents with the queue's skills (a longestIdle or priorityAge queue that names skills). */
-export function skilledLongestIdle(queueSkills: Readonly<Record<string, number>>, relaxAfterMs: number | null): Strategy {
-  return ({ interaction, candidates, now }) => {
-    const required = requiredSkills(queueSkills, interaction);
-    const relaxed = relaxAfterMs !== null && now - interaction.enteredAt >= relaxAfterMs;
-    return candidates.find((candidate) => qualifies(candidate.skills, required, relaxed))?.agentId ?? null;
-  };
-}
-
-/**
- * Skills-based: among qualified agents, the best match (the highest sum of levels in the required
- * skills), the longest idle among equals. After `relaxAfterMs` in the queue any level will do.
- */
-export function skillsStrategy(queueSkills: Readonly<Record<string, number>>, relaxAfterMs: number | null): Strategy {
-  return ({ interaction, candidates, now }) => {
-    const required = requiredSkills(queueSkills, interaction);
-    const relaxed = relaxAfterMs !== null && now - interaction.enteredAt >= relaxAfterMs;
-    let best: CandidateAgent | null = null;
-    let bestScore = -1;
-    for (const candidate of candidates) {
-      if (!qualifies(candidate.skills, required, relaxed)) continue;
-      let score = 0;
-      for (const skill of Object.keys(required)) score += candidate.skills[skill] ?? 0;
-      // Candidates come longest idle first, so a strict > keeps the longest idle among equals.
-      if (score > bestScore) {
-        best = candidate;
-        bestScore = score;
-      }
-    }
-    return best?.agentId ?? null;
-  };
 }
