@@ -1,17 +1,21 @@
 #!/usr/bin/env node
-// The command line: parses arguments and starts the server. Everything else lives in server.ts.
+// The command line: parses arguments and starts the server (server.ts) or the simulator (sim/).
 
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startServer } from './server.js';
 import { defaults } from './config/config.js';
+import { simulateCommand } from './sim/cli.js';
 
 const usage = `openixn: an open-source interaction server for contact centres
 
 Usage:
   openixn serve [--config FILE] [--port N] [--host H] [--store URL] [--log-level LEVEL]
+  openixn simulate --agents N --arrival-rate R --handle-time T [--config FILE] [--duration SECONDS] [--json] ...
+                     runs the core and the built-in router on virtual time: service level,
+                     speed of answer, occupancy and abandonment (openixn simulate --help)
 
-Options:
+Options of serve:
   --config FILE      YAML configuration (queues, workbins, media types, timeouts)
   --port N           HTTP and WebSocket port (default ${defaults.port})
   --host H           address to listen on (default ${defaults.host})
@@ -26,6 +30,7 @@ The WebSocket endpoint is ws://HOST:PORT/ws; GET /healthz answers 200 when ready
 const shutdownDeadlineMs = 10_000;
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'simulate') return simulateCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -43,7 +48,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (positionals[0] !== 'serve' || positionals.length > 1) {
-    throw new Error(`Unknown command "${positionals.join(' ')}"; try: openixn serve --help`);
+    throw new Error(`Unknown command "${positionals.join(' ')}"; try: openixn --help`);
   }
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
