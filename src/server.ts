@@ -11,7 +11,7 @@ import type { OutgoingMessage } from './core/types.js';
 import { readConfigFile, resolveSettings, type ConfigInput, type Settings } from './config/config.js';
 import type { Request } from './protocol/codec.js';
 import { ReportingHub, type ReportingSink } from './reporting/hub.js';
-import { GroupCommit, type Delivery } from './store/group-commit.js';
+import { GroupCommit, type CommittedBatch } from './store/group-commit.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { DeadlineScheduler, systemClock, type Clock } from './timers/scheduler.js';
@@ -294,10 +294,11 @@ class Server implements RunningServer, ConnectionHandler {
     this.scheduler.refresh();
   }
 
-  private deliver(out: readonly Delivery[]): void {
+  private deliver({ out, eventTexts }: CommittedBatch): void {
+    let event = 0;
     for (const item of out) {
       if (item.to === null) {
-        this.hub.deliver(item.message);
+        this.hub.deliver(item.message, eventTexts[event++]!);
         continue;
       }
       this.connections.get(item.to)?.send(item.message);

@@ -81,14 +81,7 @@ function describeErrors(message: string, errors: readonly SchemaError[]): string
   return `In ${message}, ${where} ${named.message}.`;
 }
 
-/** Events are serialised once even when several connections receive them. */
-const encoded = new WeakMap<object, string>();
-
+/** A message as a text frame. Reporting events are encoded once, by group commit, for the store and every client. */
 export function encode(message: object): string {
-  let text = encoded.get(message);
-  if (text === undefined) {
-    text = JSON.stringify(message);
-    encoded.set(message, text);
-  }
-  return text;
+  return JSON.stringify(message);
 }

@@ -6,8 +6,8 @@ import type { ReportingEvent } from '../core/types.js';
 import type { Store } from '../store/store.js';
 
 export interface ReportingSink {
-  /** A live event; a socket sends its JSON text (encoded once for all clients), an in-process client takes the object. */
-  send(event: ReportingEvent): void;
+  /** A live event and its JSON text (encoded once, for the store and every client): a socket sends the text, an in-process client takes the object. */
+  sendEvent(event: ReportingEvent, text: string): void;
   /** A replayed event, as stored. */
   sendText(text: string): void;
   /** Bytes queued on the socket: the replay waits while the client is slow to read. */
@@ -55,11 +55,11 @@ export class ReportingHub {
     this.subscribers.delete(clientId);
   }
 
-  deliver(event: ReportingEvent): void {
+  deliver(event: ReportingEvent, text: string): void {
     this.deliveredSeq = event.seq;
     for (const subscriber of this.subscribers.values()) {
       if (subscriber.live && subscriber.nextSeq === event.seq) {
-        subscriber.sink.send(event);
+        subscriber.sink.sendEvent(event, text);
         subscriber.nextSeq++;
       }
     }

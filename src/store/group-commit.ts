@@ -6,11 +6,17 @@
 import type { Effects } from '../core/core.js';
 import { toRecord } from '../core/interaction.js';
 import type { AgentLoginRecord, Counters, Interaction, Outgoing } from '../core/types.js';
-import { encode } from '../protocol/codec.js';
 import type { Store } from './store.js';
 
 /** A message with work to do once it has been sent (the start of a reporting replay). */
 export type Delivery = Outgoing | { to: string; message: Outgoing['message']; afterSend: () => void };
+
+/** A committed batch's messages, and the JSON text of each of its reporting events, in order. */
+export interface CommittedBatch {
+  out: readonly Delivery[];
+  /** One text per item with `to: null`: encoded once, for the store and for every reporting client. */
+  eventTexts: readonly string[];
+}
 
 interface Batch {
   changed: Map<string, Interaction>;
@@ -23,7 +29,7 @@ export interface GroupCommitOptions {
   /** The core's effects since the last call; taken once per batch rather than once per request. */
   takeEffects: () => Effects;
   counters: () => Counters;
-  deliver: (out: readonly Delivery[]) => void;
+  deliver: (batch: CommittedBatch) => void;
   onFatal: (error: Error) => void;
 }
 
@@ -37,7 +43,7 @@ const maxCommitsInFlight = 8;
 export class GroupCommit {
   private open: Batch = { changed: new Map(), agents: new Map(), out: [] };
   /** Sent to the store, in order; each is delivered once it and every one before it committed. */
-  private readonly inFlight: { out: Delivery[]; committed: boolean }[] = [];
+  private readonly inFlight: { batch: CommittedBatch; committed: boolean }[] = [];
   private scheduled = false;
   private failed = false;
   private idleWaiters: (() => void)[] = [];
@@ -103,9 +109,17 @@ export class GroupCommit {
     if (this.isEmpty(this.open)) return;
     const batch = this.open;
     this.open = { changed: new Map(), agents: new Map(), out: [] };
-    const entry = { out: batch.out, committed: false };
+    const events = [];
+    const eventTexts: string[] = [];
+    for (const item of batch.out) {
+      if (item.to !== null) continue;
+      const text = JSON.stringify(item.message);
+      events.push({ seq: item.message.seq, text });
+      eventTexts.push(text);
+    }
+    const entry = { batch: { out: batch.out, eventTexts }, committed: false };
     this.inFlight.push(entry);
-    if (batch.changed.size === 0 && batch.agents.size === 0 && !batch.out.some((item) => item.to === null)) {
+    if (batch.changed.size === 0 && batch.agents.size === 0 && events.length === 0) {
       // Answers that changed nothing (reads, errors) need no commit, only their turn in the order.
       entry.committed = true;
       this.deliverCommitted();
@@ -113,8 +127,6 @@ export class GroupCommit {
     }
     const interactions = [];
     for (const interaction of batch.changed.values()) interactions.push(toRecord(interaction));
-    const events = [];
-    for (const item of batch.out) if (item.to === null) events.push({ seq: item.message.seq, text: encode(item.message) });
     this.options.store.commit({ interactions, events, agents: [...batch.agents.values()], counters: this.options.counters() }).then(
       () => {
         entry.committed = true;
@@ -131,7 +143,7 @@ export class GroupCommit {
   private deliverCommitted(): void {
     this.collect();
     while (this.inFlight.length > 0 && this.inFlight[0]!.committed && !this.failed) {
-      this.options.deliver(this.inFlight.shift()!.out);
+      this.options.deliver(this.inFlight.shift()!.batch);
     }
     if (!this.isEmpty(this.open)) {
       this.flush();

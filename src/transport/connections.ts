@@ -18,6 +18,8 @@ export interface ClientConnection {
   readonly id: string;
   send(message: object): void;
   sendText(text: string): void;
+  /** A message already encoded as `text` (a reporting event); an in-process connection takes the object. */
+  sendEvent(message: object, text: string): void;
   isOpen(): boolean;
   bufferedAmount(): number;
   close(code: number, reason: string): void;
@@ -60,6 +62,10 @@ export class Connection implements ClientConnection {
 
   send(message: object): void {
     this.sendText(encode(message));
+  }
+
+  sendEvent(_message: object, text: string): void {
+    this.sendText(text);
   }
 
   sendText(text: string): void {

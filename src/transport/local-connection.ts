@@ -17,6 +17,10 @@ export class LocalConnection implements ClientConnection {
     if (this.open) this.receive(message as { message: string });
   }
 
+  sendEvent(message: object): void {
+    this.send(message);
+  }
+
   sendText(text: string): void {
     if (this.open) this.receive(JSON.parse(text) as { message: string });
   }

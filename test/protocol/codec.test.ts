@@ -205,14 +205,8 @@ describe('decode: size limit', () => {
 });
 
 describe('encode', () => {
-  test('an event is JSON, serialised once however many connections receive it', () => {
+  test('a message is one JSON object, times as ISO strings and nulls kept', () => {
     const event = { message: 'EventPlacedInQueue', seq: 4, eventTime: '2025-01-06T09:00:00.000Z', interactionId: '0000000000000001', queue: 'q', workbin: null };
-    const first = encode(event);
-    expect(JSON.parse(first)).toEqual(event);
-    expect(encode(event)).toBe(first);
-    // The cache is by identity: a sent event is never changed, so its text is not computed again.
-    event.queue = 'changed';
-    expect(encode(event)).toBe(first);
-    expect(encode({ ...event })).toContain('"changed"');
+    expect(JSON.parse(encode(event))).toEqual(event);
   });
 });

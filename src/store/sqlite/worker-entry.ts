@@ -45,7 +45,7 @@ port.on('message', (first: WorkerRequest) => {
     try {
       if (failed !== null) throw new Error(`an earlier commit failed: ${failed}`);
       if (store === null) throw new Error('the SQLite store is not open');
-      store.commitMany(commits.map((commit) => JSON.parse(commit.batch) as CommitBatch));
+      store.commitMany(commits.map(toBatch));
       for (const commit of commits) reply({ id: commit.id, ok: true, value: null });
     } catch (error) {
       failed ??= (error as Error).message;
@@ -67,4 +67,11 @@ async function handle(request: Exclude<WorkerRequest, { operation: 'commit' }>):
       return null;
     }
   }
+}
+
+/** The commit's batch again, its reporting events split back into their lines (JSON has no raw newline). */
+function toBatch(commit: Extract<WorkerRequest, { operation: 'commit' }>): CommitBatch {
+  const records = JSON.parse(commit.records) as Omit<CommitBatch, 'events'>;
+  const events = commit.events === '' ? [] : commit.events.split('\n').map((text, index) => ({ seq: commit.firstSeq + index, text }));
+  return { ...records, events };
 }
