@@ -501,6 +501,17 @@ describe('priorityAge and taking turns between queues', () => {
 });
 
 describe('user strategies ({module: path})', () => {
+  /** examples/strategies/preferred-agent.js, agent 1 ready, agent 2 not, and an interaction that prefers agent 2. */
+  async function preferringAgent2(): Promise<{ h: RouterHarness; interactionId: string }> {
+    const h = await RouterHarness.open(
+      { queues: { 'follow-ups': { strategy: { module: './examples/strategies/preferred-agent.js' } } } },
+      { baseDirectory: repositoryRoot },
+    );
+    h.login('agent-1', { chat: 'ready' });
+    h.login('agent-2', { chat: 'notReady' });
+    return { h, interactionId: h.submit('follow-ups', 'chat', { userData: { 'preferred-agent': 'agent-2' } }) };
+  }
+
   test('the strategy sees the available agents longest idle first, with their skills, load and capacity', async () => {
     const contexts: StrategyContext[] = [];
     const lastCandidate: Strategy = (context) => {
@@ -531,13 +542,7 @@ describe('user strategies ({module: path})', () => {
   });
 
   test('a strategy that returns null lets the interaction wait, and is asked again when an agent frees up (examples/strategies/preferred-agent.js)', async () => {
-    const h = await RouterHarness.open(
-      { queues: { 'follow-ups': { strategy: { module: './examples/strategies/preferred-agent.js' } } } },
-      { baseDirectory: repositoryRoot },
-    );
-    h.login('agent-1', { chat: 'ready' });
-    h.login('agent-2', { chat: 'notReady' });
-    const interactionId = h.submit('follow-ups', 'chat', { userData: { 'preferred-agent': 'agent-2' } });
+    const { h, interactionId } = await preferringAgent2();
     h.advanceSeconds(10);
     expect(h.stateOf(interactionId)).toBe('routing');
     h.ready('agent-2', 'chat');
@@ -546,13 +551,7 @@ describe('user strategies ({module: path})', () => {
   });
 
   test('a waiting strategy is asked again as time passes: the preferred agent\'s 30 seconds run out and the longest idle agent gets it', async () => {
-    const h = await RouterHarness.open(
-      { queues: { 'follow-ups': { strategy: { module: './examples/strategies/preferred-agent.js' } } } },
-      { baseDirectory: repositoryRoot },
-    );
-    h.login('agent-1', { chat: 'ready' });
-    h.login('agent-2', { chat: 'notReady' });
-    const interactionId = h.submit('follow-ups', 'chat', { userData: { 'preferred-agent': 'agent-2' } });
+    const { h, interactionId } = await preferringAgent2();
     h.advanceSeconds(29.5);
     expect(h.stateOf(interactionId)).toBe('routing');
     h.advanceSeconds(1);
