@@ -17,14 +17,20 @@ const validators = new Map(Object.entries(requests).map(([name, schema]) => [nam
 /** Reads the referenceId of a frame too large to parse, so its EventError can still be matched. */
 const referenceIdPattern = /"referenceId"\s*:\s*(-?\d{1,15})/;
 
+/** The referenceId of a frame that is not parsed (too large, or over the rate), found by a text search. */
+export function findReferenceId(text: string): number | undefined {
+  const match = referenceIdPattern.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
 export function decode(frame: string, maxMessageBytes: number, frameBytes = Buffer.byteLength(frame)): Decoded {
   if (frameBytes > maxMessageBytes) {
-    const match = referenceIdPattern.exec(frame.slice(0, 4096));
+    const referenceId = findReferenceId(frame.slice(0, 4096));
     return {
       ok: false,
       errorCode: 'LimitExceeded',
       errorDescription: `The message is ${frameBytes} bytes; the limit is ${maxMessageBytes} bytes (limits.maxMessageBytes).`,
-      ...(match ? { referenceId: Number(match[1]) } : {}),
+      ...(referenceId !== undefined ? { referenceId } : {}),
     };
   }
   let parsed: unknown;
@@ -74,6 +80,7 @@ function describeErrors(message: string, errors: readonly SchemaError[]): string
     return `${message} has unknown attribute${extra.length > 1 ? 's' : ''} ${extra.map((name) => `"${name}"`).join(', ')}.`;
   }
   const where = named.instancePath === '' ? 'the message' : `"${named.instancePath.slice(1).replaceAll('/', '.')}"`;
+  if (named.keyword === 'pattern') return `In ${message}, ${where} must not contain control characters.`;
   if (named.keyword === 'enum') {
     const allowed = (named.params as { allowedValues?: unknown[] }).allowedValues ?? [];
     return `In ${message}, ${where} must be one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}.`;
