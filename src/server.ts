@@ -152,7 +152,7 @@ class Server implements RunningServer, ConnectionHandler {
   async start(): Promise<void> {
     const loaded = await this.store.load();
     this.core.recover(loaded.interactions, loaded.counters, this.clock.now(), loaded.agents);
-    this.hub = new ReportingHub(this.store, loaded.counters.lastSeq);
+    this.hub = new ReportingHub(this.store, loaded.counters.lastSeq, Math.min(4 * 1024 * 1024, this.settings.limits.maxBufferedBytes / 4));
     this.afterCore();
     await this.commits.drain();
     await this.startBuiltinRouter();
@@ -299,8 +299,8 @@ class Server implements RunningServer, ConnectionHandler {
     this.logger.debug({ connection: connection.id, clientType: request.clientType, clientName: request.clientName, subject }, 'client registered');
   }
 
-  onInvalid(connection: ClientConnection, message: OutgoingMessage): void {
-    this.commits.addDelivery({ to: connection.id, message });
+  onInvalid(connection: ClientConnection, message: OutgoingMessage, afterSend?: () => void): void {
+    this.commits.addDelivery(afterSend === undefined ? { to: connection.id, message } : { to: connection.id, message, afterSend });
   }
 
   onClose(connection: ClientConnection): void {

@@ -30,8 +30,8 @@ export interface ClientConnection {
 export interface ConnectionHandler {
   /** Handles one valid request; a returned promise holds the connection's later requests until it settles. */
   onRequest(connection: ClientConnection, request: Request): Promise<void> | void;
-  /** Answers a frame that did not decode. */
-  onInvalid(connection: ClientConnection, message: OutgoingMessage): void;
+  /** Answers a frame that did not decode (or was over the rate); `afterSend` runs once the answer is sent. */
+  onInvalid(connection: ClientConnection, message: OutgoingMessage, afterSend?: () => void): void;
   onClose(connection: ClientConnection): void;
 }
 
@@ -145,21 +145,24 @@ export class Connection implements ClientConnection {
     this.process(data.toString('utf8'), data.length);
   }
 
-  /** Over its rate, a frame is answered without being parsed; a client that keeps on is closed. */
+  /**
+   * Over its rate, a frame is answered without being parsed. A client that keeps on regardless is
+   * closed, after the answers it has been sent, and whatever it sends meanwhile is dropped.
+   */
   private onRateExceeded(data: Buffer): void {
-    if (++this.refusedInARow >= this.limits.rateLimitCloseAfter) {
-      if (this.refusedInARow === this.limits.rateLimitCloseAfter) this.close(closeCodes.rateLimited, 'too many requests');
-      return;
-    }
+    const refused = ++this.refusedInARow;
+    if (refused > this.limits.rateLimitCloseAfter) return;
     const at = data.indexOf('"referenceId"');
     const referenceId = at < 0 ? undefined : findReferenceId(data.subarray(at, at + 64).toString('latin1'));
+    const closing = refused === this.limits.rateLimitCloseAfter;
     const message: OutgoingMessage = {
       message: 'EventError',
       errorCode: 'LimitExceeded',
-      errorDescription: `The connection sent more than ${this.rate.perSecond} requests per second (${this.rateOption}); this one was not executed. Slow down and send it again.`,
+      errorDescription: `The connection sent more than ${this.rate.perSecond} requests per second (${this.rateOption}); this one was not executed. ` +
+        (closing ? `After ${refused} refusals in a row the connection is closed (limits.rateLimitCloseAfter).` : 'Slow down and send it again.'),
     };
     if (referenceId !== undefined) message.referenceId = referenceId;
-    this.handler.onInvalid(this, message);
+    this.handler.onInvalid(this, message, closing ? () => this.close(closeCodes.rateLimited, 'too many requests') : undefined);
   }
 
   private process(frame: string, frameBytes: number): void {
