@@ -83,9 +83,18 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       ? 'authentication is off (no auth section): every client is trusted with all its type allows, so the server listens on loopback only'
       : 'authentication is off and --insecure is given: any client that reaches this address may register as anything');
   }
-  const server = new Server(settings, await openStore(settings.storeUrl), logger, options.clock ?? systemClock, options.onFatal, authenticator);
+  const tls = settings.tls === null ? null : { cert: readTlsFile(settings.tls.certFile, 'certFile'), key: readTlsFile(settings.tls.keyFile, 'keyFile') };
+  const server = new Server(settings, await openStore(settings.storeUrl), logger, options.clock ?? systemClock, options.onFatal, authenticator, tls);
   await server.start();
   return server;
+}
+
+function readTlsFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new Error(`server.tls.${what}: cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 class Server implements RunningServer, ConnectionHandler {
@@ -110,7 +119,10 @@ class Server implements RunningServer, ConnectionHandler {
   private readonly authenticator: Authenticator | null;
   private readonly admission: Admission;
 
-  constructor(settings: Settings, store: Store, logger: Logger, clock: Clock, onFatal: ((error: Error) => void) | undefined, authenticator: Authenticator | null) {
+  constructor(
+    settings: Settings, store: Store, logger: Logger, clock: Clock, onFatal: ((error: Error) => void) | undefined,
+    authenticator: Authenticator | null, tls: { cert: Buffer; key: Buffer } | null,
+  ) {
     this.settings = settings;
     this.store = store;
     this.logger = logger;
@@ -129,8 +141,7 @@ class Server implements RunningServer, ConnectionHandler {
     this.scheduler = new DeadlineScheduler(clock, () => this.core.nextDeadline(), (now) => {
       this.guarded(() => this.core.expire(now));
     });
-    const tls = settings.tls === null ? {} : { https: { cert: readFileSync(settings.tls.certFile), key: readFileSync(settings.tls.keyFile) } };
-    this.http = Fastify({ logger: false, ...tls }) as unknown as FastifyInstance;
+    this.http = Fastify({ logger: false, ...(tls === null ? {} : { https: tls }) }) as unknown as FastifyInstance;
     // A close handshake the client does not answer (it stopped reading) ends after closeTimeout.
     // (closeTimeout is newer than @types/ws, hence the options object.)
     const socketOptions = { noServer: true, maxPayload: hardFrameLimitBytes, perMessageDeflate: false, skipUTF8Validation: true, closeTimeout: closeHandshakeTimeoutMs };
