@@ -347,9 +347,10 @@ export class Core {
     this.reply(client.clientId, request.referenceId, 'EventAck', { interactions: owned });
     const skills = { ...this.config.agentSkills.get(agent.agentId), ...request.skills };
     // What the agent already handles, per media type: a router needs it to respect capacity.
-    const handling: Record<string, number> = {};
-    for (const interaction of this.owned.get(agent.agentId) ?? []) handling[interaction.mediaType] = (handling[interaction.mediaType] ?? 0) + 1;
-    this.report('EventAgentLogin', { agentId: agent.agentId, placeId: agent.placeId, media: { ...request.media }, skills, handling });
+    // Counted in a Map: a media type named "constructor" must not read Object.prototype's.
+    const handling = new Map<string, number>();
+    for (const interaction of this.owned.get(agent.agentId) ?? []) handling.set(interaction.mediaType, (handling.get(interaction.mediaType) ?? 0) + 1);
+    this.report('EventAgentLogin', { agentId: agent.agentId, placeId: agent.placeId, media: { ...request.media }, skills, handling: Object.fromEntries(handling) });
   }
 
   private onLogoutRequest(client: Client, referenceId: number): void {
