@@ -283,7 +283,7 @@ class Server implements RunningServer, ConnectionHandler {
       this.registerClient(connection, request, openGrants);
       return;
     }
-    return this.authenticator.authenticate(request.token, request.clientType, request.clientName).then((outcome) => {
+    return this.authenticator.authenticate(request.token, request.clientType, request.clientName, this.clock.now()).then((outcome) => {
       if (this.state !== 'ready' || !connection.isOpen()) return;
       if (outcome.ok) {
         this.registerClient(connection, request, outcome.grants, outcome.subject);

@@ -36,8 +36,8 @@ export class Authenticator {
     return new Authenticator(settings, settings.jwt === null ? null : await loadJwtKeys(settings.jwt));
   }
 
-  /** What the token allows a client registering with this type and name; never rejects. */
-  async authenticate(token: string | undefined, clientType: ClientType, clientName: string): Promise<AuthOutcome> {
+  /** What the token allows a client registering with this type and name at `nowMs` (exp, nbf); never rejects. */
+  async authenticate(token: string | undefined, clientType: ClientType, clientName: string, nowMs = Date.now()): Promise<AuthOutcome> {
     if (token === undefined || token === '') {
       return unauthorized('RequestRegisterClient needs a token: authentication is on. Send an API key or a signed token (JWT) in "token".');
     }
@@ -50,6 +50,7 @@ export class Authenticator {
       ({ payload } = await jwtVerify(token, this.jwt.key, {
         algorithms: this.jwt.algorithms,
         requiredClaims: ['exp'],
+        currentDate: new Date(nowMs),
         clockTolerance: this.jwt.settings.clockToleranceSeconds,
         ...(this.jwt.settings.issuer !== null ? { issuer: this.jwt.settings.issuer } : {}),
         ...(this.jwt.settings.audience !== null ? { audience: this.jwt.settings.audience } : {}),

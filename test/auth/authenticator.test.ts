@@ -89,3 +89,12 @@ describe('claims', () => {
     expect(await authenticator.authenticate(odd, 'MediaServer', 'archive')).toMatchObject({ ok: false, errorCode: 'Unauthorized' });
   });
 });
+
+describe('time', () => {
+  test("expiry is judged at the time the server's clock gives", async () => {
+    const authenticator = await Authenticator.create(settings({ secret: testSecret }));
+    const token = await agentToken('agent-1', { expiresIn: 60 });
+    expect(await authenticator.authenticate(token, 'AgentApplication', 'desk', Date.now())).toMatchObject({ ok: true });
+    expect(await authenticator.authenticate(token, 'AgentApplication', 'desk', Date.now() + 120_000)).toMatchObject({ ok: false, errorCode: 'Unauthorized', errorDescription: expect.stringContaining('expired') });
+  });
+});

@@ -12,23 +12,30 @@
 // restarts, and nothing it acknowledged is lost: the stored reporting log is exactly what was sent
 // live, and every interaction is where, and as, the stream said it was.
 //
-// FUZZ_RUNS and FUZZ_FRAMES size the run (CI: 25 runs of 125 to 250 frames); FUZZ_SEED replays one.
+// FUZZ_RUNS and FUZZ_FRAMES size the run (CI: 25 runs of 125 to 250 frames); FUZZ_SEED replays one;
+// FUZZ_STORE=postgres runs it over a fresh schema of the local PostgreSQL (OPENIXN_TEST_POSTGRES_URL).
 // `npm run fuzz` runs a long one.
 
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
+import postgres from 'postgres';
 import { Compile } from 'typebox/compile';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import type { ConfigInput } from '../../src/config/config.js';
 import { errorCodes } from '../../src/core/errors.js';
 import { clientEvents, reportingEvents, requests } from '../../src/protocol/messages.js';
-import { startTestServer, temporaryDirectory, type TestServer } from '../support/server.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { temporaryDirectory } from '../support/server.js';
 import { agentToken, authConfig, newApiKey, signToken, type ApiKey } from '../support/auth.js';
 
 const runs = Number(process.env.FUZZ_RUNS ?? 25);
 const framesPerRun = Number(process.env.FUZZ_FRAMES ?? 250);
 const seed = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
+const postgresUrl = process.env.FUZZ_STORE === 'postgres' ? (process.env.OPENIXN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test') : null;
+const postgresSchema = `fuzz_${randomBytes(6).toString('hex')}`;
 
 const maxMessageBytes = 16 * 1024;
 const config: ConfigInput = {
@@ -125,8 +132,15 @@ const slots: Slot[] = [
 const reportingSlot = 6;
 const anonymousSlot = 7;
 
-let server: TestServer;
+let server: RunningServer;
 let directory: string;
+/** Why the server stopped, if it did (a failed commit, a broken invariant): the run fails with it. */
+let fatal: Error | null = null;
+
+function startFuzzServer(input: ConfigInput): Promise<RunningServer> {
+  const store = postgresUrl === null ? `sqlite:${join(directory, 'openixn.db')}` : `${postgresUrl}?schema=${postgresSchema}`;
+  return startServer({ config: { ...input, auth: authConfig(Object.values(keys)) }, host: '127.0.0.1', port: 0, store, logLevel: 'silent', onFatal: (error) => (fatal ??= error) });
+}
 let nextControlReference = 9_000_000_000_000;
 
 /** The reporting stream as the reporting slot received it, across its reconnections. */
@@ -158,6 +172,7 @@ async function connect(slot: Slot): Promise<FuzzClient> {
   slot.client = client;
   if (!slot.registered) return client;
   const answer = await client.request({ message: 'RequestRegisterClient', clientType: slot.clientType, clientName: slot.clientName, token: await slot.token(), ...(slot.clientType === 'RoutingEngine' ? { queues: ['routed'] } : {}) }, nextControlReference++);
+  if (fatal !== null) throw new Error(`the server stopped: ${fatal.message}`, { cause: fatal });
   expect(answer, `${slot.name} registers`).toMatchObject({ message: 'EventAck' });
   if (slot.clientType === 'ReportingEngine') {
     const fromSeq = ((stream.at(-1)?.seq as number | undefined) ?? 0) + 1;
@@ -284,6 +299,7 @@ type Mutation =
   | { kind: 'string'; key: number; value: string }
   | { kind: 'number'; key: number; value: number }
   | { kind: 'deep'; depth: number }
+  | { kind: 'control'; key: number; character: string }
   | { kind: 'reference'; value: unknown };
 
 type TextMutation =
@@ -318,6 +334,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('rename' as const), name: fc.oneof(fc.constantFrom(...requestNames), weirdStrings) }),
   fc.record({ kind: fc.constant('string' as const), key: fc.nat(), value: weirdStrings }),
   fc.record({ kind: fc.constant('number' as const), key: fc.nat(), value: weirdNumbers }),
+  fc.record({ kind: fc.constant('control' as const), key: fc.nat(), character: fc.constantFrom('\u0000', '\u0001', '\n', '\u001f', '\u007f') }),
   fc.record({ kind: fc.constant('deep' as const), depth: fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 4000, max: 7000 }), fc.integer({ min: 1, max: 7000 })) }),
   fc.record({ kind: fc.constant('reference' as const), value: fc.oneof(weirdNumbers, weirdStrings, fc.constant(null)) }),
 );
@@ -381,6 +398,15 @@ function mutate(frame: Record<string, unknown>, mutations: readonly Mutation[]):
       case 'rename': frame.message = change.name; break;
       case 'string': frame[key(change.key)] = change.value; break;
       case 'number': frame[key(change.key)] = change.value; break;
+      case 'control': {
+        // Into one of the frame's strings, so that the rest of it stays valid.
+        const strings = keys.filter((name) => typeof frame[name] === 'string' && name !== 'message');
+        if (strings.length > 0) {
+          const name = strings[change.key % strings.length]!;
+          frame[name] = `${frame[name] as string}${change.character}`;
+        }
+        break;
+      }
       case 'deep': frame[frame.message === 'RequestChangeProperties' ? 'changedProperties' : 'userData'] = { deep: deepValue(change.depth) }; break;
       case 'reference': frame.referenceId = change.value; break;
     }
@@ -480,15 +506,20 @@ async function execute(step: Command): Promise<void> {
 
 beforeAll(async () => {
   directory = temporaryDirectory();
-  server = await startTestServer({ ...config, auth: authConfig(Object.values(keys)) }, directory);
+  server = await startFuzzServer(config);
   await recordSession();
   expect(corpus.length).toBeGreaterThan(25);
 }, 60_000);
 
 afterAll(async () => {
   for (const slot of slots) slot.client?.socket.terminate();
-  await server?.stop();
+  await server?.close();
   rmSync(directory, { recursive: true, force: true });
+  if (postgresUrl !== null) {
+    const sql = postgres(postgresUrl, { onnotice: () => undefined });
+    await sql.unsafe(`DROP SCHEMA IF EXISTS "${postgresSchema}" CASCADE`);
+    await sql.end();
+  }
 });
 
 describe('the protocol fuzzer', () => {
@@ -499,7 +530,8 @@ describe('the protocol fuzzer', () => {
       fc.asyncProperty(fc.array(command, { minLength: Math.floor(framesPerRun / 2), maxLength: framesPerRun, size: 'max' }), async (commands) => {
         for (const step of commands) await execute(step);
         await settleAll();
-        server.server.assertInvariants();
+        if (fatal !== null) throw new Error(`the server stopped: ${fatal.message}`, { cause: fatal });
+        server.assertInvariants();
         const seqs = stream.map((event) => event.seq as number);
         for (let index = 1; index < seqs.length; index++) {
           if (seqs[index] !== seqs[index - 1]! + 1) throw new Error(`reporting stream gap or repeat at ${seqs[index - 1]} → ${seqs[index]}`);
@@ -508,7 +540,7 @@ describe('the protocol fuzzer', () => {
       }),
       { numRuns: runs, endOnFailure: true, ...(seed !== undefined ? { seed } : {}) },
     );
-    console.info(`protocol fuzzer: ${runsDone} runs, ${framesSent} frames, ${stream.length} reporting events, ${interactionIds.length} interactions`);
+    console.info(`protocol fuzzer (${postgresUrl === null ? 'SQLite' : 'PostgreSQL'}): ${runsDone} runs, ${framesSent} frames, ${stream.length} reporting events, ${interactionIds.length} interactions`);
     expect(runsDone).toBe(runs);
   }, Math.max(600_000, runs * 2000));
 
@@ -517,9 +549,9 @@ describe('the protocol fuzzer', () => {
     const lastLiveSeq = stream.at(-1)!.seq as number;
     expect(stream[0]!.seq).toBe(1);
     for (const slot of slots) slot.client?.socket.terminate();
-    await server.stop();
+    await server.close();
     // Long timers after the restart, so nothing moves while it is checked.
-    server = await startTestServer({ ...config, timeouts: { handlingTimeout: 3600, deliveringTimeout: 3600 }, auth: authConfig(Object.values(keys)) }, directory);
+    server = await startFuzzServer({ ...config, timeouts: { handlingTimeout: 3600, deliveringTimeout: 3600 } });
     const reporting = slots[reportingSlot]!;
     const replay = await FuzzClient.open(server.url);
     await replay.request({ message: 'RequestRegisterClient', clientType: 'ReportingEngine', clientName: 'stats', token: keys.reporting!.key }, 1);

@@ -163,6 +163,16 @@ describe('decode: malformed frames get InvalidRequest', () => {
     expectInvalid(frame('RequestStartReporting', { fromSeq: 0 }), ['"fromSeq"']);
   });
 
+  test('a name or id with a control character is refused: PostgreSQL text cannot hold NUL, and NUL joins lookup keys', () => {
+    expectInvalid(frame('RequestSubmit', { queue: 'q', mediaType: 'a\u0000b' }), ['"mediaType"', 'control characters']);
+    expectInvalid(frame('RequestSubmit', { queue: 'q', mediaType: 'chat', externalId: 'x\u001f' }), ['"externalId"']);
+    expectInvalid(frame('RequestAgentLogin', { agentId: 'agent-1', placeId: 'place\n1' }), ['"placeId"']);
+    expectInvalid(frame('RequestRegisterClient', { clientType: 'MediaServer', clientName: 'gate\u007fway' }), ['"clientName"']);
+    expectInvalid(frame('RequestPull', { workbin: { name: 'drafts', ownerId: 'a\u0000b' } }), ['"workbin.ownerId"']);
+    // Everything else Unicode is a name like any other.
+    expect(decode(frame('RequestSubmit', { queue: 'q', mediaType: 'e-mail ✉ 電子メール' }), 1_000_000).ok).toBe(true);
+  });
+
   test('a referenceId that is not an integer is named, and not echoed', () => {
     expectInvalid(frame('RequestAgentLogout', {}, '42'), ['"referenceId"'], null);
     expectInvalid(frame('RequestAgentLogout', {}, 4.2), ['"referenceId"'], null);
