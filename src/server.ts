@@ -402,6 +402,11 @@ class Server implements RunningServer, ConnectionHandler {
   }
 
   private async shutDown(): Promise<void> {
+    if (this.state === 'closed') {
+      // After a fail-stop nothing more is committed (the next start recovers): only the store is let go.
+      await this.store.close().catch(() => undefined);
+      return;
+    }
     this.state = 'closing';
     this.logger.info('shutting down: no new connections, committing what is in flight');
     this.scheduler.stop();

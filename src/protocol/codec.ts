@@ -45,6 +45,9 @@ export function decode(frame: string, maxMessageBytes: number, frameBytes = Buff
   const body = parsed as Record<string, unknown>;
   const referenceId = Number.isInteger(body.referenceId) ? (body.referenceId as number) : undefined;
   const withReference = referenceId === undefined ? {} : { referenceId };
+  if (frame.includes('\\u') && surrogateEscape.test(frame) && hasLoneSurrogate(parsed)) {
+    return { ok: false, errorCode: 'InvalidRequest', errorDescription: 'The message holds text that is not valid Unicode: an unpaired surrogate escape such as "\\ud800".', ...withReference };
+  }
   if (typeof body.message !== 'string') {
     return { ok: false, errorCode: 'InvalidRequest', errorDescription: 'The message has no "message" attribute naming it.', ...withReference };
   }
@@ -56,6 +59,32 @@ export function decode(frame: string, maxMessageBytes: number, frameBytes = Buff
     return { ok: false, errorCode: 'InvalidRequest', errorDescription: describeErrors(body.message, validator.Errors(parsed)), ...withReference };
   }
   return { ok: true, request: parsed as Request };
+}
+
+/**
+ * A lone surrogate is not text: PostgreSQL refuses it in JSON (and a commit that fails stops the
+ * server), and no client can display it. It can only arrive as a \u escape, so frames without
+ * one are not walked.
+ */
+const surrogateEscape = /\\u[dD][89a-fA-F]/;
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function hasLoneSurrogate(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string') {
+      if (loneSurrogate.test(next)) return true;
+    } else if (Array.isArray(next)) {
+      for (const item of next) pending.push(item);
+    } else if (typeof next === 'object' && next !== null) {
+      for (const [key, item] of Object.entries(next)) {
+        if (loneSurrogate.test(key)) return true;
+        pending.push(item);
+      }
+    }
+  }
+  return false;
 }
 
 interface SchemaError {

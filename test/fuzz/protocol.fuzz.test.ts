@@ -528,9 +528,13 @@ describe('the protocol fuzzer', () => {
   test(`${runs} runs of up to ${framesPerRun} generated and mutated frames: documented answers, gap-free stream, invariants, every connection served`, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: Math.floor(framesPerRun / 2), maxLength: framesPerRun, size: 'max' }), async (commands) => {
-        for (const step of commands) await execute(step);
-        await settleAll();
-        if (fatal !== null) throw new Error(`the server stopped: ${fatal.message}`, { cause: fatal });
+        // A connection refused or cut is only the symptom when the server stopped: its own reason is the finding.
+        const symptom = await (async () => {
+          for (const step of commands) await execute(step);
+          await settleAll();
+        })().then(() => null, (error: unknown) => error);
+        if (fatal !== null) throw new Error(`the server stopped: ${fatal.stack ?? fatal.message}`, { cause: fatal });
+        if (symptom !== null) throw symptom;
         server.assertInvariants();
         const seqs = stream.map((event) => event.seq as number);
         for (let index = 1; index < seqs.length; index++) {
