@@ -10,7 +10,7 @@ import { simulateCommand } from './sim/cli.js';
 const usage = `openixn: an open-source interaction server for contact centres
 
 Usage:
-  openixn serve [--config FILE] [--port N] [--host H] [--store URL] [--log-level LEVEL]
+  openixn serve [--config FILE] [--port N] [--host H] [--store URL] [--log-level LEVEL] [--insecure]
   openixn simulate --agents N --arrival-rate R --handle-time T [--config FILE] [--duration SECONDS] [--json] ...
                      runs the core and the built-in router on virtual time: service level,
                      speed of answer, occupancy and abandonment (openixn simulate --help)
@@ -21,7 +21,11 @@ Options of serve:
   --host H           address to listen on (default ${defaults.host})
   --store URL        where interactions are kept (default ${defaults.storeUrl})
   --log-level LEVEL  fatal, error, warn, info, debug or trace (default ${defaults.logLevel})
+  --insecure         listen on a non-loopback address although no auth section is configured
   --help             this text
+
+Without an auth section in the config every client is trusted, so the server listens on
+loopback only unless --insecure is given; SECURITY.md says how to configure tokens and keys.
 
 The WebSocket endpoint is ws://HOST:PORT/ws; GET /healthz answers 200 when ready.
 `;
@@ -40,6 +44,7 @@ async function main(argv: string[]): Promise<void> {
       host: { type: 'string' },
       store: { type: 'string' },
       'log-level': { type: 'string' },
+      insecure: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -61,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
     ...(values.host !== undefined ? { host: values.host } : {}),
     ...(values.store !== undefined ? { store: values.store } : {}),
     ...(values['log-level'] !== undefined ? { logLevel: values['log-level'] } : {}),
+    insecure: values.insecure === true,
     logger,
     onFatal: () => process.exit(1),
   });

@@ -1,13 +1,17 @@
 // Builds the server from its settings: the store, the core recovered from it, group commit, the
-// deadline timer, the reporting stream, HTTP (/healthz) and the WebSocket endpoint (/ws).
+// deadline timer, the reporting stream, HTTP (/healthz) and the WebSocket endpoint (/ws), with
+// authentication at registration and the limits on connections.
 // main.ts only parses arguments and calls startServer, so tests start exactly this server.
 
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { AssertionFailure, Core } from './core/core.js';
-import type { OutgoingMessage } from './core/types.js';
+import { openGrants, type ClientGrants, type OutgoingMessage } from './core/types.js';
+import { Authenticator } from './auth/authenticator.js';
+import { checkExposure, isLoopback } from './auth/exposure.js';
 import { readConfigFile, resolveSettings, type ConfigInput, type Settings } from './config/config.js';
 import type { Request } from './protocol/codec.js';
 import { ReportingHub, type ReportingSink } from './reporting/hub.js';
@@ -17,6 +21,7 @@ import type { Store } from './store/store.js';
 import { DeadlineScheduler, systemClock, type Clock } from './timers/scheduler.js';
 import { closeCodes, Connection, type ClientConnection, type ConnectionHandler } from './transport/connections.js';
 import { LocalConnection } from './transport/local-connection.js';
+import { Admission } from './transport/admission.js';
 import { Router } from './router/router.js';
 import { loadStrategies } from './router/strategies.js';
 
@@ -30,6 +35,8 @@ export interface StartOptions {
   /** Store URL: sqlite:PATH. */
   store?: string;
   logLevel?: string;
+  /** Listen on a non-loopback address although authentication is off (--insecure). */
+  insecure?: boolean;
   logger?: Logger;
   clock?: Clock;
   /** Called when the server must stop because the store failed or an invariant broke. */
@@ -42,12 +49,22 @@ export interface RunningServer {
   /** ws://host:port/ws */
   readonly url: string;
   readonly settings: Settings;
+  /** Checks every invariant of the core's state (O(n)); throws when one does not hold. For tests. */
+  assertInvariants(): void;
   /** Stops accepting, commits what is in flight, closes every connection with 1001. */
   close(): Promise<void>;
 }
 
+type RegisterRequest = Extract<Request, { message: 'RequestRegisterClient' }>;
+
 /** WebSocket frames above this are closed with 1009; up to it they get EventError LimitExceeded. */
 const hardFrameLimitBytes = 16 * 1024 * 1024;
+
+/**
+ * How long a closing connection may take to answer the close frame before its socket is cut: a
+ * client that stopped reading never answers, and its queued bytes are held until then.
+ */
+const closeHandshakeTimeoutMs = 5000;
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const input = options.config ?? (options.configPath !== undefined ? readConfigFile(options.configPath) : undefined);
@@ -59,9 +76,25 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ...(options.logLevel !== undefined ? { logLevel: options.logLevel } : {}),
   });
   const logger = options.logger ?? pino({ level: settings.logLevel, base: { service: 'openixn' } });
-  const server = new Server(settings, await openStore(settings.storeUrl), logger, options.clock ?? systemClock, options.onFatal);
+  checkExposure(settings.host, settings.auth !== null, options.insecure === true);
+  const authenticator = settings.auth === null ? null : await Authenticator.create(settings.auth);
+  if (authenticator === null) {
+    logger.warn({ host: settings.host }, isLoopback(settings.host)
+      ? 'authentication is off (no auth section): every client is trusted with all its type allows, so the server listens on loopback only'
+      : 'authentication is off and --insecure is given: any client that reaches this address may register as anything');
+  }
+  const tls = settings.tls === null ? null : { cert: readTlsFile(settings.tls.certFile, 'certFile'), key: readTlsFile(settings.tls.keyFile, 'keyFile') };
+  const server = new Server(settings, await openStore(settings.storeUrl), logger, options.clock ?? systemClock, options.onFatal, authenticator, tls);
   await server.start();
   return server;
+}
+
+function readTlsFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new Error(`server.tls.${what}: cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 class Server implements RunningServer, ConnectionHandler {
@@ -83,14 +116,21 @@ class Server implements RunningServer, ConnectionHandler {
   private readonly onFatalCallback: ((error: Error) => void) | undefined;
   private boundPort = 0;
   private routerTimer: DeadlineScheduler | null = null;
+  private readonly authenticator: Authenticator | null;
+  private readonly admission: Admission;
 
-  constructor(settings: Settings, store: Store, logger: Logger, clock: Clock, onFatal: ((error: Error) => void) | undefined) {
+  constructor(
+    settings: Settings, store: Store, logger: Logger, clock: Clock, onFatal: ((error: Error) => void) | undefined,
+    authenticator: Authenticator | null, tls: { cert: Buffer; key: Buffer } | null,
+  ) {
     this.settings = settings;
     this.store = store;
     this.logger = logger;
     this.clock = clock;
     this.onFatalCallback = onFatal;
+    this.authenticator = authenticator;
     this.core = new Core(settings.core);
+    this.admission = new Admission(settings.limits, (connectionId) => this.core.clientOf(connectionId) !== undefined);
     this.commits = new GroupCommit({
       store,
       takeEffects: () => this.core.takeEffects(),
@@ -101,8 +141,11 @@ class Server implements RunningServer, ConnectionHandler {
     this.scheduler = new DeadlineScheduler(clock, () => this.core.nextDeadline(), (now) => {
       this.guarded(() => this.core.expire(now));
     });
-    this.http = Fastify({ logger: false });
-    this.sockets = new WebSocketServer({ noServer: true, maxPayload: hardFrameLimitBytes, perMessageDeflate: false, skipUTF8Validation: true });
+    this.http = Fastify({ logger: false, ...(tls === null ? {} : { https: tls }) }) as unknown as FastifyInstance;
+    // A close handshake the client does not answer (it stopped reading) ends after closeTimeout.
+    // (closeTimeout is newer than @types/ws, hence the options object.)
+    const socketOptions = { noServer: true, maxPayload: hardFrameLimitBytes, perMessageDeflate: false, skipUTF8Validation: true, closeTimeout: closeHandshakeTimeoutMs };
+    this.sockets = new WebSocketServer(socketOptions);
   }
 
   get host(): string {
@@ -114,13 +157,13 @@ class Server implements RunningServer, ConnectionHandler {
   }
 
   get url(): string {
-    return `ws://${this.settings.host.includes(':') ? `[${this.settings.host}]` : this.settings.host}:${this.boundPort}/ws`;
+    return `${this.settings.tls === null ? 'ws' : 'wss'}://${this.settings.host.includes(':') ? `[${this.settings.host}]` : this.settings.host}:${this.boundPort}/ws`;
   }
 
   async start(): Promise<void> {
     const loaded = await this.store.load();
     this.core.recover(loaded.interactions, loaded.counters, this.clock.now(), loaded.agents);
-    this.hub = new ReportingHub(this.store, loaded.counters.lastSeq);
+    this.hub = new ReportingHub(this.store, loaded.counters.lastSeq, Math.min(4 * 1024 * 1024, this.settings.limits.maxBufferedBytes / 4));
     this.afterCore();
     await this.commits.drain();
     await this.startBuiltinRouter();
@@ -136,10 +179,18 @@ class Server implements RunningServer, ConnectionHandler {
         socket.end(`HTTP/1.1 ${path !== '/ws' ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\n\r\n`);
         return;
       }
+      const address = request.socket.remoteAddress ?? '';
+      const refusal = this.admission.refusal(address);
+      if (refusal !== null) {
+        this.logger.warn({ address, refusal, limits: { maxConnections: this.settings.limits.maxConnections, maxConnectionsPerAddress: this.settings.limits.maxConnectionsPerAddress } }, 'connection refused');
+        socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\n\r\n`);
+        return;
+      }
       this.sockets.handleUpgrade(request, socket, head, (webSocket) => {
-        const connection = new Connection(`c${++this.nextConnection}`, webSocket, this, this.settings.maxMessageBytes);
+        const connection = new Connection(`c${++this.nextConnection}`, webSocket, this, this.settings.limits);
         this.connections.set(connection.id, connection);
-        this.logger.debug({ connection: connection.id, address: request.socket.remoteAddress }, 'connection opened');
+        this.admission.opened(connection, address);
+        this.logger.debug({ connection: connection.id, address }, 'connection opened');
       });
     });
     await this.http.listen({ host: this.settings.host, port: this.settings.port });
@@ -186,9 +237,10 @@ class Server implements RunningServer, ConnectionHandler {
     });
     this.routerTimer = routerTimer;
     for (const connection of [reporting, routing]) this.connections.set(connection.id, connection);
-    this.onRequest(reporting, { message: 'RequestRegisterClient', referenceId: 1, clientType: 'ReportingEngine', clientName: 'builtin-router' });
+    // In-process connections need no token: they are the server's own.
+    this.registerClient(reporting, { message: 'RequestRegisterClient', referenceId: 1, clientType: 'ReportingEngine', clientName: 'builtin-router' }, openGrants);
     this.onRequest(reporting, { message: 'RequestStartReporting', referenceId: 2 });
-    this.onRequest(routing, { message: 'RequestRegisterClient', referenceId: 1, clientType: 'RoutingEngine', clientName: 'builtin-router', queues: router.queues() });
+    this.registerClient(routing, { message: 'RequestRegisterClient', referenceId: 1, clientType: 'RoutingEngine', clientName: 'builtin-router', queues: router.queues() }, openGrants);
     await this.commits.drain();
     this.logger.info({ queues: router.queues() }, 'built-in router serving');
   }
@@ -199,9 +251,7 @@ class Server implements RunningServer, ConnectionHandler {
     const context = { clientId: connection.id, now: this.clock.now() };
     switch (request.message) {
       case 'RequestRegisterClient':
-        this.guarded(() => this.core.register(context, request.referenceId, request.clientType, request.clientName, request.queues), connection, request.referenceId);
-        this.logger.debug({ connection: connection.id, clientType: request.clientType, clientName: request.clientName }, 'client registered');
-        return;
+        return this.register(connection, request);
       case 'RequestStartReporting':
         this.startReporting(connection, request.referenceId, request.fromSeq);
         return;
@@ -226,12 +276,47 @@ class Server implements RunningServer, ConnectionHandler {
     this.guarded(() => this.core.request(context, request), connection, request.referenceId);
   }
 
-  onInvalid(connection: ClientConnection, message: OutgoingMessage): void {
-    this.commits.addDelivery({ to: connection.id, message });
+  /** With authentication on, the token is verified first; the connection's later frames wait for it. */
+  private register(connection: ClientConnection, request: RegisterRequest): Promise<void> | void {
+    if (this.authenticator === null || this.core.clientOf(connection.id) !== undefined) {
+      // A second registration is the core's to refuse (InvalidState), whatever its token says.
+      this.registerClient(connection, request, openGrants);
+      return;
+    }
+    return this.authenticator.authenticate(request.token, request.clientType, request.clientName, this.clock.now()).then((outcome) => {
+      if (this.state !== 'ready' || !connection.isOpen()) return;
+      if (outcome.ok) {
+        this.registerClient(connection, request, outcome.grants, outcome.subject);
+        return;
+      }
+      const address = this.admission.addressOf(connection.id);
+      this.logger.info({ connection: connection.id, address, clientType: request.clientType, clientName: request.clientName, errorCode: outcome.errorCode, reason: outcome.errorDescription }, 'registration refused');
+      const code = outcome.errorCode === 'Unauthorized' ? closeCodes.unauthorized : closeCodes.forbidden;
+      this.commits.addDelivery({
+        to: connection.id,
+        message: { message: 'EventError', referenceId: request.referenceId, errorCode: outcome.errorCode, errorDescription: outcome.errorDescription },
+        afterSend: () => connection.close(code, outcome.errorCode),
+      });
+    });
+  }
+
+  private registerClient(connection: ClientConnection, request: RegisterRequest, grants: ClientGrants, subject?: string): void {
+    const context = { clientId: connection.id, now: this.clock.now() };
+    this.guarded(() => this.core.register(context, request.referenceId, request.clientType, request.clientName, request.queues, grants), connection, request.referenceId);
+    const client = this.core.clientOf(connection.id);
+    if (client === undefined) return;
+    this.admission.registered(connection.id);
+    if (client.clientType === 'AgentApplication') connection.limitRate?.(this.settings.limits.agentRequestsPerSecond, 'limits.agentRequestsPerSecond');
+    this.logger.debug({ connection: connection.id, clientType: request.clientType, clientName: request.clientName, subject }, 'client registered');
+  }
+
+  onInvalid(connection: ClientConnection, message: OutgoingMessage, afterSend?: () => void): void {
+    this.commits.addDelivery(afterSend === undefined ? { to: connection.id, message } : { to: connection.id, message, afterSend });
   }
 
   onClose(connection: ClientConnection): void {
     this.connections.delete(connection.id);
+    this.admission.closed(connection.id);
     this.hub?.remove(connection.id);
     this.replayStarting.delete(connection.id);
     this.logger.debug({ connection: connection.id }, 'connection closed');
@@ -306,6 +391,10 @@ class Server implements RunningServer, ConnectionHandler {
     }
   }
 
+  assertInvariants(): void {
+    this.core.assertInvariants();
+  }
+
   // ---- Stopping ------------------------------------------------------------------------------
 
   close(): Promise<void> {
@@ -314,6 +403,11 @@ class Server implements RunningServer, ConnectionHandler {
   }
 
   private async shutDown(): Promise<void> {
+    if (this.state === 'closed') {
+      // After a fail-stop nothing more is committed (the next start recovers): only the store is let go.
+      await this.store.close().catch(() => undefined);
+      return;
+    }
     this.state = 'closing';
     this.logger.info('shutting down: no new connections, committing what is in flight');
     this.scheduler.stop();

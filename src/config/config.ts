@@ -1,19 +1,72 @@
 // The configuration: the YAML file of SPEC section 8, its defaults, and its validation. Produces
 // the resolved settings the server and the core run with.
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { parse as parseYaml } from 'yaml';
 import { mediaSettings, type CoreConfig, type MediaTypeSettings, type Routing, type WorkbinOwnerKind } from '../core/config.js';
 import type { QueueRoutingSettings, RouterSettings } from '../router/settings.js';
+import { defaultClaimNames, type ApiKeySettings, type AuthSettings, type JwtSettings } from '../auth/settings.js';
+import type { Limits } from '../transport/limits.js';
 import { parseDuration } from './duration.js';
 
 const Duration = Type.Union([Type.Number({ minimum: 0 }), Type.String()]);
 const Names = Type.Array(Type.String({ minLength: 1 }));
+const Path = Type.String({ minLength: 1 });
+const MediaScope = Type.Enum(['submitted', 'all']);
+const jwtAlgorithms = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+const closedObject = { additionalProperties: false } as const;
+
+const Auth = Type.Object({
+  jwt: Type.Optional(Type.Object({
+    secret: Type.Optional(Type.String({ minLength: 1 })),
+    secretFile: Type.Optional(Path),
+    publicKeyFile: Type.Optional(Path),
+    jwksFile: Type.Optional(Path),
+    algorithms: Type.Optional(Type.Array(Type.Enum(jwtAlgorithms), { minItems: 1 })),
+    issuer: Type.Optional(Type.String({ minLength: 1 })),
+    audience: Type.Optional(Type.String({ minLength: 1 })),
+    clockTolerance: Type.Optional(Duration),
+    claims: Type.Optional(Type.Object({
+      clientType: Type.Optional(Type.String({ minLength: 1 })),
+      agentId: Type.Optional(Type.String({ minLength: 1 })),
+      clientName: Type.Optional(Type.String({ minLength: 1 })),
+      mediaScope: Type.Optional(Type.String({ minLength: 1 })),
+    }, closedObject)),
+  }, closedObject)),
+  apiKeys: Type.Optional(Type.Array(Type.Object({
+    key: Type.Optional(Type.String({ minLength: 1 })),
+    sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$' })),
+    clientType: Type.Enum(['MediaServer', 'RoutingEngine', 'ReportingEngine']),
+    clientName: Type.String({ minLength: 1 }),
+    mediaScope: Type.Optional(MediaScope),
+  }, closedObject))),
+  mediaServerScope: Type.Optional(MediaScope),
+}, closedObject);
+
+const Bytes = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => Type.Optional(Type.Integer({ minimum, maximum }));
+const LimitsSection = Type.Object({
+  maxMessageBytes: Bytes(256, 16 * 1024 * 1024),
+  maxUserDataBytes: Bytes(16, 16 * 1024 * 1024),
+  maxUserDataDepth: Bytes(1, 1000),
+  requestsPerSecond: Bytes(1),
+  agentRequestsPerSecond: Bytes(1),
+  rateLimitCloseAfter: Bytes(1),
+  maxConnections: Bytes(1),
+  maxConnectionsPerAddress: Bytes(1),
+  registrationTimeout: Type.Optional(Duration),
+  maxBufferedBytes: Bytes(16 * 1024),
+}, closedObject);
 
 export const ConfigFile = Type.Object({
-  server: Type.Optional(Type.Object({ host: Type.Optional(Type.String()), port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })) }, { additionalProperties: false })),
+  server: Type.Optional(Type.Object({
+    host: Type.Optional(Type.String()),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    tls: Type.Optional(Type.Object({ certFile: Path, keyFile: Path }, closedObject)),
+  }, { additionalProperties: false })),
   store: Type.Optional(Type.Object({ url: Type.Optional(Type.String()) }, { additionalProperties: false })),
   timeouts: Type.Optional(Type.Object({
     deliveringTimeout: Type.Optional(Duration),
@@ -48,7 +101,8 @@ export const ConfigFile = Type.Object({
   agentGroups: Type.Optional(Type.Record(Type.String(), Names)),
   placeGroups: Type.Optional(Type.Record(Type.String(), Names)),
   router: Type.Optional(Type.Object({ builtin: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
-  limits: Type.Optional(Type.Object({ maxMessageBytes: Type.Optional(Type.Integer({ minimum: 256, maximum: 16 * 1024 * 1024 })) }, { additionalProperties: false })),
+  limits: Type.Optional(LimitsSection),
+  auth: Type.Optional(Auth),
   log: Type.Optional(Type.Object({ level: Type.Optional(Type.String()) }, { additionalProperties: false })),
 }, { additionalProperties: false });
 
@@ -59,7 +113,11 @@ export interface Settings {
   port: number;
   storeUrl: string;
   logLevel: string;
-  maxMessageBytes: number;
+  /** wss:// and https:// from these files (absolute paths); null: plain ws:// and http://. */
+  tls: { certFile: string; keyFile: string } | null;
+  /** null: authentication is off, and the server listens on loopback only (unless --insecure). */
+  auth: AuthSettings | null;
+  limits: Limits;
   core: CoreConfig;
   router: RouterSettings;
   /** The config file's directory: strategy modules are found relative to it. */
@@ -76,6 +134,17 @@ export const defaults = {
   rejectCooldownSeconds: 60,
   capacity: 1,
   maxMessageBytes: 1024 * 1024,
+  maxUserDataBytes: 64 * 1024,
+  maxUserDataDepth: 32,
+  requestsPerSecond: 10_000,
+  agentRequestsPerSecond: 100,
+  rateLimitCloseAfter: 1000,
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 1000,
+  registrationTimeoutSeconds: 10,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  mediaServerScope: 'submitted',
+  jwtClockToleranceSeconds: 30,
 } as const;
 
 /**
@@ -173,6 +242,8 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
   for (const [workbin, settings] of Object.entries(config.workbins ?? {})) workbins.set(workbin, { owner: settings.owner });
   const groups = (record: Record<string, string[]> | undefined) =>
     new Map(Object.entries(record ?? {}).map(([name, members]) => [name, new Set(members)] as const));
+  const baseDirectory = overrides.baseDirectory ?? process.cwd();
+  const limits = resolveLimits(config.limits ?? {});
   const core: CoreConfig = {
     deliveringTimeoutMs: parseDuration(timeouts.deliveringTimeout ?? defaults.deliveringTimeoutSeconds, 'timeouts.deliveringTimeout'),
     handlingTimeoutMs: parseDuration(timeouts.handlingTimeout ?? defaults.handlingTimeoutSeconds, 'timeouts.handlingTimeout'),
@@ -185,13 +256,18 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
     placeGroups: groups(config.placeGroups),
     agentSkills: new Map(Object.entries(config.agents ?? {}).map(([agentId, settings]) => [agentId, { ...settings.skills }] as const)),
     notReadyOnNoAnswer: config.delivery?.notReadyOnNoAnswer ?? true,
+    maxUserDataBytes: limits.maxUserDataBytes,
+    maxUserDataDepth: limits.maxUserDataDepth,
   };
+  const tls = config.server?.tls;
   return {
     host: overrides.host ?? config.server?.host ?? defaults.host,
     port: overrides.port ?? config.server?.port ?? defaults.port,
     storeUrl: overrides.storeUrl ?? config.store?.url ?? defaults.storeUrl,
     logLevel: overrides.logLevel ?? config.log?.level ?? defaults.logLevel,
-    maxMessageBytes: config.limits?.maxMessageBytes ?? defaults.maxMessageBytes,
+    tls: tls === undefined ? null : { certFile: resolve(baseDirectory, tls.certFile), keyFile: resolve(baseDirectory, tls.keyFile) },
+    auth: config.auth === undefined ? null : resolveAuth(config.auth, baseDirectory),
+    limits,
     core,
     router: {
       enabled: config.router?.builtin ?? true,
@@ -199,6 +275,63 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
       queues: routedQueues,
       capacity: (mediaType) => mediaSettings(core, mediaType).capacity,
     },
-    baseDirectory: overrides.baseDirectory ?? process.cwd(),
+    baseDirectory,
   };
+}
+
+function resolveLimits(limits: NonNullable<ConfigInput['limits']>): Limits {
+  return {
+    maxMessageBytes: limits.maxMessageBytes ?? defaults.maxMessageBytes,
+    maxUserDataBytes: limits.maxUserDataBytes ?? defaults.maxUserDataBytes,
+    maxUserDataDepth: limits.maxUserDataDepth ?? defaults.maxUserDataDepth,
+    requestsPerSecond: limits.requestsPerSecond ?? defaults.requestsPerSecond,
+    agentRequestsPerSecond: limits.agentRequestsPerSecond ?? defaults.agentRequestsPerSecond,
+    rateLimitCloseAfter: limits.rateLimitCloseAfter ?? defaults.rateLimitCloseAfter,
+    maxConnections: limits.maxConnections ?? defaults.maxConnections,
+    maxConnectionsPerAddress: limits.maxConnectionsPerAddress ?? defaults.maxConnectionsPerAddress,
+    registrationTimeoutMs: parseDuration(limits.registrationTimeout ?? defaults.registrationTimeoutSeconds, 'limits.registrationTimeout'),
+    maxBufferedBytes: limits.maxBufferedBytes ?? defaults.maxBufferedBytes,
+  };
+}
+
+/** API keys shorter than this are guessable; tokens and secrets are checked by the authenticator. */
+const minimumApiKeyLength = 32;
+
+function resolveAuth(auth: NonNullable<ConfigInput['auth']>, baseDirectory: string): AuthSettings {
+  const apiKeys: ApiKeySettings[] = [];
+  const seen = new Set<string>();
+  (auth.apiKeys ?? []).forEach((entry, index) => {
+    const where = `auth.apiKeys.${index}`;
+    if ((entry.key === undefined) === (entry.sha256 === undefined)) throw new Error(`${where}: give exactly one of key and sha256.`);
+    if (entry.key !== undefined && entry.key.length < minimumApiKeyLength) {
+      throw new Error(`${where}.key: an API key must be at least ${minimumApiKeyLength} characters (for example \`openssl rand -hex 32\`).`);
+    }
+    const sha256 = entry.sha256?.toLowerCase() ?? createHash('sha256').update(entry.key!).digest('hex');
+    if (seen.has(sha256)) throw new Error(`${where}: the same key is configured twice.`);
+    seen.add(sha256);
+    if (entry.mediaScope !== undefined && entry.clientType !== 'MediaServer') throw new Error(`${where}.mediaScope: only a MediaServer key has a media scope.`);
+    apiKeys.push({ sha256, clientType: entry.clientType, clientName: entry.clientName, mediaScope: entry.mediaScope ?? null });
+  });
+  let jwt: JwtSettings | null = null;
+  if (auth.jwt !== undefined) {
+    const settings = auth.jwt;
+    if (settings.secret !== undefined && settings.secretFile !== undefined) throw new Error('auth.jwt: give secret or secretFile, not both.');
+    if (settings.secret === undefined && settings.secretFile === undefined && settings.publicKeyFile === undefined && settings.jwksFile === undefined) {
+      throw new Error('auth.jwt: give a key to verify tokens with: secret or secretFile (HS256), publicKeyFile or jwksFile (RS256, ES256).');
+    }
+    const path = (file: string | undefined) => (file === undefined ? null : resolve(baseDirectory, file));
+    jwt = {
+      secret: settings.secret ?? null,
+      secretFile: path(settings.secretFile),
+      publicKeyFile: path(settings.publicKeyFile),
+      jwksFile: path(settings.jwksFile),
+      algorithms: settings.algorithms ?? null,
+      issuer: settings.issuer ?? null,
+      audience: settings.audience ?? null,
+      clockToleranceSeconds: parseDuration(settings.clockTolerance ?? defaults.jwtClockToleranceSeconds, 'auth.jwt.clockTolerance') / 1000,
+      claims: { ...defaultClaimNames, ...settings.claims },
+    };
+  }
+  if (jwt === null && apiKeys.length === 0) throw new Error('auth: configure jwt, apiKeys or both; an empty auth section would let nobody in.');
+  return { jwt, apiKeys, mediaServerScope: auth.mediaServerScope ?? defaults.mediaServerScope };
 }

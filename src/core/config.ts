@@ -26,6 +26,10 @@ export interface CoreConfig {
   agentSkills: ReadonlyMap<string, Readonly<Record<string, number>>>;
   /** An agent who lets an invite time out is set not ready for that media (reason NoAnswer). */
   notReadyOnNoAnswer: boolean;
+  /** An interaction's user data, as UTF-8 JSON text, may not be larger than this. */
+  maxUserDataBytes: number;
+  /** Nor nested deeper: objects and arrays inside the user data object, which counts as 1. */
+  maxUserDataDepth: number;
 }
 
 export function mediaSettings(config: CoreConfig, mediaType: string): MediaTypeSettings {

@@ -9,10 +9,13 @@ import { RequestError } from './errors.js';
 import { fromRecord, interactionIdOf, iso, numberOfInteractionId, toRecord, toWire, workbinKey } from './interaction.js';
 import { OrderedQueue, type QueueKey } from './ordered-queue.js';
 import type { CoreRequest, WorkbinRefInput } from './requests.js';
+import { checkUserData } from './user-data.js';
+import { openGrants } from './types.js';
 import type {
   Agent,
   AgentLoginRecord,
   Client,
+  ClientGrants,
   ClientType,
   Counters,
   Interaction,
@@ -190,7 +193,8 @@ export class Core {
 
   // ---- Clients -------------------------------------------------------------------------------
 
-  register(context: RequestContext, referenceId: number, clientType: ClientType, clientName: string, queues?: readonly string[]): void {
+  /** Registers a connection; `grants` are what its verified credentials allow (openGrants without authentication). */
+  register(context: RequestContext, referenceId: number, clientType: ClientType, clientName: string, queues?: readonly string[], grants: ClientGrants = openGrants): void {
     this.advance(context.now);
     this.guard(context.clientId, referenceId, () => {
       if (this.clients.has(context.clientId)) throw new RequestError('InvalidState', 'This connection is already registered.');
@@ -204,6 +208,7 @@ export class Core {
         clientId: context.clientId,
         clientType,
         clientName,
+        grants,
         agentId: null,
         queues: queues === undefined ? null : new Set(queues),
         subscriptions: new Set(),
@@ -273,6 +278,7 @@ export class Core {
 
   private submit(client: Client, request: Extract<CoreRequest, { message: 'RequestSubmit' }>): void {
     if (!this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
+    if (request.userData !== undefined) this.checkUserData(request.userData, 'The userData');
     if (request.externalId !== undefined) {
       const existing = this.externalIds.get(this.externalIdKey(client.clientName, request.externalId));
       if (existing !== undefined) {
@@ -315,6 +321,10 @@ export class Core {
   }
 
   private logIn(client: Client, request: Extract<CoreRequest, { message: 'RequestAgentLogin' }>): void {
+    const boundAgentId = client.grants.agentId;
+    if (boundAgentId !== null && request.agentId !== boundAgentId) {
+      throw new RequestError('Forbidden', `This connection's credentials are for agent "${boundAgentId}"; RequestAgentLogin as "${request.agentId}" is refused.`);
+    }
     if (client.agentId !== null && client.agentId !== request.agentId) {
       throw new RequestError('InvalidState', `This connection is logged in as agent "${client.agentId}"; log out before logging in as "${request.agentId}".`);
     }
@@ -337,9 +347,10 @@ export class Core {
     this.reply(client.clientId, request.referenceId, 'EventAck', { interactions: owned });
     const skills = { ...this.config.agentSkills.get(agent.agentId), ...request.skills };
     // What the agent already handles, per media type: a router needs it to respect capacity.
-    const handling: Record<string, number> = {};
-    for (const interaction of this.owned.get(agent.agentId) ?? []) handling[interaction.mediaType] = (handling[interaction.mediaType] ?? 0) + 1;
-    this.report('EventAgentLogin', { agentId: agent.agentId, placeId: agent.placeId, media: { ...request.media }, skills, handling });
+    // Counted in a Map: a media type named "constructor" must not read Object.prototype's.
+    const handling = new Map<string, number>();
+    for (const interaction of this.owned.get(agent.agentId) ?? []) handling.set(interaction.mediaType, (handling.get(interaction.mediaType) ?? 0) + 1);
+    this.report('EventAgentLogin', { agentId: agent.agentId, placeId: agent.placeId, media: { ...request.media }, skills, handling: Object.fromEntries(handling) });
   }
 
   private onLogoutRequest(client: Client, referenceId: number): void {
@@ -516,6 +527,7 @@ export class Core {
   private stopProcessing(client: Client, request: Extract<CoreRequest, { message: 'RequestStopProcessing' }>): void {
     const interaction = this.find(request.interactionId);
     if (client.clientType !== 'MediaServer') this.requireHolder(client, interaction, true);
+    else this.requireSubmitter(client, interaction, request.message);
     const reason = request.reason ?? null;
     const id = interaction.interactionId;
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
@@ -548,10 +560,15 @@ export class Core {
   private changeProperties(client: Client, request: Extract<CoreRequest, { message: 'RequestChangeProperties' }>): void {
     const interaction = this.find(request.interactionId);
     if (client.clientType !== 'MediaServer') this.requireHolder(client, interaction, true);
+    else this.requireSubmitter(client, interaction, request.message);
     const changedProperties: UserData = { ...request.changedProperties };
     const deletedProperties = [...(request.deletedProperties ?? [])];
-    Object.assign(interaction.userData, changedProperties);
-    for (const key of deletedProperties) delete interaction.userData[key];
+    // Spread, not Object.assign: a "__proto__" key is then an ordinary property, stored and sent
+    // like any other, rather than a change of the user data's prototype that no store would keep.
+    const userData: UserData = { ...interaction.userData, ...changedProperties };
+    for (const key of deletedProperties) delete userData[key];
+    this.checkUserData(userData, `Interaction ${interaction.interactionId}'s user data`);
+    interaction.userData = userData;
     this.markChanged(interaction);
     if (interaction.state === 'handling' && ('handling-timeout' in changedProperties || deletedProperties.includes('handling-timeout'))) {
       // A shorter timeout must not wait for the entry aimed at the old one.
@@ -577,6 +594,8 @@ export class Core {
       }
     } else if (client.clientType === 'RoutingEngine' && interaction.routerId !== client.clientId) {
       throw new RequestError('Forbidden', `Interaction ${interaction.interactionId} is not held by this router.`);
+    } else if (client.clientType === 'MediaServer') {
+      this.requireSubmitter(client, interaction, request.message);
     }
     this.reply(client.clientId, request.referenceId, 'EventInteractionProperties', { interaction: toWire(interaction) });
   }
@@ -869,10 +888,24 @@ export class Core {
     throw new RequestError('Forbidden', `A ${client.clientType} may not act on interaction ${id}.`);
   }
 
+  /** A media server limited to what it submitted (media scope `submitted`) may act only on that. */
+  private requireSubmitter(client: Client, interaction: Interaction, request: string): void {
+    if (client.grants.mediaScope === 'all' || interaction.submittedBy === client.clientName) return;
+    throw new RequestError('Forbidden', `${request} on interaction ${interaction.interactionId} is refused: it was submitted by another media server, and "${client.clientName}" may act only on what it submitted (media scope "submitted").`);
+  }
+
+  private checkUserData(userData: UserData, what: string): void {
+    checkUserData(userData, this.config.maxUserDataBytes, this.config.maxUserDataDepth, what);
+  }
+
   /** Resolves a workbin reference and checks that the client may use it (SPEC section 5, Workbins). */
   private resolveWorkbin(client: Client, reference: WorkbinRefInput): WorkbinRef {
     const definition = this.config.workbins.get(reference.name);
     if (definition === undefined) throw new RequestError('UnknownWorkbin', `There is no workbin named "${reference.name}".`);
+    if (client.clientType === 'MediaServer' && client.grants.mediaScope === 'submitted') {
+      // A workbin holds other clients' work; a media server limited to its own has no business there.
+      throw new RequestError('Forbidden', `Workbin "${reference.name}" is refused: media server "${client.clientName}" may act only on what it submitted (media scope "submitted"), not on workbins.`);
+    }
     const agent = client.clientType === 'AgentApplication' ? this.agentOf(client) : null;
     let ownerId = reference.ownerId;
     if (ownerId === undefined) {

@@ -66,10 +66,28 @@ export interface Agent {
   readonly invites: Set<Ticket>;
 }
 
+/** What a media server may act on: the interactions it submitted, or every interaction. */
+export type MediaScope = 'submitted' | 'all';
+
+/**
+ * What a client's verified credentials allow within its client type (SPEC section 5 says what
+ * each type may send). The shell verifies the credentials; the core enforces the grants.
+ */
+export interface ClientGrants {
+  /** The only agent this connection may log in as; null: any (authentication off). */
+  readonly agentId: string | null;
+  /** For a MediaServer: `submitted` limits it to interactions submitted under its clientName. */
+  readonly mediaScope: MediaScope;
+}
+
+/** Without authentication every client is trusted with all its type allows. */
+export const openGrants: ClientGrants = { agentId: null, mediaScope: 'all' };
+
 export interface Client {
   readonly clientId: string;
   readonly clientType: ClientType;
   readonly clientName: string;
+  readonly grants: ClientGrants;
   /** The agent this connection is logged in as (AgentApplication only). */
   agentId: string | null;
   /** The queues a router serves; null serves every `external` queue. */

@@ -17,14 +17,20 @@ const validators = new Map(Object.entries(requests).map(([name, schema]) => [nam
 /** Reads the referenceId of a frame too large to parse, so its EventError can still be matched. */
 const referenceIdPattern = /"referenceId"\s*:\s*(-?\d{1,15})/;
 
+/** The referenceId of a frame that is not parsed (too large, or over the rate), found by a text search. */
+export function findReferenceId(text: string): number | undefined {
+  const match = referenceIdPattern.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
 export function decode(frame: string, maxMessageBytes: number, frameBytes = Buffer.byteLength(frame)): Decoded {
   if (frameBytes > maxMessageBytes) {
-    const match = referenceIdPattern.exec(frame.slice(0, 4096));
+    const referenceId = findReferenceId(frame.slice(0, 4096));
     return {
       ok: false,
       errorCode: 'LimitExceeded',
       errorDescription: `The message is ${frameBytes} bytes; the limit is ${maxMessageBytes} bytes (limits.maxMessageBytes).`,
-      ...(match ? { referenceId: Number(match[1]) } : {}),
+      ...(referenceId !== undefined ? { referenceId } : {}),
     };
   }
   let parsed: unknown;
@@ -39,6 +45,9 @@ export function decode(frame: string, maxMessageBytes: number, frameBytes = Buff
   const body = parsed as Record<string, unknown>;
   const referenceId = Number.isInteger(body.referenceId) ? (body.referenceId as number) : undefined;
   const withReference = referenceId === undefined ? {} : { referenceId };
+  if (frame.includes('\\u') && surrogateEscape.test(frame) && hasLoneSurrogate(parsed)) {
+    return { ok: false, errorCode: 'InvalidRequest', errorDescription: 'The message holds text that is not valid Unicode: an unpaired surrogate escape such as "\\ud800".', ...withReference };
+  }
   if (typeof body.message !== 'string') {
     return { ok: false, errorCode: 'InvalidRequest', errorDescription: 'The message has no "message" attribute naming it.', ...withReference };
   }
@@ -50,6 +59,32 @@ export function decode(frame: string, maxMessageBytes: number, frameBytes = Buff
     return { ok: false, errorCode: 'InvalidRequest', errorDescription: describeErrors(body.message, validator.Errors(parsed)), ...withReference };
   }
   return { ok: true, request: parsed as Request };
+}
+
+/**
+ * A lone surrogate is not text: PostgreSQL refuses it in JSON (and a commit that fails stops the
+ * server), and no client can display it. It can only arrive as a \u escape, so frames without
+ * one are not walked.
+ */
+const surrogateEscape = /\\u[dD][89a-fA-F]/;
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function hasLoneSurrogate(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string') {
+      if (loneSurrogate.test(next)) return true;
+    } else if (Array.isArray(next)) {
+      for (const item of next) pending.push(item);
+    } else if (typeof next === 'object' && next !== null) {
+      for (const [key, item] of Object.entries(next)) {
+        if (loneSurrogate.test(key)) return true;
+        pending.push(item);
+      }
+    }
+  }
+  return false;
 }
 
 interface SchemaError {
@@ -74,6 +109,7 @@ function describeErrors(message: string, errors: readonly SchemaError[]): string
     return `${message} has unknown attribute${extra.length > 1 ? 's' : ''} ${extra.map((name) => `"${name}"`).join(', ')}.`;
   }
   const where = named.instancePath === '' ? 'the message' : `"${named.instancePath.slice(1).replaceAll('/', '.')}"`;
+  if (named.keyword === 'pattern') return `In ${message}, ${where} must not contain control characters.`;
   if (named.keyword === 'enum') {
     const allowed = (named.params as { allowedValues?: unknown[] }).allowedValues ?? [];
     return `In ${message}, ${where} must be one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}.`;

@@ -9,7 +9,11 @@ import { clientTypes } from '../core/types.js';
 
 const closed = { additionalProperties: false } as const;
 
-const Name = Type.String({ minLength: 1, maxLength: 256 });
+/**
+ * Names and ids are stored in text columns and joined with NUL into lookup keys: a control
+ * character in one is refused (PostgreSQL text cannot hold NUL, and a NUL could forge a key).
+ */
+const Name = Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
 const ReferenceId = Type.Integer({ description: 'client-chosen; the answer carries the same value' });
 const InteractionId = Type.String({ minLength: 1, maxLength: 64 });
 const TicketId = Type.Integer({ minimum: 1 });

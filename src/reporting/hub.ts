@@ -22,17 +22,24 @@ interface Subscriber {
 }
 
 const replayPageSize = 1000;
-const replayHighWaterBytes = 4 * 1024 * 1024;
+/** A replay pauses while more than this waits to be sent to its client. */
+const defaultReplayHighWaterBytes = 4 * 1024 * 1024;
 
 export class ReportingHub {
   private readonly subscribers = new Map<string, Subscriber>();
   /** The last seq delivered, which is also the last one committed. */
   private deliveredSeq: number;
   private readonly store: Store;
+  private readonly replayHighWaterBytes: number;
 
-  constructor(store: Store, lastSeq: number) {
+  /**
+   * `replayHighWaterBytes` must stay well below the connection's send-buffer bound
+   * (limits.maxBufferedBytes), or a replay to a client that reads at full speed would trip it.
+   */
+  constructor(store: Store, lastSeq: number, replayHighWaterBytes = defaultReplayHighWaterBytes) {
     this.store = store;
     this.deliveredSeq = lastSeq;
+    this.replayHighWaterBytes = replayHighWaterBytes;
   }
 
   isSubscribed(clientId: string): boolean {
@@ -77,9 +84,11 @@ export class ReportingHub {
         if (event.seq !== subscriber.nextSeq) throw new Error(`reporting log gap: expected seq ${subscriber.nextSeq}, read ${event.seq}`);
         subscriber.sink.sendText(event.text);
         subscriber.nextSeq++;
-      }
-      while (subscriber.sink.isOpen() && subscriber.sink.bufferedAmount() > replayHighWaterBytes) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        // Per event, not per page: a page of large events could otherwise outgrow the send buffer.
+        while (subscriber.sink.isOpen() && subscriber.sink.bufferedAmount() > this.replayHighWaterBytes) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        if (this.subscribers.get(clientId) !== subscriber || !subscriber.sink.isOpen()) return;
       }
     }
   }

@@ -1,17 +1,18 @@
-// The WebSocket side: one Connection per socket. It decodes frames, keeps a connection's requests
-// in order while one of them waits for the store, and sends text frames.
+// The WebSocket side: one Connection per socket. It limits a connection's rate, decodes frames,
+// keeps a connection's requests in order while one of them waits for the store, and sends text
+// frames, closing a connection whose client does not read them.
 
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { decode, encode, type Request } from '../protocol/codec.js';
+import { decode, encode, findReferenceId, type Request } from '../protocol/codec.js';
 import type { OutgoingMessage } from '../core/types.js';
+import { closeCodes, type Limits } from './limits.js';
+import { RequestRate } from './request-rate.js';
 
-/** WebSocket close codes the server uses. */
-export const closeCodes = {
-  goingAway: 1001,
-  tooBig: 1009,
-  internalError: 1011,
-} as const;
+export { closeCodes };
+
+/** What a Connection enforces itself; the rest of the limits are the server's and the core's. */
+export type ConnectionLimits = Pick<Limits, 'maxMessageBytes' | 'requestsPerSecond' | 'rateLimitCloseAfter' | 'maxBufferedBytes'>;
 
 /** What the server needs of a client connection: a WebSocket, or the built-in router's in-process one. */
 export interface ClientConnection {
@@ -24,13 +25,15 @@ export interface ClientConnection {
   bufferedAmount(): number;
   close(code: number, reason: string): void;
   terminate(): void;
+  /** Sets the connection's request rate (an agent's is lower than a server's); `option` names its setting. */
+  limitRate?(requestsPerSecond: number, option: string): void;
 }
 
 export interface ConnectionHandler {
   /** Handles one valid request; a returned promise holds the connection's later requests until it settles. */
   onRequest(connection: ClientConnection, request: Request): Promise<void> | void;
-  /** Answers a frame that did not decode. */
-  onInvalid(connection: ClientConnection, message: OutgoingMessage): void;
+  /** Answers a frame that did not decode (or was over the rate); `afterSend` runs once the answer is sent. */
+  onInvalid(connection: ClientConnection, message: OutgoingMessage, afterSend?: () => void): void;
   onClose(connection: ClientConnection): void;
 }
 
@@ -39,20 +42,27 @@ export class Connection implements ClientConnection {
   private readonly socket: WebSocket;
   private readonly handler: ConnectionHandler;
   private readonly maxMessageBytes: number;
+  private readonly limits: ConnectionLimits;
+  private readonly rate: RequestRate;
+  private refusedInARow = 0;
+  private rateOption = 'limits.requestsPerSecond';
+  private closeReported = false;
   /** Frames that arrived while an earlier request of this connection was waiting. */
   private held: { frame: string; frameBytes: number }[] | null = null;
   private corked = false;
   /** The TCP socket under the WebSocket; ws does not expose cork(), so it is reached directly. */
   private readonly rawSocket: Duplex | undefined;
 
-  constructor(id: string, socket: WebSocket, handler: ConnectionHandler, maxMessageBytes: number) {
+  constructor(id: string, socket: WebSocket, handler: ConnectionHandler, limits: ConnectionLimits) {
     this.id = id;
     this.socket = socket;
     this.handler = handler;
-    this.maxMessageBytes = maxMessageBytes;
+    this.maxMessageBytes = limits.maxMessageBytes;
+    this.limits = limits;
+    this.rate = new RequestRate(limits.requestsPerSecond, Date.now());
     this.rawSocket = (socket as unknown as { _socket?: Duplex })._socket;
     socket.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
-    socket.on('close', () => this.handler.onClose(this));
+    socket.on('close', () => this.reportClose());
     socket.on('error', () => socket.terminate());
   }
 
@@ -70,6 +80,10 @@ export class Connection implements ClientConnection {
 
   sendText(text: string): void {
     if (!this.isOpen()) return;
+    if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.onSendBufferFull();
+      return;
+    }
     if (!this.corked) {
       // Every frame for this connection in this tick leaves in one write (writev), not one syscall each.
       this.corked = true;
@@ -94,7 +108,36 @@ export class Connection implements ClientConnection {
     this.socket.terminate();
   }
 
+  limitRate(requestsPerSecond: number, option: string): void {
+    this.rate.setRate(requestsPerSecond);
+    this.rateOption = option;
+  }
+
+  /**
+   * The client does not read what it is sent. Its events stop here instead of piling up in the
+   * server's memory; the close frame waits behind what is queued, so a client that reads again
+   * soon learns why. The server forgets the connection at once (an agent's invites are revoked),
+   * and the client catches up when it comes back: a reporting client from its next seq, an agent
+   * from its login's EventAck.
+   */
+  private onSendBufferFull(): void {
+    this.socket.close(closeCodes.sendBufferFull, 'send buffer full: the client did not read its events');
+    // After the delivery in progress, not inside it.
+    queueMicrotask(() => this.reportClose());
+  }
+
+  private reportClose(): void {
+    if (this.closeReported) return;
+    this.closeReported = true;
+    this.handler.onClose(this);
+  }
+
   private onFrame(data: Buffer, isBinary: boolean): void {
+    if (!this.rate.take(Date.now())) {
+      this.onRateExceeded(data);
+      return;
+    }
+    this.refusedInARow = 0;
     if (isBinary) {
       this.handler.onInvalid(this, { message: 'EventError', errorCode: 'InvalidRequest', errorDescription: 'Send text frames with one JSON object each, not binary frames.' });
       return;
@@ -106,6 +149,26 @@ export class Connection implements ClientConnection {
       return;
     }
     this.process(data.toString('utf8'), data.length);
+  }
+
+  /**
+   * Over its rate, a frame is answered without being parsed. A client that keeps on regardless is
+   * closed, after the answers it has been sent, and whatever it sends meanwhile is dropped.
+   */
+  private onRateExceeded(data: Buffer): void {
+    const refused = ++this.refusedInARow;
+    if (refused > this.limits.rateLimitCloseAfter) return;
+    const at = data.indexOf('"referenceId"');
+    const referenceId = at < 0 ? undefined : findReferenceId(data.subarray(at, at + 64).toString('latin1'));
+    const closing = refused === this.limits.rateLimitCloseAfter;
+    const message: OutgoingMessage = {
+      message: 'EventError',
+      errorCode: 'LimitExceeded',
+      errorDescription: `The connection sent more than ${this.rate.perSecond} requests per second (${this.rateOption}); this one was not executed. ` +
+        (closing ? `After ${refused} refusals in a row the connection is closed (limits.rateLimitCloseAfter).` : 'Slow down and send it again.'),
+    };
+    if (referenceId !== undefined) message.referenceId = referenceId;
+    this.handler.onInvalid(this, message, closing ? () => this.close(closeCodes.rateLimited, 'too many requests') : undefined);
   }
 
   private process(frame: string, frameBytes: number): void {

@@ -80,7 +80,7 @@ describe('the SPEC section 8 example', () => {
   const settings = load(specExample);
 
   test('server and store', () => {
-    expect(settings).toMatchObject({ host: '127.0.0.1', port: 7120, storeUrl: 'sqlite:./openixn-data/openixn.db', maxMessageBytes: 1_048_576 });
+    expect(settings).toMatchObject({ host: '127.0.0.1', port: 7120, storeUrl: 'sqlite:./openixn-data/openixn.db', limits: { maxMessageBytes: 1_048_576 } });
   });
 
   test('timeouts resolve to milliseconds', () => {
@@ -112,7 +112,7 @@ describe('defaults', () => {
       host: '127.0.0.1',
       port: 7120,
       storeUrl: 'sqlite:./openixn-data/openixn.db',
-      maxMessageBytes: 1024 * 1024,
+      limits: { maxMessageBytes: 1024 * 1024 },
     });
     expect(settings.router).toMatchObject({ enabled: true, rejectCooldownMs: 60 * second });
     expect(settings.core.notReadyOnNoAnswer).toBe(true);

@@ -741,3 +741,27 @@ describe('queue order', () => {
     });
   });
 });
+
+describe('names that are also Object.prototype keys', () => {
+  // Found by the protocol fuzzer: counting per media type in a plain object read "constructor"
+  // from Object.prototype, and EventAgentLogin.handling carried a function's text.
+  test('EventAgentLogin counts an owned interaction of media type "constructor" as 1', () => {
+    const { t, M, A1 } = world();
+    t.given(M.submit({ queue: 'pool', mediaType: 'constructor' }), M.submit({ queue: 'pool', mediaType: 'toString' }), A1.pull({ queue: 'pool', count: 2 }));
+    t.step(A1.login({ chat: 'ready' }), {
+      'agent-1': ['EventAck'],
+      rep: [{ message: 'EventAgentLogin', agentId: 'agent-1', handling: { constructor: 1, toString: 1 } }],
+    });
+  });
+
+  test('a "__proto__" property is stored and sent as a property, not as the user data\'s prototype', () => {
+    const { t, M } = world();
+    t.given(M.submit({ queue: 'pool', mediaType: 'chat' }));
+    const changed = JSON.parse('{"__proto__": {"handling-timeout": 1}}') as Record<string, unknown>;
+    t.given(M.changeProperties(I1, changed));
+    const userData = t.core.interaction(I1)!.userData;
+    expect(Object.getPrototypeOf(userData)).toBe(Object.prototype);
+    expect(Object.keys(userData)).toEqual(['__proto__']);
+    expect(JSON.stringify(userData)).toBe('{"__proto__":{"handling-timeout":1}}');
+  });
+});

@@ -163,6 +163,26 @@ describe('decode: malformed frames get InvalidRequest', () => {
     expectInvalid(frame('RequestStartReporting', { fromSeq: 0 }), ['"fromSeq"']);
   });
 
+  test('a name or id with a control character is refused: PostgreSQL text cannot hold NUL, and NUL joins lookup keys', () => {
+    expectInvalid(frame('RequestSubmit', { queue: 'q', mediaType: 'a\u0000b' }), ['"mediaType"', 'control characters']);
+    expectInvalid(frame('RequestSubmit', { queue: 'q', mediaType: 'chat', externalId: 'x\u001f' }), ['"externalId"']);
+    expectInvalid(frame('RequestAgentLogin', { agentId: 'agent-1', placeId: 'place\n1' }), ['"placeId"']);
+    expectInvalid(frame('RequestRegisterClient', { clientType: 'MediaServer', clientName: 'gate\u007fway' }), ['"clientName"']);
+    expectInvalid(frame('RequestPull', { workbin: { name: 'drafts', ownerId: 'a\u0000b' } }), ['"workbin.ownerId"']);
+    // Everything else Unicode is a name like any other.
+    expect(decode(frame('RequestSubmit', { queue: 'q', mediaType: 'e-mail ✉ 電子メール' }), 1_000_000).ok).toBe(true);
+  });
+
+  test('text with an unpaired surrogate, anywhere in the message, is refused; paired ones are text', () => {
+    // PostgreSQL refuses "\ud800" in JSON: stored, it would fail the commit and stop the server.
+    const lone = '{"message":"RequestSubmit","referenceId":3,"queue":"q","mediaType":"chat","userData":{"note":["ok","\\ud800"]}}';
+    expectInvalid(lone, ['not valid Unicode'], 3);
+    expectInvalid('{"message":"RequestSubmit","referenceId":3,"queue":"q","mediaType":"chat","userData":{"\\udc00":1}}', ['not valid Unicode'], 3);
+    expectInvalid('{"message":"RequestAgentLogin","referenceId":3,"agentId":"a\\udbff","placeId":"p"}', ['not valid Unicode'], 3);
+    const paired = '{"message":"RequestSubmit","referenceId":3,"queue":"q","mediaType":"chat","userData":{"note":"\\ud83d\\ude00","path":"C:\\\\ud800"}}';
+    expect(decode(paired, 1_000_000)).toMatchObject({ ok: true, request: { userData: { note: '😀', path: 'C:\\ud800' } } });
+  });
+
   test('a referenceId that is not an integer is named, and not echoed', () => {
     expectInvalid(frame('RequestAgentLogout', {}, '42'), ['"referenceId"'], null);
     expectInvalid(frame('RequestAgentLogout', {}, 4.2), ['"referenceId"'], null);

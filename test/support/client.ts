@@ -27,6 +27,11 @@ export class TestClient {
     return new TestClient(socket);
   }
 
+  /** A client over a socket that is already open. */
+  static adopt(socket: WebSocket): TestClient {
+    return new TestClient(socket);
+  }
+
   /** Connects and registers; returns the client once its EventAck arrived. */
   static async register(url: string, clientType: string, clientName: string, extra: Record<string, unknown> = {}): Promise<TestClient> {
     const client = await TestClient.connect(url);

@@ -1,0 +1,42 @@
+// The limits that protect the server from a hostile or broken client, resolved from the config
+// file's `limits` section (README "Limits" lists each with its default).
+
+export interface Limits {
+  /** A larger frame gets EventError LimitExceeded; above 16 MiB the connection closes with 1009. */
+  maxMessageBytes: number;
+  /** An interaction's user data as UTF-8 JSON text (the core checks it). */
+  maxUserDataBytes: number;
+  /** Nesting of objects and arrays in user data, the user data object counting 1 (the core checks it). */
+  maxUserDataDepth: number;
+  /** Frames per second per connection; also the burst a connection may send at once. */
+  requestsPerSecond: number;
+  /** The same for a connection registered as an AgentApplication: a desktop needs far fewer. */
+  agentRequestsPerSecond: number;
+  /** A connection whose frames were refused for rate this many times in a row is closed (4029). */
+  rateLimitCloseAfter: number;
+  /** WebSocket connections at once; more are refused with HTTP 503 before the upgrade. */
+  maxConnections: number;
+  /** From one remote address; more are refused with HTTP 429. */
+  maxConnectionsPerAddress: number;
+  /** A connection that has not registered this long after it opened is closed (4008). */
+  registrationTimeoutMs: number;
+  /** A connection with more than this waiting to be sent is closed (4090): its client is not reading. */
+  maxBufferedBytes: number;
+}
+
+/** WebSocket close codes the server uses; 4000–4999 are the application's own (RFC 6455 section 7.4.2). */
+export const closeCodes = {
+  goingAway: 1001,
+  tooBig: 1009,
+  internalError: 1011,
+  /** RequestRegisterClient with a missing, bad or expired token (after EventError Unauthorized). */
+  unauthorized: 4001,
+  /** RequestRegisterClient with credentials for another client type or name (after EventError Forbidden). */
+  forbidden: 4003,
+  /** No RequestRegisterClient within limits.registrationTimeout. */
+  registrationTimeout: 4008,
+  /** Frames kept coming after limits.rateLimitCloseAfter refusals in a row. */
+  rateLimited: 4029,
+  /** More than limits.maxBufferedBytes waiting to be sent: the client does not read its events. */
+  sendBufferFull: 4090,
+} as const;
