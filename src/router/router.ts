@@ -330,7 +330,8 @@ export class Router {
     for (const mediaType of [...agent.entries.keys()]) this.makeUnavailable(agent, mediaType);
     agent.version++;
     agent.placeId = event.placeId as string;
-    agent.skills = { ...(event.skills as Record<string, number> | undefined) };
+    // Without a prototype, a skill named `constructor` or `__proto__` is just a skill.
+    agent.skills = Object.assign(Object.create(null) as Record<string, number>, event.skills as Record<string, number> | undefined);
     agent.ready = new Set(Object.entries(event.media as Record<string, string>).filter(([, state]) => state === 'ready').map(([mediaType]) => mediaType));
     agent.handling = new Map(Object.entries((event.handling as Record<string, number> | undefined) ?? {}));
     agent.blocked.clear();

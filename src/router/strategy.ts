@@ -47,7 +47,7 @@ export function skillsOfUserData(userData: Readonly<Record<string, unknown>>): R
   if (typeof own !== 'object' || own === null || Array.isArray(own)) return null;
   let skills: Record<string, number> | null = null;
   for (const [skill, level] of Object.entries(own as Record<string, unknown>)) {
-    if (typeof level === 'number') (skills ??= {})[skill] = level;
+    if (typeof level === 'number') (skills ??= Object.create(null) as Record<string, number>)[skill] = level;
   }
   return skills;
 }

@@ -378,6 +378,21 @@ describe('skills: the indexed best match', () => {
     relaxed: fc.boolean(),
   });
 
+  test('a skill named like an Object property (constructor, __proto__) is a skill like any other', () => {
+    const settings = resolveSettings({ queues: { q: { strategy: 'skills', skills: { constructor: 1 } } } }).router;
+    const router = new Router(settings, new Map());
+    router.onReport({ message: 'EventAgentLogin', agentId: 'agent-1', placeId: 'place-1', media: { chat: 'ready' }, skills: {}, handling: {} }, startTime);
+    router.onMessage({ message: 'EventRouteRequest', interaction: wireInteraction(1, 'q', 'chat', startTime) }, startTime);
+    expect(router.takeRequests()).toEqual([]);
+    router.onReport({ message: 'EventAgentLogin', agentId: 'agent-2', placeId: 'place-2', media: { chat: 'ready' }, skills: JSON.parse('{"constructor": 2, "__proto__": 1}') as Record<string, number>, handling: {} }, startTime + 1);
+    expect(router.takeRequests()).toMatchObject([{ message: 'RequestRouteCall', agentId: 'agent-2' }]);
+    const own = { ...wireInteraction(2, 'q', 'chat', startTime), userData: JSON.parse('{"skills": {"__proto__": 1}}') as Record<string, unknown> };
+    router.onReport({ message: 'EventAgentLogin', agentId: 'agent-3', placeId: 'place-3', media: { chat: 'ready' }, skills: { constructor: 1 }, handling: {} }, startTime + 2);
+    router.onMessage({ message: 'EventRouteRequest', interaction: own }, startTime + 2);
+    // Agent 3 has constructor but not __proto__; agent 2 is busy: it waits.
+    expect(router.takeRequests()).toEqual([]);
+  });
+
   test('equals a search of every available agent, for random agents, levels and requirements', () => {
     fc.assert(
       fc.property(scene, ({ agents, queueSkills, ownSkills, relaxed }) => {
