@@ -4,13 +4,11 @@
 // is dropped afterwards. Then what only one of them has: the PostgreSQL schema, migration lock
 // and URL, and the refusal to commit after a failed commit in the stores the server runs.
 
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentLoginRecord, Counters, InteractionRecord } from '../../src/core/types.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -18,8 +16,9 @@ import { PostgresStore, splitStoreUrl } from '../../src/store/postgres/postgres-
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { SqliteWorkerStore } from '../../src/store/sqlite/worker-store.js';
 import type { CommitBatch, Store, StoredEvent } from '../../src/store/store.js';
+import { administration, dropSchema, postgresTestUrl, randomSchema } from '../support/test-store.js';
 
-const postgresUrl = process.env.OPENIXN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const postgresUrl = postgresTestUrl;
 
 /** One empty store location (a file, a schema) that a test may open, close and re-open. */
 interface StoreHome {
@@ -32,23 +31,6 @@ interface StoreHome {
 interface StoreKind {
   name: string;
   create(): StoreHome;
-}
-
-function administration(): postgres.Sql {
-  return postgres(postgresUrl, { max: 1, onnotice: () => {} });
-}
-
-function randomSchema(): string {
-  return `openixn_test_${randomBytes(6).toString('hex')}`;
-}
-
-async function dropSchema(schema: string): Promise<void> {
-  const sql = administration();
-  try {
-    await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await sql.end();
-  }
 }
 
 const sqlite: StoreKind = {
