@@ -4,23 +4,40 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startServer } from './server.js';
-import { defaults } from './config/config.js';
+import { defaults, readConfigFile, resolveSettings } from './config/config.js';
+import { migrateStore } from './store/open-store.js';
+
+/** The store URL from the environment, for deployments that keep credentials out of files and flags. */
+const storeEnvironmentVariable = 'OPENIXN_STORE';
 
 const usage = `openixn: an open-source interaction server for contact centres
 
 Usage:
   openixn serve [--config FILE] [--port N] [--host H] [--store URL] [--log-level LEVEL]
+  openixn migrate [--config FILE] [--store URL]
+
+Commands:
+  serve              run the server (it migrates the store first)
+  migrate            create or migrate the store, then exit (for a deploy step that runs before the servers)
 
 Options:
   --config FILE      YAML configuration (queues, workbins, media types, timeouts)
   --port N           HTTP and WebSocket port (default ${defaults.port})
   --host H           address to listen on (default ${defaults.host})
-  --store URL        where interactions are kept (default ${defaults.storeUrl})
+  --store URL        where interactions are kept (default ${defaults.storeUrl}):
+                     sqlite:PATH, or postgres://USER@HOST:PORT/DATABASE?schema=NAME (schema default openixn);
+                     without the flag, the environment variable ${storeEnvironmentVariable}, then the config file
   --log-level LEVEL  fatal, error, warn, info, debug or trace (default ${defaults.logLevel})
   --help             this text
 
 The WebSocket endpoint is ws://HOST:PORT/ws; GET /healthz answers 200 when ready.
 `;
+
+/** The store URL: --store, then OPENIXN_STORE, then the config file (resolved by the settings), then the default. */
+function storeOverride(flag: string | undefined): string | undefined {
+  const fromEnvironment = process.env[storeEnvironmentVariable];
+  return flag ?? (fromEnvironment === undefined || fromEnvironment === '' ? undefined : fromEnvironment);
+}
 
 /** SPEC section 8: a stop commits what is in flight and exits within 10 s. */
 const shutdownDeadlineMs = 10_000;
@@ -42,8 +59,16 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(usage);
     return;
   }
-  if (positionals[0] !== 'serve' || positionals.length > 1) {
-    throw new Error(`Unknown command "${positionals.join(' ')}"; try: openixn serve --help`);
+  const command = positionals[0];
+  if ((command !== 'serve' && command !== 'migrate') || positionals.length > 1) {
+    throw new Error(`Unknown command "${positionals.join(' ')}"; try: openixn --help`);
+  }
+  const store = storeOverride(values.store);
+  if (command === 'migrate') {
+    const settings = resolveSettings(values.config === undefined ? undefined : readConfigFile(values.config), store === undefined ? {} : { storeUrl: store });
+    const { version, where } = await migrateStore(settings.storeUrl);
+    process.stdout.write(`openixn: the store (${where}) is at schema version ${version}\n`);
+    return;
   }
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
@@ -54,7 +79,7 @@ async function main(argv: string[]): Promise<void> {
     ...(values.config !== undefined ? { configPath: values.config } : {}),
     ...(port !== undefined ? { port } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
-    ...(values.store !== undefined ? { store: values.store } : {}),
+    ...(store !== undefined ? { store } : {}),
     ...(values['log-level'] !== undefined ? { logLevel: values['log-level'] } : {}),
     logger,
     onFatal: () => process.exit(1),

@@ -12,7 +12,7 @@ import { readConfigFile, resolveSettings, type ConfigInput, type Settings } from
 import type { Request } from './protocol/codec.js';
 import { ReportingHub, type ReportingSink } from './reporting/hub.js';
 import { GroupCommit, type Delivery } from './store/group-commit.js';
-import { openStore } from './store/open-store.js';
+import { openStore, redactStoreUrl } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { DeadlineScheduler, systemClock, type Clock } from './timers/scheduler.js';
 import { closeCodes, Connection, type ClientConnection, type ConnectionHandler } from './transport/connections.js';
@@ -124,7 +124,7 @@ class Server implements RunningServer, ConnectionHandler {
     this.afterCore();
     await this.commits.drain();
     await this.startBuiltinRouter();
-    this.logger.info({ interactions: this.core.interactionCount(), lastSeq: loaded.counters.lastSeq, store: this.settings.storeUrl }, 'recovered state from the store');
+    this.logger.info({ interactions: this.core.interactionCount(), lastSeq: loaded.counters.lastSeq, store: redactStoreUrl(this.settings.storeUrl) }, 'recovered state from the store');
 
     this.http.get('/healthz', async (_request, reply) => {
       if (this.state === 'ready') return reply.code(200).send({ status: 'ready' });

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentLoginRecord, Counters, InteractionRecord } from '../../src/core/types.js';
-import { openStore } from '../../src/store/open-store.js';
+import { openStore, redactStoreUrl } from '../../src/store/open-store.js';
 import { PostgresStore, splitStoreUrl } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { SqliteWorkerStore } from '../../src/store/sqlite/worker-store.js';
@@ -468,5 +468,11 @@ describe('the PostgreSQL store in its schema', () => {
       expect(await tablesOf(schema)).toContain('interactions');
       expect((await store.load()).interactions).toEqual([interaction('i1')]);
     }
+  });
+
+  it('logs a store URL with its password masked', () => {
+    expect(redactStoreUrl('postgres://openixn:s3cr:et@db.example:5432/cc?schema=openixn')).toBe('postgres://openixn:***@db.example:5432/cc?schema=openixn');
+    expect(redactStoreUrl('postgresql://openixn@db.example/cc')).toBe('postgresql://openixn@db.example/cc');
+    expect(redactStoreUrl('sqlite:./openixn-data/openixn.db')).toBe('sqlite:./openixn-data/openixn.db');
   });
 });

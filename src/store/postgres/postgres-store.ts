@@ -153,6 +153,18 @@ export class PostgresStore implements Store {
     return new PostgresStore(commits, reads, schema);
   }
 
+  /** Creates the schema if it is missing and migrates it, without opening the store (`openixn migrate`). */
+  static async migrate(url: string, options: PostgresStoreOptions = {}): Promise<number> {
+    const schema = options.schema ?? defaultSchema;
+    checkSchemaName(schema);
+    const sql = connect(url, 1);
+    try {
+      return await migrate(sql, schema);
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  }
+
   async load(): Promise<LoadedState> {
     // One snapshot, so the counters cannot be older than the interactions they count.
     const [interactions, agents, counters] = await this.reads.begin('isolation level repeatable read read only', (sql) => [
