@@ -16,7 +16,9 @@ import { PostgresStore, splitStoreUrl } from '../../src/store/postgres/postgres-
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { SqliteWorkerStore } from '../../src/store/sqlite/worker-store.js';
 import type { CommitBatch, Store, StoredEvent } from '../../src/store/store.js';
-import { administration, dropSchema, postgresTestUrl, randomSchema } from '../support/test-store.js';
+import {
+  administration, allowConnections, backendsWaitingForLock, createTestDatabase, dropSchema, lockCounters, postgresTestUrl, randomSchema, terminateBackends, waitUntil,
+} from '../support/test-store.js';
 
 const postgresUrl = postgresTestUrl;
 
@@ -474,5 +476,106 @@ describe('the PostgreSQL store in its schema', () => {
     expect(redactStoreUrl('postgres://openixn:s3cr:et@db.example:5432/cc?schema=openixn')).toBe('postgres://openixn:***@db.example:5432/cc?schema=openixn');
     expect(redactStoreUrl('postgresql://openixn@db.example/cc')).toBe('postgresql://openixn@db.example/cc');
     expect(redactStoreUrl('sqlite:./openixn-data/openixn.db')).toBe('sqlite:./openixn-data/openixn.db');
+  });
+});
+
+// SPEC section 6 through database faults: a commit whose connection is killed, or that hangs, is
+// neither lost nor failed; the store says it is unavailable, retries, and lands it exactly once.
+describe('the PostgreSQL store through database faults', () => {
+  const schemas: string[] = [];
+  const opened: Store[] = [];
+  const locks: { release(): Promise<void> }[] = [];
+
+  afterEach(async () => {
+    for (const lock of locks.splice(0)) await lock.release().catch(() => {});
+    for (const store of opened.splice(0)) await store.close().catch(() => {});
+    for (const schema of schemas.splice(0)) await dropSchema(schema);
+  });
+
+  async function openWatched(stuckCommitMs?: number): Promise<{ store: PostgresStore; schema: string; applicationName: string; changes: boolean[] }> {
+    const schema = randomSchema();
+    schemas.push(schema);
+    const applicationName = `openixn-${schema}`;
+    const store = await PostgresStore.open(`${postgresUrl}?application_name=${applicationName}`, { schema, ...(stuckCommitMs === undefined ? {} : { stuckCommitMs }) });
+    opened.push(store);
+    const changes: boolean[] = [];
+    store.watchAvailability((available) => changes.push(available));
+    return { store, schema, applicationName, changes };
+  }
+
+  it('holds a commit whose connection is killed, and every commit after it, then lands them once and in order', async () => {
+    const { store, schema, applicationName, changes } = await openWatched();
+    await store.commit(batch({ interactions: [interaction('i1')], events: events(1, 1), counters: counters(1, 1) }));
+    const lock = await lockCounters(schema);
+    locks.push(lock);
+    const settled: string[] = [];
+    const second = store.commit(batch({ interactions: [interaction('i2')], events: events(2, 3), counters: counters(3, 2) })).then(() => settled.push('second'));
+    await waitUntil(async () => (await backendsWaitingForLock(applicationName)) === 1, 'the commit waits for the lock');
+    const third = store.commit(batch({ interactions: [interaction('i1', { state: 'handling', queue: null, assignedTo: 'agent-1' })], events: events(4, 4), counters: counters(4, 2) })).then(() => settled.push('third'));
+    expect(await terminateBackends(applicationName)).toBeGreaterThan(0);
+    await waitUntil(() => changes.length > 0, 'the store reports itself unavailable');
+    expect(changes).toEqual([false]);
+    // The retry waits for the same lock: nothing is acknowledged while the commit cannot land.
+    await waitUntil(async () => (await backendsWaitingForLock(applicationName)) === 1, 'the retried commit waits for the lock');
+    expect(settled).toEqual([]);
+    locks.splice(0);
+    await lock.release();
+    await Promise.all([second, third]);
+    expect(settled).toEqual(['second', 'third']);
+    expect(changes).toEqual([false, true]);
+    const loaded = await store.load();
+    expect(loaded.interactions.sort((a, b) => a.interactionId.localeCompare(b.interactionId))).toEqual([
+      interaction('i1', { state: 'handling', queue: null, assignedTo: 'agent-1' }), interaction('i2'),
+    ]);
+    expect(loaded.counters).toEqual(counters(4, 2));
+    expect(await store.readEvents(1, 10, 10)).toEqual(events(1, 4));
+  });
+
+  // A connection reset as the database goes away once left postgres.js waiting forever on the
+  // retry (client.ts); several rounds make it likely that some kills land mid-query.
+  it('holds commits while its database refuses connections, and lands them when it is back, round after round', async () => {
+    const home = await createTestDatabase();
+    const disposals = [() => home.dispose(), () => allowConnections(home.database, true)];
+    try {
+      const store = await PostgresStore.open(home.url, { schema: 'openixn' });
+      opened.push(store);
+      const changes: boolean[] = [];
+      store.watchAvailability((available) => changes.push(available));
+      for (let round = 1; round <= 5; round++) {
+        await store.commit(batch({ events: events(2 * round - 1, 2 * round - 1), counters: counters(2 * round - 1) }));
+        await allowConnections(home.database, false);
+        await terminateBackends(home.applicationName);
+        let landed = false;
+        const held = store.commit(batch({ interactions: [interaction(`i${round}`)], events: events(2 * round, 2 * round), counters: counters(2 * round, round) })).then(() => (landed = true));
+        await waitUntil(() => changes.length === 2 * round - 1, `round ${round}: the store reports itself unavailable`);
+        expect(landed).toBe(false);
+        await allowConnections(home.database, true);
+        await held;
+        expect(changes.slice(-2)).toEqual([false, true]);
+      }
+      expect(await store.readEvents(1, 20, 20)).toEqual(events(1, 10));
+      expect((await store.load()).interactions.map((record) => record.interactionId).sort()).toEqual(['i1', 'i2', 'i3', 'i4', 'i5']);
+      await store.close();
+      opened.splice(0);
+    } finally {
+      for (const dispose of disposals.reverse()) await dispose();
+    }
+  });
+
+  it('reports itself unavailable while a commit hangs, and available again once it lands', async () => {
+    const { store, schema, applicationName, changes } = await openWatched(200);
+    const lock = await lockCounters(schema);
+    locks.push(lock);
+    let landed = false;
+    const commit = store.commit(batch({ interactions: [interaction('i1')], events: events(1, 1), counters: counters(1, 1) })).then(() => (landed = true));
+    await waitUntil(() => changes.length > 0, 'the hanging commit makes the store unavailable');
+    expect(changes).toEqual([false]);
+    expect(await backendsWaitingForLock(applicationName)).toBe(1);
+    expect(landed).toBe(false);
+    locks.splice(0);
+    await lock.release();
+    await commit;
+    expect(changes).toEqual([false, true]);
+    expect(await store.readEvents(1, 1, 1)).toEqual(events(1, 1));
   });
 });

@@ -26,7 +26,7 @@ export interface TestServer {
 export async function startTestServer(config: ConfigInput = {}, store: TestStore = createTestStore()): Promise<TestServer> {
   let server: RunningServer;
   try {
-    server = await startServer({ config, host: '127.0.0.1', port: 0, store: store.url, logLevel: 'silent' });
+    server = await startServer({ config, host: '127.0.0.1', port: 0, store: store.url, logLevel: process.env.OPENIXN_TEST_LOG_LEVEL ?? 'silent' });
   } catch (error) {
     await store.dispose();
     throw error;

@@ -75,3 +75,95 @@ export function createTestStore(kind: TestStoreKind = testStoreKind()): TestStor
     },
   };
 }
+
+/**
+ * A PostgreSQL database of the test's own, for faults that act on a whole database (refusing
+ * connections); the store is in its default schema. Dropped with everything in it afterwards.
+ */
+export async function createTestDatabase(): Promise<TestStore & { database: string; applicationName: string }> {
+  const database = `openixn_test_${randomBytes(6).toString('hex')}`;
+  const sql = administration();
+  try {
+    // template0: nobody is ever connected to it, which CREATE DATABASE requires of its template.
+    await sql.unsafe(`CREATE DATABASE "${database}" TEMPLATE template0`);
+  } finally {
+    await sql.end();
+  }
+  const directory = temporaryDirectory();
+  const applicationName = `openixn-${database}`;
+  return {
+    kind: 'postgres', url: `${postgresTestUrl.slice(0, postgresTestUrl.lastIndexOf('/'))}/${database}?application_name=${applicationName}`,
+    directory, schema: 'openixn', applicationName, database,
+    dispose: async () => {
+      rmSync(directory, { recursive: true, force: true });
+      const admin = administration();
+      try {
+        await admin.unsafe(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
+
+/** Whether PostgreSQL lets anyone connect to this database (ALTER DATABASE ... ALLOW_CONNECTIONS). */
+export async function allowConnections(database: string, allow: boolean): Promise<void> {
+  const sql = administration();
+  try {
+    await sql.unsafe(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS ${allow ? 'true' : 'false'}`);
+  } finally {
+    await sql.end();
+  }
+}
+
+/** Ends every PostgreSQL backend whose application_name is this one (a test server's); returns how many. */
+export async function terminateBackends(applicationName: string): Promise<number> {
+  const sql = administration();
+  try {
+    const rows = await sql<{ terminated: boolean }[]>`
+      SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE application_name = ${applicationName} AND pid <> pg_backend_pid()`;
+    return rows.filter((row) => row.terminated).length;
+  } finally {
+    await sql.end();
+  }
+}
+
+/** How many of this application's backends wait for a lock. */
+export async function backendsWaitingForLock(applicationName: string): Promise<number> {
+  const sql = administration();
+  try {
+    const [row] = await sql<{ waiting: number }[]>`
+      SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE application_name = ${applicationName} AND wait_event_type = 'Lock'`;
+    return row?.waiting ?? 0;
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * A transaction that holds an EXCLUSIVE lock on a schema's counters table until release(): every
+ * commit of a store in that schema waits inside PostgreSQL meanwhile, so a fault can be made to
+ * hit a commit in flight.
+ */
+export async function lockCounters(schema: string): Promise<{ release(): Promise<void> }> {
+  const sql = administration();
+  const connection = await sql.reserve();
+  await connection.unsafe('BEGIN');
+  await connection.unsafe(`LOCK TABLE "${schema}".counters IN EXCLUSIVE MODE`);
+  return {
+    async release() {
+      await connection.unsafe('COMMIT');
+      connection.release();
+      await sql.end();
+    },
+  };
+}
+
+/** Polls a condition until it holds; for states with no event to wait for (a database's view of its backends). */
+export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -4,10 +4,18 @@
 // reporting replay never waits behind a commit. Commits are durable when they resolve
 // (synchronous_commit is forced on for the commit connection), and time values come from the
 // records, which carry the server's clock, never from the database's now().
+//
+// When the database goes away (a restart, a failover, a dropped connection), a commit is neither
+// lost nor failed: the store keeps it, with every commit issued after it, tells the server it is
+// unavailable, and tries the same transaction again until it succeeds. A retry may follow an
+// attempt whose COMMIT reached the database although its answer did not, so every statement of a
+// retried commit lands the same rows whether or not the earlier attempt did.
 
 import postgres from 'postgres';
 import type { AgentLoginRecord, Counters, InteractionRecord, InteractionState } from '../../core/types.js';
 import { fromChunks, toChunk, type CommitBatch, type LoadedState, type Store, type StoredEvent } from '../store.js';
+import { ReplaceableClient, type Sql } from './client.js';
+import { isTransientFault, retryDelayMs } from './faults.js';
 import { checkSchemaName, migrate } from './migrations.js';
 import { statements, type Statements } from './statements.js';
 
@@ -16,10 +24,29 @@ export const defaultSchema = 'openixn';
 export interface PostgresStoreOptions {
   /** The schema that holds openixn's tables; created if missing. Default `openixn`. */
   schema?: string;
+  /** A commit that has waited this long makes the store report itself unavailable. Default 5000 ms. */
+  stuckCommitMs?: number;
 }
 
 /** How many connections serve load, readEvents and findByExternalId. */
 const readConnectionsMax = 4;
+
+/**
+ * A commit that has waited this long means the database hangs (stopped, a lock held, or a network
+ * that drops packets without a reset): the store reports itself unavailable while it goes on
+ * waiting. Far above a healthy commit (a few ms), well below a client's patience.
+ */
+const defaultStuckCommitMs = 5000;
+
+/** Seconds, as postgres.js takes them: a connection attempt that hangs counts as a failure after this. */
+const connectTimeoutSeconds = 5;
+
+/**
+ * A query with no answer after this long is taken for a wedged connection: its client is replaced
+ * and a commit tried again. Far above any commit or read the server makes (a few ms to a few
+ * hundred), since a retried commit that always overran it would never land.
+ */
+const queryDeadlineMs = 15_000;
 
 /**
  * Every time, seq, id and order is a bigint column, which postgres.js returns as a string by
@@ -32,8 +59,6 @@ const bigintAsNumber = {
   parse: (text: string) => Number(text),
 };
 
-type Sql = postgres.Sql<{ bigint: number }>;
-type Parameter = string | number | null;
 
 interface InteractionRow {
   interaction_id: string;
@@ -108,6 +133,10 @@ function connect(url: string, max: number, settings: Record<string, string> = {}
     onnotice: () => {},
     connection: { application_name: 'openixn', ...settings },
     types: { bigint: bigintAsNumber },
+    connect_timeout: connectTimeoutSeconds,
+    // postgres.js waits up to 20 s between reconnections after repeated failures; the store's own
+    // retries already pace themselves, and a database that is back should be used at once.
+    backoff: (retries: number) => Math.min(0.05 * retries, 0.5),
   });
 }
 
@@ -119,38 +148,43 @@ interface WaitingCommit {
 
 export class PostgresStore implements Store {
   /** One connection: commits reach the server one after another, in the order they were issued. */
-  private readonly commits: Sql;
-  private readonly reads: Sql;
+  private readonly commits: ReplaceableClient;
+  private readonly reads: ReplaceableClient;
   private readonly statements: Statements;
   /** Commits issued while another one runs; they go together in the next transaction. */
   private waiting: WaitingCommit[] = [];
   /** The loop that commits what waits, while it runs. */
   private committing: Promise<void> | null = null;
-  /** After a failed commit nothing more is committed: a later batch must never land without an earlier one. */
+  /** After a commit failed for good nothing more is committed: a later batch must never land without an earlier one. */
   private failure: Error | null = null;
   private closed = false;
+  private available = true;
+  private availabilityListener: ((available: boolean, cause: Error | null) => void) | null = null;
 
-  private constructor(commits: Sql, reads: Sql, schema: string) {
+  private readonly stuckCommitMs: number;
+
+  private constructor(commits: ReplaceableClient, reads: ReplaceableClient, schema: string, stuckCommitMs: number) {
     this.commits = commits;
     this.reads = reads;
     this.statements = statements(schema);
+    this.stuckCommitMs = stuckCommitMs;
   }
 
   /** Connects, creates the schema if it is missing and migrates it. */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const schema = options.schema ?? defaultSchema;
     checkSchemaName(schema);
-    const reads = connect(url, readConnectionsMax);
+    const reads = new ReplaceableClient(() => connect(url, readConnectionsMax), queryDeadlineMs);
     try {
-      await migrate(reads, schema);
+      await reads.run((sql) => migrate(sql, schema));
     } catch (error) {
-      await reads.end({ timeout: 0 });
+      await reads.end();
       throw error;
     }
     // synchronous_commit on: a database or role set to off would let an acknowledged move vanish
     // in a crash of the database server, which SPEC section 6 rules out.
-    const commits = connect(url, 1, { synchronous_commit: 'on' });
-    return new PostgresStore(commits, reads, schema);
+    const commits = new ReplaceableClient(() => connect(url, 1, { synchronous_commit: 'on' }), queryDeadlineMs);
+    return new PostgresStore(commits, reads, schema, options.stuckCommitMs ?? defaultStuckCommitMs);
   }
 
   /** Creates the schema if it is missing and migrates it, without opening the store (`openixn migrate`). */
@@ -167,11 +201,11 @@ export class PostgresStore implements Store {
 
   async load(): Promise<LoadedState> {
     // One snapshot, so the counters cannot be older than the interactions they count.
-    const [interactions, agents, counters] = await this.reads.begin('isolation level repeatable read read only', (sql) => [
+    const [interactions, agents, counters] = await this.reads.run((reads) => reads.begin('isolation level repeatable read read only', (sql) => [
       sql.unsafe<InteractionRow[]>(this.statements.selectLiveInteractions),
       sql.unsafe<{ agent_id: string; place_id: string }[]>(this.statements.selectLogins),
       sql.unsafe<{ last_interaction: number; last_ticket: number; last_entry: number; last_seq: number }[]>(this.statements.selectCounters),
-    ]);
+    ]));
     const row = counters[0];
     if (row === undefined) throw new Error('the counters row is missing from the PostgreSQL store');
     return {
@@ -190,26 +224,61 @@ export class PostgresStore implements Store {
     });
   }
 
+  watchAvailability(listener: (available: boolean, cause: Error | null) => void): void {
+    this.availabilityListener = listener;
+  }
+
+  private setAvailable(available: boolean, cause: Error | null): void {
+    if (this.available === available) return;
+    this.available = available;
+    this.availabilityListener?.(available, cause);
+  }
+
   /**
    * Commits what waits, one transaction at a time, until nothing waits. The commits that queued up
    * while one ran go together in the next transaction (one round of the log flush for several), in
-   * the order they were issued.
+   * the order they were issued. A transient failure keeps the commits and tries them again, joined
+   * by those issued meanwhile; any other failure fails them and every later one.
    */
   private async commitWaiting(): Promise<void> {
-    while (this.waiting.length > 0) {
-      const commits = this.waiting;
+    let commits: WaitingCommit[] = [];
+    let failedAttempts = 0;
+    while (this.waiting.length > 0 || commits.length > 0) {
+      commits = commits.length === 0 ? this.waiting : commits.concat(this.waiting);
       this.waiting = [];
       if (this.failure !== null) {
         for (const commit of commits) commit.reject(this.earlierFailure());
+        commits = [];
         continue;
       }
+      if (this.closed && failedAttempts > 0) {
+        // Closing while the database is away: these were never acknowledged, so failing them loses nothing.
+        const error = new Error('the PostgreSQL store was closed while the database was unavailable');
+        for (const commit of commits) commit.reject(error);
+        commits = [];
+        continue;
+      }
+      const stuck = setTimeout(() => this.setAvailable(false, new Error(`a commit has waited ${this.stuckCommitMs} ms for PostgreSQL`)), this.stuckCommitMs);
       try {
-        await this.commitTogether(commits.map((commit) => commit.batch));
+        await this.commitTogether(commits.map((commit) => commit.batch), failedAttempts > 0);
+        clearTimeout(stuck);
         for (const commit of commits) commit.resolve();
+        commits = [];
+        failedAttempts = 0;
+        this.setAvailable(true, null);
       } catch (error) {
+        clearTimeout(stuck);
         const failure = error instanceof Error ? error : new Error(String(error));
-        this.failure = failure;
-        for (const commit of commits) commit.reject(failure);
+        if (!isTransientFault(failure)) {
+          this.failure = failure;
+          for (const commit of commits) commit.reject(failure);
+          commits = [];
+          continue;
+        }
+        failedAttempts++;
+        this.setAvailable(false, failure);
+        const delayMs = retryDelayMs(failedAttempts);
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
     this.committing = null;
@@ -219,8 +288,12 @@ export class PostgresStore implements Store {
     return new Error(`an earlier commit failed: ${this.failure?.message ?? 'unknown'}`);
   }
 
-  /** Several batches as one transaction: one multi-row statement per table, sent in one go. */
-  private async commitTogether(batches: readonly CommitBatch[]): Promise<void> {
+  /**
+   * Several batches as one transaction: one statement, one round trip (statements.ts). A retry
+   * skips the reporting chunks an earlier attempt may have stored (the same seqs, the same text);
+   * every other statement writes absolute values and lands the same either way.
+   */
+  private async commitTogether(batches: readonly CommitBatch[], retry: boolean): Promise<void> {
     // ON CONFLICT DO UPDATE may touch a row only once per statement: the latest record of each
     // interaction and the latest login or logout of each agent win, as they would one by one.
     const interactions = new Map<string, InteractionRecord>();
@@ -241,29 +314,21 @@ export class PostgresStore implements Store {
       else logouts.push(agent.agentId);
     }
     const counters: Counters = batches[batches.length - 1]!.counters;
-    const statements = this.statements;
-    // The statements go out together (postgres.js pipelines them) inside BEGIN ... COMMIT; if one
-    // fails, the transaction rolls back and sql.begin rejects.
-    await this.commits.begin((sql) => {
-      const run = (text: string, parameters: (Parameter | string[])[]) => sql.unsafe(text, parameters, { prepare: true });
-      const queries = [];
-      if (rows.length > 0) queries.push(run(statements.upsertInteractions, [JSON.stringify(rows)]));
-      if (chunks.length > 0) queries.push(run(statements.insertChunks, [JSON.stringify(chunks)]));
-      if (logins.length > 0) queries.push(run(statements.upsertLogins, [JSON.stringify(logins)]));
-      if (logouts.length > 0) queries.push(run(statements.deleteLogins, [logouts]));
-      queries.push(run(statements.updateCounters, [counters.lastInteraction, counters.lastTicket, counters.lastEntry, counters.lastSeq]));
-      return queries;
-    });
+    const parameters = [
+      JSON.stringify(rows), JSON.stringify(chunks), JSON.stringify(logins), logouts,
+      counters.lastInteraction, counters.lastTicket, counters.lastEntry, counters.lastSeq,
+    ];
+    await this.commits.run((sql) => sql.unsafe(retry ? this.statements.commitAgain : this.statements.commit, parameters, { prepare: true }));
   }
 
   async readEvents(fromSeq: number, toSeq: number, limit: number): Promise<StoredEvent[]> {
     if (limit <= 0 || fromSeq > toSeq) return [];
-    const rows = await this.reads.unsafe<{ first_seq: number; events: string }[]>(this.statements.selectChunks, [fromSeq, toSeq, limit], { prepare: true });
+    const rows = await this.reads.run((sql) => sql.unsafe<{ first_seq: number; events: string }[]>(this.statements.selectChunks, [fromSeq, toSeq, limit], { prepare: true }));
     return fromChunks(rows.map((row) => ({ firstSeq: row.first_seq, events: row.events })), fromSeq, toSeq, limit);
   }
 
   async findByExternalId(submittedBy: string, externalId: string): Promise<string | null> {
-    const rows = await this.reads.unsafe<{ interaction_id: string }[]>(this.statements.selectInteractionByExternalId, [submittedBy, externalId], { prepare: true });
+    const rows = await this.reads.run((sql) => sql.unsafe<{ interaction_id: string }[]>(this.statements.selectInteractionByExternalId, [submittedBy, externalId], { prepare: true }));
     return rows[0]?.interaction_id ?? null;
   }
 
@@ -272,6 +337,6 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     while (this.committing !== null) await this.committing;
-    await Promise.all([this.commits.end({ timeout: 5 }), this.reads.end({ timeout: 5 })]);
+    await Promise.all([this.commits.end(), this.reads.end()]);
   }
 }
