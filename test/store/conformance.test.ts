@@ -492,11 +492,11 @@ describe('the PostgreSQL store through database faults', () => {
     for (const schema of schemas.splice(0)) await dropSchema(schema);
   });
 
-  async function openWatched(stuckCommitMs?: number): Promise<{ store: PostgresStore; schema: string; applicationName: string; changes: boolean[] }> {
+  async function openWatched(options: { stuckCommitMs?: number; queryDeadlineMs?: number } = {}): Promise<{ store: PostgresStore; schema: string; applicationName: string; changes: boolean[] }> {
     const schema = randomSchema();
     schemas.push(schema);
     const applicationName = `openixn-${schema}`;
-    const store = await PostgresStore.open(`${postgresUrl}?application_name=${applicationName}`, { schema, ...(stuckCommitMs === undefined ? {} : { stuckCommitMs }) });
+    const store = await PostgresStore.open(`${postgresUrl}?application_name=${applicationName}`, { schema, ...options });
     opened.push(store);
     const changes: boolean[] = [];
     store.watchAvailability((available) => changes.push(available));
@@ -562,8 +562,26 @@ describe('the PostgreSQL store through database faults', () => {
     }
   });
 
+  // The commit's answer is lost although its COMMIT lands: the client gave up on it (its deadline)
+  // while PostgreSQL still waited for the lock, and the server finishes it when the lock goes.
+  it('retries a commit whose answer was lost after it landed, and stores it once', async () => {
+    const { store, schema, applicationName, changes } = await openWatched({ stuckCommitMs: 100, queryDeadlineMs: 300 });
+    await store.commit(batch({ events: events(1, 1), counters: counters(1) }));
+    const lock = await lockCounters(schema);
+    locks.push(lock);
+    const commit = store.commit(batch({ interactions: [interaction('i1')], events: events(2, 4), counters: counters(4, 1) }));
+    // The abandoned statement and its retry, on a new connection, both wait for the lock.
+    await waitUntil(async () => (await backendsWaitingForLock(applicationName)) === 2, 'the abandoned commit and its retry wait for the lock');
+    locks.splice(0);
+    await lock.release();
+    await commit;
+    expect(changes).toEqual([false, true]);
+    expect(await store.readEvents(1, 10, 10)).toEqual(events(1, 4));
+    expect((await store.load()).interactions).toEqual([interaction('i1')]);
+  });
+
   it('reports itself unavailable while a commit hangs, and available again once it lands', async () => {
-    const { store, schema, applicationName, changes } = await openWatched(200);
+    const { store, schema, applicationName, changes } = await openWatched({ stuckCommitMs: 200 });
     const lock = await lockCounters(schema);
     locks.push(lock);
     let landed = false;

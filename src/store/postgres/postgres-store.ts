@@ -26,6 +26,8 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** A commit that has waited this long makes the store report itself unavailable. Default 5000 ms. */
   stuckCommitMs?: number;
+  /** A query with no answer after this long is abandoned and its connection replaced. Default 15000 ms. */
+  queryDeadlineMs?: number;
 }
 
 /** How many connections serve load, readEvents and findByExternalId. */
@@ -46,7 +48,7 @@ const connectTimeoutSeconds = 5;
  * and a commit tried again. Far above any commit or read the server makes (a few ms to a few
  * hundred), since a retried commit that always overran it would never land.
  */
-const queryDeadlineMs = 15_000;
+const defaultQueryDeadlineMs = 15_000;
 
 /**
  * Every time, seq, id and order is a bigint column, which postgres.js returns as a string by
@@ -140,6 +142,35 @@ function connect(url: string, max: number, settings: Record<string, string> = {}
   });
 }
 
+/**
+ * The parameters of the commit statement (statements.ts) for several batches as one transaction.
+ * ON CONFLICT DO UPDATE may touch a row only once per statement: the latest record of each
+ * interaction and the latest login or logout of each agent win, as they would one by one.
+ */
+export function commitParameters(batches: readonly CommitBatch[]): (string | number | string[] | null)[] {
+  const interactions = new Map<string, InteractionRecord>();
+  const agents = new Map<string, AgentLoginRecord>();
+  for (const batch of batches) {
+    for (const record of batch.interactions) interactions.set(record.interactionId, record);
+    for (const agent of batch.agents) agents.set(agent.agentId, agent);
+  }
+  // The batches' seqs run on from one to the next, so their events make one chunk.
+  const chunk = toChunk(batches.length === 1 ? batches[0]!.events : batches.flatMap((batch) => batch.events));
+  const rows: (Omit<InteractionRecord, 'userData'> & { userData: string })[] = [];
+  for (const record of interactions.values()) rows.push({ ...record, userData: JSON.stringify(record.userData) });
+  const logins: AgentLoginRecord[] = [];
+  const logouts: string[] = [];
+  for (const agent of agents.values()) {
+    if (agent.loggedIn) logins.push(agent);
+    else logouts.push(agent.agentId);
+  }
+  const counters: Counters = batches[batches.length - 1]!.counters;
+  return [
+    JSON.stringify(rows), chunk?.firstSeq ?? null, chunk?.lastSeq ?? null, chunk?.events ?? null, JSON.stringify(logins), logouts,
+    counters.lastInteraction, counters.lastTicket, counters.lastEntry, counters.lastSeq,
+  ];
+}
+
 interface WaitingCommit {
   batch: CommitBatch;
   resolve: () => void;
@@ -174,6 +205,7 @@ export class PostgresStore implements Store {
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const schema = options.schema ?? defaultSchema;
     checkSchemaName(schema);
+    const queryDeadlineMs = options.queryDeadlineMs ?? defaultQueryDeadlineMs;
     const reads = new ReplaceableClient(() => connect(url, readConnectionsMax), queryDeadlineMs);
     try {
       await reads.run((sql) => migrate(sql, schema));
@@ -237,15 +269,18 @@ export class PostgresStore implements Store {
   /**
    * Commits what waits, one transaction at a time, until nothing waits. The commits that queued up
    * while one ran go together in the next transaction (one round of the log flush for several), in
-   * the order they were issued. A transient failure keeps the commits and tries them again, joined
-   * by those issued meanwhile; any other failure fails them and every later one.
+   * the order they were issued. A transient failure keeps the commits and tries exactly them again
+   * (the same batches make the same reporting chunk, which a retry may find already stored), and
+   * those issued meanwhile follow; any other failure fails them and every later one.
    */
   private async commitWaiting(): Promise<void> {
     let commits: WaitingCommit[] = [];
     let failedAttempts = 0;
     while (this.waiting.length > 0 || commits.length > 0) {
-      commits = commits.length === 0 ? this.waiting : commits.concat(this.waiting);
-      this.waiting = [];
+      if (commits.length === 0) {
+        commits = this.waiting;
+        this.waiting = [];
+      }
       if (this.failure !== null) {
         for (const commit of commits) commit.reject(this.earlierFailure());
         commits = [];
@@ -294,30 +329,7 @@ export class PostgresStore implements Store {
    * every other statement writes absolute values and lands the same either way.
    */
   private async commitTogether(batches: readonly CommitBatch[], retry: boolean): Promise<void> {
-    // ON CONFLICT DO UPDATE may touch a row only once per statement: the latest record of each
-    // interaction and the latest login or logout of each agent win, as they would one by one.
-    const interactions = new Map<string, InteractionRecord>();
-    const agents = new Map<string, AgentLoginRecord>();
-    const chunks: { firstSeq: number; lastSeq: number; events: string }[] = [];
-    for (const batch of batches) {
-      for (const record of batch.interactions) interactions.set(record.interactionId, record);
-      for (const agent of batch.agents) agents.set(agent.agentId, agent);
-      const chunk = toChunk(batch.events);
-      if (chunk !== null) chunks.push(chunk);
-    }
-    const rows: (Omit<InteractionRecord, 'userData'> & { userData: string })[] = [];
-    for (const record of interactions.values()) rows.push({ ...record, userData: JSON.stringify(record.userData) });
-    const logins: AgentLoginRecord[] = [];
-    const logouts: string[] = [];
-    for (const agent of agents.values()) {
-      if (agent.loggedIn) logins.push(agent);
-      else logouts.push(agent.agentId);
-    }
-    const counters: Counters = batches[batches.length - 1]!.counters;
-    const parameters = [
-      JSON.stringify(rows), JSON.stringify(chunks), JSON.stringify(logins), logouts,
-      counters.lastInteraction, counters.lastTicket, counters.lastEntry, counters.lastSeq,
-    ];
+    const parameters = commitParameters(batches);
     await this.commits.run((sql) => sql.unsafe(retry ? this.statements.commitAgain : this.statements.commit, parameters, { prepare: true }));
   }
 

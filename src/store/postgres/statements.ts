@@ -21,9 +21,10 @@ const interactionColumns = [
 export interface Statements {
   /**
    * One commit as one statement (an implicit transaction, one round trip): $1 InteractionRecords
-   * as a JSON array, each userData as JSON text; $2 reporting chunks as a JSON array of
-   * { firstSeq, lastSeq, events }; $3 logins as a JSON array of AgentLoginRecords; $4 the agent ids
-   * logged out; $5 to $8 lastInteraction, lastTicket, lastEntry, lastSeq. Each data-modifying CTE
+   * as a JSON array, each userData as JSON text; $2, $3, $4 the commit's reporting chunk (first
+   * seq, last seq, the events as JSON lines: plain parameters, so the text crosses unescaped), or
+   * nulls when it has no events; $5 logins as a JSON array of AgentLoginRecords; $6 the agent ids
+   * logged out; $7 to $10 lastInteraction, lastTicket, lastEntry, lastSeq. Each data-modifying CTE
    * writes its own table (logins and logouts name different agents), so none sees another's rows.
    */
   commit: string;
@@ -51,18 +52,18 @@ export function statements(schemaName: string): Statements {
       INSERT INTO ${schema}.interactions (${names})
       SELECT ${selected} FROM json_to_recordset($1::text::json) AS batch (${fields})
       ON CONFLICT (interaction_id) DO UPDATE SET ${updates}
-    ), chunks AS (
+    ), chunk AS (
       INSERT INTO ${schema}.reporting_log (first_seq, last_seq, events)
-      SELECT "firstSeq", "lastSeq", events FROM json_to_recordset($2::text::json) AS batch ("firstSeq" bigint, "lastSeq" bigint, events text)
+      SELECT $2::bigint, $3::bigint, $4::text WHERE $4::text IS NOT NULL
       ${chunkConflict}
     ), logins AS (
       INSERT INTO ${schema}.agent_logins (agent_id, place_id)
-      SELECT "agentId", "placeId" FROM json_to_recordset($3::text::json) AS batch ("agentId" text, "placeId" text)
+      SELECT "agentId", "placeId" FROM json_to_recordset($5::text::json) AS batch ("agentId" text, "placeId" text)
       ON CONFLICT (agent_id) DO UPDATE SET place_id = excluded.place_id
     ), logouts AS (
-      DELETE FROM ${schema}.agent_logins WHERE agent_id = ANY($4::text[])
+      DELETE FROM ${schema}.agent_logins WHERE agent_id = ANY($6::text[])
     )
-    UPDATE ${schema}.counters SET last_interaction = $5, last_ticket = $6, last_entry = $7, last_seq = $8 WHERE id = 1`;
+    UPDATE ${schema}.counters SET last_interaction = $7, last_ticket = $8, last_entry = $9, last_seq = $10 WHERE id = 1`;
   return {
     commit: commit(''),
     // Only a retry may skip a chunk: anywhere else a seq stored twice is a bug, and must fail.
