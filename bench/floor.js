@@ -188,7 +188,9 @@ async function postgresFloor() {
       try {
         await migrate(sql, schema);
         const text = statements(schema).commit;
-        results.push(await measure('postgres', size, inFlight, (batch) => sql.unsafe(text, commitParameters([batch]), { prepare: true })));
+        // Numbered as the store numbers them: each lands only on top of the one before it.
+        let commitNumber = 0;
+        results.push(await measure('postgres', size, inFlight, (batch) => sql.unsafe(text, commitParameters([batch], ++commitNumber, 'floor'), { prepare: true })));
       } finally {
         await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
         await sql.end({ timeout: 5 });

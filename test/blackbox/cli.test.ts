@@ -43,10 +43,12 @@ describe('openixn migrate', () => {
     const store = createTestStore();
     stores.push(store);
     const first = await openixn(['migrate', '--store', store.url]);
-    expect(first).toMatch(/is at schema version 2\n$/);
-    expect(await schemaVersions(store)).toEqual([1, 2]);
+    const version = Number(/is at schema version (\d+)\n$/.exec(first)?.[1]);
+    const versions = Array.from({ length: version }, (_, index) => index + 1);
+    expect(version).toBeGreaterThanOrEqual(2);
+    expect(await schemaVersions(store)).toEqual(versions);
     expect(await openixn(['migrate', '--store', store.url])).toBe(first);
-    expect(await schemaVersions(store)).toEqual([1, 2]);
+    expect(await schemaVersions(store)).toEqual(versions);
   });
 
   // Which URL wins does not depend on the store, so this runs once, with the SQLite project.

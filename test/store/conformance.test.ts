@@ -427,7 +427,7 @@ describe('the PostgreSQL store in its schema', () => {
     expect(await tablesOf(schema)).toEqual(['agent_logins', 'counters', 'interactions', 'reporting_log', 'schema_version']);
     const sql = administration();
     try {
-      expect((await sql.unsafe<{ version: number }[]>(`SELECT version FROM "${schema}".schema_version ORDER BY version`)).map((row) => row.version)).toEqual([1, 2]);
+      expect((await sql.unsafe<{ version: number }[]>(`SELECT version FROM "${schema}".schema_version ORDER BY version`)).map((row) => row.version)).toEqual([1, 2, 3]);
     } finally {
       await sql.end();
     }
@@ -441,6 +441,17 @@ describe('the PostgreSQL store in its schema', () => {
     await one.commit(batch({ interactions: [interaction('i1')], events: events(1, 1), counters: counters(1, 1) }));
     expect(await two.load()).toEqual({ interactions: [], agents: [], counters: counters(0) });
     expect(await two.readEvents(1, 1, 1)).toEqual([]);
+  });
+
+  it('stops the second of two servers writing one schema, and lands nothing of it', async () => {
+    const schema = newSchema();
+    const [first, second] = await Promise.all([PostgresStore.open(postgresUrl, { schema }), PostgresStore.open(postgresUrl, { schema })]);
+    opened.push(first, second);
+    await first.commit(batch({ interactions: [interaction('i1')], events: events(1, 1), counters: counters(1, 1) }));
+    await expect(second.commit(batch({ interactions: [interaction('i2')], events: events(1, 1), counters: counters(1, 1) }))).rejects.toThrow(/two servers write the schema/);
+    await first.commit(batch({ events: events(2, 2), counters: counters(2, 1) }));
+    expect((await first.load()).interactions).toEqual([interaction('i1')]);
+    expect(await first.readEvents(1, 10, 10)).toEqual(events(1, 2));
   });
 
   it('refuses a schema newer than it knows, and a schema name that needs quoting', async () => {

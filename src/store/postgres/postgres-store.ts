@@ -5,12 +5,18 @@
 // (synchronous_commit is forced on for the commit connection), and time values come from the
 // records, which carry the server's clock, never from the database's now().
 //
+// Commits are pipelined: up to commitsInFlightMax of them are on the wire at once, each one
+// statement, and what is issued while the window is full goes together into the next one (group
+// commit). Each commit is numbered and lands only on top of the one numbered before it, so no
+// commit can land without every earlier one, whatever fails in between.
+//
 // When the database goes away (a restart, a failover, a dropped connection), a commit is neither
 // lost nor failed: the store keeps it, with every commit issued after it, tells the server it is
-// unavailable, and tries the same transaction again until it succeeds. A retry may follow an
-// attempt whose COMMIT reached the database although its answer did not, so every statement of a
-// retried commit lands the same rows whether or not the earlier attempt did.
+// unavailable, and sends the same commits again, in order, until they land. A retry may follow an
+// attempt whose COMMIT reached the database although its answer did not; its number tells: a
+// commit that finds its own number stored had landed, and writes nothing twice.
 
+import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import type { AgentLoginRecord, Counters, InteractionRecord, InteractionState } from '../../core/types.js';
 import { fromChunks, toChunk, type CommitBatch, type LoadedState, type Store, type StoredEvent } from '../store.js';
@@ -32,6 +38,14 @@ export interface PostgresStoreOptions {
 
 /** How many connections serve load, readEvents and findByExternalId. */
 const readConnectionsMax = 4;
+
+/**
+ * Commits on the wire at once. PostgreSQL runs one connection's statements one after another, but
+ * with the next one already there it goes on at once instead of waiting for the server's event
+ * loop to read an answer and send more (measured here: about 10-20 % more lifecycles per second
+ * than one at a time). Deeper windows only split the work into smaller commits.
+ */
+const commitsInFlightMax = 4;
 
 /**
  * A commit that has waited this long means the database hangs (stopped, a lock held, or a network
@@ -143,11 +157,12 @@ function connect(url: string, max: number, settings: Record<string, string> = {}
 }
 
 /**
- * The parameters of the commit statement (statements.ts) for several batches as one transaction.
+ * The parameters of the commit statement (statements.ts) for several batches as one transaction,
+ * numbered commitNumber, by the store whose token is writer.
  * ON CONFLICT DO UPDATE may touch a row only once per statement: the latest record of each
  * interaction and the latest login or logout of each agent win, as they would one by one.
  */
-export function commitParameters(batches: readonly CommitBatch[]): (string | number | string[] | null)[] {
+export function commitParameters(batches: readonly CommitBatch[], commitNumber: number, writer: string): (string | number | string[] | null)[] {
   const interactions = new Map<string, InteractionRecord>();
   const agents = new Map<string, AgentLoginRecord>();
   for (const batch of batches) {
@@ -167,7 +182,7 @@ export function commitParameters(batches: readonly CommitBatch[]): (string | num
   const counters: Counters = batches[batches.length - 1]!.counters;
   return [
     JSON.stringify(rows), chunk?.firstSeq ?? null, chunk?.lastSeq ?? null, chunk?.events ?? null, JSON.stringify(logins), logouts,
-    counters.lastInteraction, counters.lastTicket, counters.lastEntry, counters.lastSeq,
+    counters.lastInteraction, counters.lastTicket, counters.lastEntry, counters.lastSeq, commitNumber, writer,
   ];
 }
 
@@ -177,14 +192,33 @@ interface WaitingCommit {
   reject: (error: Error) => void;
 }
 
+/** One statement on the wire: its number, the commits it carries, and how the attempt ended. */
+interface SentCommit {
+  number: number;
+  commits: WaitingCommit[];
+  parameters: (string | number | string[] | null)[];
+  outcome: Promise<Outcome>;
+}
+
+/** `missing`: the commit before it was not there, so this one wrote nothing. */
+type Outcome = { kind: 'landed' } | { kind: 'missing'; previous: number } | { kind: 'failed'; error: Error };
+
 export class PostgresStore implements Store {
   /** One connection: commits reach the server one after another, in the order they were issued. */
   private readonly commits: ReplaceableClient;
   private readonly reads: ReplaceableClient;
   private readonly statements: Statements;
-  /** Commits issued while another one runs; they go together in the next transaction. */
+  /** Commits issued while the window is full; they go together in the next statement. */
   private waiting: WaitingCommit[] = [];
-  /** The loop that commits what waits, while it runs. */
+  /** The statements on the wire, in the order they were sent. */
+  private readonly window: SentCommit[] = [];
+  /** While commits are sent again after a fault, nothing new is sent. */
+  private retrying = false;
+  /** The number of the last commit sent. */
+  private lastCommitNumber: number;
+  /** Written with every commit, so that a retry knows its own commit from another server's. */
+  private readonly writer = randomUUID();
+  /** The loop that settles the window, while it runs. */
   private committing: Promise<void> | null = null;
   /** After a commit failed for good nothing more is committed: a later batch must never land without an earlier one. */
   private failure: Error | null = null;
@@ -194,11 +228,12 @@ export class PostgresStore implements Store {
 
   private readonly stuckCommitMs: number;
 
-  private constructor(commits: ReplaceableClient, reads: ReplaceableClient, schema: string, stuckCommitMs: number) {
+  private constructor(commits: ReplaceableClient, reads: ReplaceableClient, schema: string, stuckCommitMs: number, lastCommitNumber: number) {
     this.commits = commits;
     this.reads = reads;
     this.statements = statements(schema);
     this.stuckCommitMs = stuckCommitMs;
+    this.lastCommitNumber = lastCommitNumber;
   }
 
   /** Connects, creates the schema if it is missing and migrates it. */
@@ -207,8 +242,12 @@ export class PostgresStore implements Store {
     checkSchemaName(schema);
     const queryDeadlineMs = options.queryDeadlineMs ?? defaultQueryDeadlineMs;
     const reads = new ReplaceableClient(() => connect(url, readConnectionsMax), queryDeadlineMs);
+    let lastCommitNumber: number;
     try {
       await reads.run((sql) => migrate(sql, schema));
+      const [row] = await reads.run((sql) => sql.unsafe<{ commit_number: number }[]>(statements(schema).selectCommitNumber));
+      if (row === undefined) throw new Error('the counters row is missing from the PostgreSQL store');
+      lastCommitNumber = row.commit_number;
     } catch (error) {
       await reads.end();
       throw error;
@@ -216,7 +255,7 @@ export class PostgresStore implements Store {
     // synchronous_commit on: a database or role set to off would let an acknowledged move vanish
     // in a crash of the database server, which SPEC section 6 rules out.
     const commits = new ReplaceableClient(() => connect(url, 1, { synchronous_commit: 'on' }), queryDeadlineMs);
-    return new PostgresStore(commits, reads, schema, options.stuckCommitMs ?? defaultStuckCommitMs);
+    return new PostgresStore(commits, reads, schema, options.stuckCommitMs ?? defaultStuckCommitMs, lastCommitNumber);
   }
 
   /** Creates the schema if it is missing and migrates it, without opening the store (`openixn migrate`). */
@@ -252,7 +291,7 @@ export class PostgresStore implements Store {
     if (this.failure !== null) return Promise.reject(this.earlierFailure());
     return new Promise((resolve, reject) => {
       this.waiting.push({ batch, resolve, reject });
-      this.committing ??= this.commitWaiting();
+      this.pump();
     });
   }
 
@@ -266,71 +305,122 @@ export class PostgresStore implements Store {
     this.availabilityListener?.(available, cause);
   }
 
+  /** Sends what waits while the window has room (not while a retry runs), and settles the window. */
+  private pump(): void {
+    if (this.retrying || this.failure !== null) return;
+    while (this.window.length < commitsInFlightMax && this.waiting.length > 0) {
+      const commits = this.waiting;
+      this.waiting = [];
+      const number = ++this.lastCommitNumber;
+      const parameters = commitParameters(commits.map((commit) => commit.batch), number, this.writer);
+      this.window.push({ number, commits, parameters, outcome: this.send(number, parameters) });
+    }
+    if (this.window.length > 0) this.committing ??= this.settle();
+  }
+
   /**
-   * Commits what waits, one transaction at a time, until nothing waits. The commits that queued up
-   * while one ran go together in the next transaction (one round of the log flush for several), in
-   * the order they were issued. A transient failure keeps the commits and tries exactly them again
-   * (the same batches make the same reporting chunk, which a retry may find already stored), and
-   * those issued meanwhile follow; any other failure fails them and every later one.
+   * Settles the window in order. When a commit does not land (a fault, or a fault before it), the
+   * rest of the window is let finish, and then the commits that did not land are sent again one at
+   * a time, in order, until each has; only then does the window open again. A failure a retry
+   * cannot cure fails every commit not yet landed, and every later one.
    */
-  private async commitWaiting(): Promise<void> {
-    let commits: WaitingCommit[] = [];
-    let failedAttempts = 0;
-    while (this.waiting.length > 0 || commits.length > 0) {
-      if (commits.length === 0) {
-        commits = this.waiting;
-        this.waiting = [];
-      }
-      if (this.failure !== null) {
-        for (const commit of commits) commit.reject(this.earlierFailure());
-        commits = [];
-        continue;
-      }
-      if (this.closed && failedAttempts > 0) {
-        // Closing while the database is away: these were never acknowledged, so failing them loses nothing.
-        const error = new Error('the PostgreSQL store was closed while the database was unavailable');
-        for (const commit of commits) commit.reject(error);
-        commits = [];
-        continue;
-      }
-      const stuck = setTimeout(() => this.setAvailable(false, new Error(`a commit has waited ${this.stuckCommitMs} ms for PostgreSQL`)), this.stuckCommitMs);
-      try {
-        await this.commitTogether(commits.map((commit) => commit.batch), failedAttempts > 0);
-        clearTimeout(stuck);
-        for (const commit of commits) commit.resolve();
-        commits = [];
-        failedAttempts = 0;
+  private async settle(): Promise<void> {
+    while (this.window.length > 0) {
+      const head = this.window[0]!;
+      const outcome = await this.watched(head.outcome);
+      if (outcome.kind === 'landed') {
+        this.window.shift();
+        this.resolveAll(head.commits);
         this.setAvailable(true, null);
-      } catch (error) {
-        clearTimeout(stuck);
-        const failure = error instanceof Error ? error : new Error(String(error));
-        if (!isTransientFault(failure)) {
-          this.failure = failure;
-          for (const commit of commits) commit.reject(failure);
-          commits = [];
-          continue;
-        }
-        failedAttempts++;
-        this.setAvailable(false, failure);
-        const delayMs = retryDelayMs(failedAttempts);
-        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        this.pump();
+        continue;
       }
+      // The head did not land, or its answer was lost: nothing after it has landed without it.
+      this.retrying = true;
+      const unsettled = this.window.splice(0);
+      await Promise.all(unsettled.map((sent) => sent.outcome));
+      await this.retryInOrder(unsettled, outcome);
+      this.retrying = false;
+      if (this.failure !== null) this.rejectAll(this.waiting.splice(0), this.earlierFailure());
+      this.pump();
     }
     this.committing = null;
   }
 
-  private earlierFailure(): Error {
-    return new Error(`an earlier commit failed: ${this.failure?.message ?? 'unknown'}`);
+  /** Sends each commit again, in order, until it has landed; the first outcome is the head's. */
+  private async retryInOrder(sent: SentCommit[], headOutcome: Outcome): Promise<void> {
+    let outcome: Outcome = headOutcome;
+    for (let index = 0; index < sent.length; index++) {
+      const commit = sent[index]!;
+      let failedAttempts = 0;
+      if (index > 0) outcome = await commit.outcome;
+      while (outcome.kind !== 'landed') {
+        const failure = outcome.kind === 'failed' ? outcome.error : null;
+        if (outcome.kind === 'missing' && outcome.previous !== commit.number - 1 && failedAttempts > 0) {
+          // Retried alone, in order, it still finds commits missing before it: the database lost them.
+          outcome = { kind: 'failed', error: new Error(`commit ${commit.number} found only commit ${outcome.previous} stored: the database lost commits it had acknowledged`) };
+          continue;
+        }
+        if (failure !== null && !isTransientFault(failure)) {
+          this.failure = failure;
+          for (const rest of sent.slice(index)) this.rejectAll(rest.commits, failure);
+          return;
+        }
+        if (this.closed) {
+          // Closing while the database is away: these were never acknowledged, so failing them loses nothing.
+          const error = new Error('the PostgreSQL store was closed while the database was unavailable');
+          for (const rest of sent.slice(index)) this.rejectAll(rest.commits, error);
+          return;
+        }
+        // A later commit's first outcome comes from the fault the head already reported.
+        if (failure !== null && (index === 0 || failedAttempts > 0)) this.setAvailable(false, failure);
+        failedAttempts++;
+        const delayMs = retryDelayMs(failedAttempts);
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        outcome = await this.watched(this.send(commit.number, commit.parameters));
+      }
+      this.resolveAll(commit.commits);
+      this.setAvailable(true, null);
+    }
   }
 
-  /**
-   * Several batches as one transaction: one statement, one round trip (statements.ts). A retry
-   * skips the reporting chunks an earlier attempt may have stored (the same seqs, the same text);
-   * every other statement writes absolute values and lands the same either way.
-   */
-  private async commitTogether(batches: readonly CommitBatch[], retry: boolean): Promise<void> {
-    const parameters = commitParameters(batches);
-    await this.commits.run((sql) => sql.unsafe(retry ? this.statements.commitAgain : this.statements.commit, parameters, { prepare: true }));
+  /** One attempt of one commit; never rejects. A commit that finds its own number (or a later one) stored had landed. */
+  private async send(number: number, parameters: (string | number | string[] | null)[]): Promise<Outcome> {
+    try {
+      const [row] = await this.commits.run((sql) => sql.unsafe<{ landed: number; previous: number; previous_writer: string }[]>(this.statements.commit, parameters, { prepare: true }));
+      if (row === undefined) return { kind: 'failed', error: new Error('the commit statement returned no row') };
+      if (row.landed === 1) return { kind: 'landed' };
+      if (row.previous >= number) {
+        // Its own number already there: this commit landed before, its answer lost; unless another server wrote it.
+        if (row.previous_writer === this.writer) return { kind: 'landed' };
+        return { kind: 'failed', error: new Error(`commit ${number} of this server found commit ${row.previous} of another one: two servers write the schema; this one stops`) };
+      }
+      return { kind: 'missing', previous: row.previous };
+    } catch (error) {
+      return { kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
+    }
+  }
+
+  /** Waits for an attempt; one that takes stuckCommitMs makes the store report itself unavailable meanwhile. */
+  private async watched(outcome: Promise<Outcome>): Promise<Outcome> {
+    const stuck = setTimeout(() => this.setAvailable(false, new Error(`a commit has waited ${this.stuckCommitMs} ms for PostgreSQL`)), this.stuckCommitMs);
+    try {
+      return await outcome;
+    } finally {
+      clearTimeout(stuck);
+    }
+  }
+
+  private resolveAll(commits: readonly WaitingCommit[]): void {
+    for (const commit of commits) commit.resolve();
+  }
+
+  private rejectAll(commits: readonly WaitingCommit[], error: Error): void {
+    for (const commit of commits) commit.reject(error);
+  }
+
+  private earlierFailure(): Error {
+    return new Error(`an earlier commit failed: ${this.failure?.message ?? 'unknown'}`);
   }
 
   async readEvents(fromSeq: number, toSeq: number, limit: number): Promise<StoredEvent[]> {

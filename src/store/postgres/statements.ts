@@ -3,7 +3,8 @@
 // each table's rows go in as one JSON array parameter that json_to_recordset() turns into rows, so
 // the text (and its prepared statement) is the same for 1 row or 1,000, the rows cost one native
 // JSON.stringify rather than an escaped array literal per column, and the whole commit is one
-// round trip to the database instead of BEGIN, a statement per table and COMMIT.
+// round trip to the database instead of BEGIN, a statement per table and COMMIT. Commits are
+// numbered, and each writes only on top of the one before it, so several can be in flight at once.
 
 import { quoteIdentifier } from './migrations.js';
 
@@ -24,12 +25,16 @@ export interface Statements {
    * as a JSON array, each userData as JSON text; $2, $3, $4 the commit's reporting chunk (first
    * seq, last seq, the events as JSON lines: plain parameters, so the text crosses unescaped), or
    * nulls when it has no events; $5 logins as a JSON array of AgentLoginRecords; $6 the agent ids
-   * logged out; $7 to $10 lastInteraction, lastTicket, lastEntry, lastSeq. Each data-modifying CTE
-   * writes its own table (logins and logouts name different agents), so none sees another's rows.
+   * logged out; $7 to $10 lastInteraction, lastTicket, lastEntry, lastSeq; $11 the commit's number;
+   * $12 the store's writer token. It writes only if the last commit stored is numbered $11 - 1
+   * (the guard), and answers `landed` (1 or 0) and the number and writer stored before it: a commit
+   * that finds its own number or a later one there, by its own writer, had landed before (a retry
+   * after an answer lost). Each data-modifying CTE writes its own table (logins and logouts name
+   * different agents).
    */
   commit: string;
-  /** The same for a retried commit: a chunk that is already there (the same seqs, the same text) is skipped. */
-  commitAgain: string;
+  /** The number of the last commit stored. */
+  selectCommitNumber: string;
   selectLiveInteractions: string;
   /** $1 submitted_by, $2 external_id. */
   selectInteractionByExternalId: string;
@@ -47,27 +52,31 @@ export function statements(schemaName: string): Statements {
   const selected = interactionColumns.map(([, field, type]) => (type === 'json' ? `"${field}"::json` : `"${field}"`)).join(', ');
   const fields = interactionColumns.map(([, field, type]) => `"${field}" ${type === 'json' ? 'text' : type}`).join(', ');
   const updates = interactionColumns.slice(1).map(([name]) => `${name} = excluded.${name}`).join(', ');
-  const commit = (chunkConflict: string) => `
-    WITH interactions AS (
+  const stored = 'EXISTS (SELECT 1 FROM guard)';
+  const commit = `
+    WITH guard AS (
+      UPDATE ${schema}.counters SET last_interaction = $7, last_ticket = $8, last_entry = $9, last_seq = $10, commit_number = $11, writer = $12
+      WHERE id = 1 AND commit_number = $11::bigint - 1
+      RETURNING 1
+    ), interactions AS (
       INSERT INTO ${schema}.interactions (${names})
-      SELECT ${selected} FROM json_to_recordset($1::text::json) AS batch (${fields})
+      SELECT ${selected} FROM json_to_recordset($1::text::json) AS batch (${fields}) WHERE ${stored}
       ON CONFLICT (interaction_id) DO UPDATE SET ${updates}
     ), chunk AS (
       INSERT INTO ${schema}.reporting_log (first_seq, last_seq, events)
-      SELECT $2::bigint, $3::bigint, $4::text WHERE $4::text IS NOT NULL
-      ${chunkConflict}
+      SELECT $2::bigint, $3::bigint, $4::text WHERE $4::text IS NOT NULL AND ${stored}
     ), logins AS (
       INSERT INTO ${schema}.agent_logins (agent_id, place_id)
-      SELECT "agentId", "placeId" FROM json_to_recordset($5::text::json) AS batch ("agentId" text, "placeId" text)
+      SELECT "agentId", "placeId" FROM json_to_recordset($5::text::json) AS batch ("agentId" text, "placeId" text) WHERE ${stored}
       ON CONFLICT (agent_id) DO UPDATE SET place_id = excluded.place_id
     ), logouts AS (
-      DELETE FROM ${schema}.agent_logins WHERE agent_id = ANY($6::text[])
+      DELETE FROM ${schema}.agent_logins WHERE agent_id = ANY($6::text[]) AND ${stored}
     )
-    UPDATE ${schema}.counters SET last_interaction = $7, last_ticket = $8, last_entry = $9, last_seq = $10 WHERE id = 1`;
+    SELECT (SELECT count(*) FROM guard)::int AS landed, previous.commit_number AS previous, previous.writer AS previous_writer
+    FROM ${schema}.counters AS previous WHERE previous.id = 1`;
   return {
-    commit: commit(''),
-    // Only a retry may skip a chunk: anywhere else a seq stored twice is a bug, and must fail.
-    commitAgain: commit('ON CONFLICT (first_seq) DO NOTHING'),
+    commit,
+    selectCommitNumber: `SELECT commit_number FROM ${schema}.counters WHERE id = 1`,
     selectLiveInteractions: `SELECT ${names} FROM ${schema}.interactions WHERE state <> 'stopped'`,
     selectInteractionByExternalId: `SELECT interaction_id FROM ${schema}.interactions WHERE submitted_by = $1 AND external_id = $2`,
     // The chunks never overlap, so the one holding fromSeq is the last that starts at or before
