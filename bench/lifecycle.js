@@ -10,7 +10,7 @@
 // to the parent, which prints them as one JSON line on stdout. Progress goes to stderr.
 //
 // Usage: node bench/lifecycle.js [--agents 200] [--seconds 15] [--warmup 3] [--window 400]
-//                                [--media-servers 4] [--store URL]
+//                                [--media-servers 4] [--store URL | --store postgres]
 
 import { fork, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -146,6 +146,16 @@ function describeExit(exit) {
   return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
 }
 
+async function dropPostgresSchema(storeUrl, schema) {
+  const { default: postgres } = await import('postgres');
+  const sql = postgres(storeUrl.slice(0, storeUrl.indexOf('?')), { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
 function storeKind(storeUrl) {
   const scheme = storeUrl.split(':', 1)[0].toLowerCase();
   return scheme === 'postgresql' ? 'postgres' : scheme;
@@ -155,7 +165,11 @@ async function runParent(options) {
   const tempDir = await mkdtemp(join(tmpdir(), 'openixn-bench-'));
   const configFile = join(tempDir, 'bench.yaml');
   await writeFile(configFile, SERVER_CONFIG_YAML);
-  const storeUrl = options.store ?? `sqlite:${join(tempDir, 'bench.db')}`;
+  // `--store postgres`: a fresh schema in the local PostgreSQL, dropped at the end.
+  const postgresSchema = options.store === 'postgres' ? `openixn_bench_${process.pid}_${Date.now()}` : null;
+  const storeUrl = postgresSchema !== null
+    ? `${process.env.OPENIXN_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'}?schema=${postgresSchema}`
+    : options.store ?? `sqlite:${join(tempDir, 'bench.db')}`;
   const port = await findFreePort();
 
   let server;
@@ -186,6 +200,7 @@ async function runParent(options) {
     if (generator && generator.exitCode === null && generator.signalCode === null) generator.kill('SIGKILL');
     const shutdown = await stopServer();
     await rm(tempDir, { recursive: true, force: true });
+    if (postgresSchema !== null) await dropPostgresSchema(storeUrl, postgresSchema);
     return shutdown;
   }
 

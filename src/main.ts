@@ -4,22 +4,33 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startServer } from './server.js';
-import { defaults } from './config/config.js';
+import { defaults, readConfigFile, resolveSettings } from './config/config.js';
+import { migrateStore } from './store/open-store.js';
 import { simulateCommand } from './sim/cli.js';
+
+/** The store URL from the environment, for deployments that keep credentials out of files and flags. */
+const storeEnvironmentVariable = 'OPENIXN_STORE';
 
 const usage = `openixn: an open-source interaction server for contact centres
 
 Usage:
   openixn serve [--config FILE] [--port N] [--host H] [--store URL] [--log-level LEVEL] [--insecure]
+  openixn migrate [--config FILE] [--store URL]
   openixn simulate --agents N --arrival-rate R --handle-time T [--config FILE] [--duration SECONDS] [--json] ...
-                     runs the core and the built-in router on virtual time: service level,
-                     speed of answer, occupancy and abandonment (openixn simulate --help)
+
+Commands:
+  serve              run the server (it migrates the store first)
+  migrate            create or migrate the store, then exit (for a deploy step that runs before the servers)
+  simulate           run the core and the built-in router on virtual time: service level, speed of
+                     answer, occupancy and abandonment (openixn simulate --help)
 
 Options of serve:
   --config FILE      YAML configuration (queues, workbins, media types, timeouts)
   --port N           HTTP and WebSocket port (default ${defaults.port})
   --host H           address to listen on (default ${defaults.host})
-  --store URL        where interactions are kept (default ${defaults.storeUrl})
+  --store URL        where interactions are kept (default ${defaults.storeUrl}):
+                     sqlite:PATH, or postgres://USER@HOST:PORT/DATABASE?schema=NAME (schema default openixn);
+                     without the flag, the environment variable ${storeEnvironmentVariable}, then the config file
   --log-level LEVEL  fatal, error, warn, info, debug or trace (default ${defaults.logLevel})
   --insecure         listen on a non-loopback address although no auth section is configured
   --help             this text
@@ -29,6 +40,12 @@ loopback only unless --insecure is given; SECURITY.md says how to configure toke
 
 The WebSocket endpoint is ws://HOST:PORT/ws; GET /healthz answers 200 when ready.
 `;
+
+/** The store URL: --store, then OPENIXN_STORE, then the config file (resolved by the settings), then the default. */
+function storeOverride(flag: string | undefined): string | undefined {
+  const fromEnvironment = process.env[storeEnvironmentVariable];
+  return flag ?? (fromEnvironment === undefined || fromEnvironment === '' ? undefined : fromEnvironment);
+}
 
 /** SPEC section 8: a stop commits what is in flight and exits within 10 s. */
 const shutdownDeadlineMs = 10_000;
@@ -52,8 +69,16 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(usage);
     return;
   }
-  if (positionals[0] !== 'serve' || positionals.length > 1) {
+  const command = positionals[0];
+  if ((command !== 'serve' && command !== 'migrate') || positionals.length > 1) {
     throw new Error(`Unknown command "${positionals.join(' ')}"; try: openixn --help`);
+  }
+  const store = storeOverride(values.store);
+  if (command === 'migrate') {
+    const settings = resolveSettings(values.config === undefined ? undefined : readConfigFile(values.config), store === undefined ? {} : { storeUrl: store });
+    const { version, where } = await migrateStore(settings.storeUrl);
+    process.stdout.write(`openixn: the store (${where}) is at schema version ${version}\n`);
+    return;
   }
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
@@ -64,7 +89,7 @@ async function main(argv: string[]): Promise<void> {
     ...(values.config !== undefined ? { configPath: values.config } : {}),
     ...(port !== undefined ? { port } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
-    ...(values.store !== undefined ? { store: values.store } : {}),
+    ...(store !== undefined ? { store } : {}),
     ...(values['log-level'] !== undefined ? { logLevel: values['log-level'] } : {}),
     insecure: values.insecure === true,
     logger,

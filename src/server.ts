@@ -16,7 +16,7 @@ import { readConfigFile, resolveSettings, type ConfigInput, type Settings } from
 import type { Request } from './protocol/codec.js';
 import { ReportingHub, type ReportingSink } from './reporting/hub.js';
 import { GroupCommit, type CommittedBatch } from './store/group-commit.js';
-import { openStore } from './store/open-store.js';
+import { openStore, redactStoreUrl } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { DeadlineScheduler, systemClock, type Clock } from './timers/scheduler.js';
 import { closeCodes, Connection, type ClientConnection, type ConnectionHandler } from './transport/connections.js';
@@ -56,6 +56,9 @@ export interface RunningServer {
 }
 
 type RegisterRequest = Extract<Request, { message: 'RequestRegisterClient' }>;
+
+/** The answer to a request refused while the database is away: nothing was changed. */
+const storeUnavailableDescription = 'The database is unavailable, so nothing was changed; retry shortly.';
 
 /** WebSocket frames above this are closed with 1009; up to it they get EventError LimitExceeded. */
 const hardFrameLimitBytes = 16 * 1024 * 1024;
@@ -118,6 +121,8 @@ class Server implements RunningServer, ConnectionHandler {
   private routerTimer: DeadlineScheduler | null = null;
   private readonly authenticator: Authenticator | null;
   private readonly admission: Admission;
+  /** False while the store holds commits it cannot make (the database is away); see onStoreAvailability. */
+  private storeAvailable = true;
 
   constructor(
     settings: Settings, store: Store, logger: Logger, clock: Clock, onFatal: ((error: Error) => void) | undefined,
@@ -141,6 +146,7 @@ class Server implements RunningServer, ConnectionHandler {
     this.scheduler = new DeadlineScheduler(clock, () => this.core.nextDeadline(), (now) => {
       this.guarded(() => this.core.expire(now));
     });
+    store.watchAvailability?.((available, cause) => this.onStoreAvailability(available, cause));
     this.http = Fastify({ logger: false, ...(tls === null ? {} : { https: tls }) }) as unknown as FastifyInstance;
     // A close handshake the client does not answer (it stopped reading) ends after closeTimeout.
     // (closeTimeout is newer than @types/ws, hence the options object.)
@@ -167,15 +173,15 @@ class Server implements RunningServer, ConnectionHandler {
     this.afterCore();
     await this.commits.drain();
     await this.startBuiltinRouter();
-    this.logger.info({ interactions: this.core.interactionCount(), lastSeq: loaded.counters.lastSeq, store: this.settings.storeUrl }, 'recovered state from the store');
+    this.logger.info({ interactions: this.core.interactionCount(), lastSeq: loaded.counters.lastSeq, store: redactStoreUrl(this.settings.storeUrl) }, 'recovered state from the store');
 
     this.http.get('/healthz', async (_request, reply) => {
-      if (this.state === 'ready') return reply.code(200).send({ status: 'ready' });
-      return reply.code(503).send({ status: this.state });
+      if (this.state === 'ready' && this.storeAvailable) return reply.code(200).send({ status: 'ready' });
+      return reply.code(503).send({ status: this.state === 'ready' ? 'storeUnavailable' : this.state });
     });
     this.http.server.on('upgrade', (request, socket, head) => {
       const path = (request.url ?? '').split('?')[0];
-      if (path !== '/ws' || this.state !== 'ready') {
+      if (path !== '/ws' || this.state !== 'ready' || !this.storeAvailable) {
         socket.end(`HTTP/1.1 ${path !== '/ws' ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\n\r\n`);
         return;
       }
@@ -248,6 +254,12 @@ class Server implements RunningServer, ConnectionHandler {
   // ---- Connections ---------------------------------------------------------------------------
 
   onRequest(connection: ClientConnection, request: Request): Promise<void> | void {
+    // The built-in router is part of the server: its requests go on, and wait for the store like
+    // the moves already made. Refusing them would leave its interactions unrouted after the outage.
+    if (!this.storeAvailable && !(connection instanceof LocalConnection)) {
+      connection.send({ message: 'EventError', referenceId: request.referenceId, errorCode: 'Internal', errorDescription: storeUnavailableDescription });
+      return;
+    }
     const context = { clientId: connection.id, now: this.clock.now() };
     switch (request.message) {
       case 'RequestRegisterClient':
@@ -267,7 +279,11 @@ class Server implements RunningServer, ConnectionHandler {
                 this.guarded(() => this.core.request({ clientId: connection.id, now: this.clock.now() }, request), connection, request.referenceId);
               }
             },
-            (error: unknown) => this.fail(error as Error, 'the store failed to look up an externalId'),
+            (error: unknown) => {
+              // Nothing has changed yet, so the media server can simply send the submit again.
+              this.logger.error({ err: error }, 'the store failed to look up an externalId');
+              connection.send({ message: 'EventError', referenceId: request.referenceId, errorCode: 'Internal', errorDescription: storeUnavailableDescription });
+            },
           );
         }
         break;
@@ -393,6 +409,21 @@ class Server implements RunningServer, ConnectionHandler {
 
   assertInvariants(): void {
     this.core.assertInvariants();
+  }
+
+  // ---- Database outages ----------------------------------------------------------------------
+
+  /**
+   * While the store cannot commit, the moves the core has made wait in it, unacknowledged, and are
+   * answered once they commit. New requests are refused at once with a clear error rather than
+   * held: a client learns that nothing happened and may retry, and no pile of work grows behind a
+   * database that may be away for minutes. /healthz answers 503 meanwhile and new connections are
+   * refused, so a load balancer sends clients elsewhere.
+   */
+  private onStoreAvailability(available: boolean, cause: Error | null): void {
+    this.storeAvailable = available;
+    if (available) this.logger.info('the store is available again; accepting requests');
+    else this.logger.warn({ err: cause }, 'the store is unavailable: holding what is in flight, refusing new requests until it is back');
   }
 
   // ---- Stopping ------------------------------------------------------------------------------

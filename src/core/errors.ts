@@ -14,7 +14,7 @@ export const errorCodes = {
   AgentNotAvailable: 'the agent is not logged in, not ready for the media type, or at capacity',
   InvalidState: 'the interaction, ticket or connection is not in a state that allows this',
   LimitExceeded: 'a size or rate limit was exceeded',
-  Internal: 'a bug in the server; it is logged with detail',
+  Internal: 'a bug in the server (logged with detail), or its database is unavailable (nothing was changed; retry)',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -1,7 +1,8 @@
 // Group commit: every move the core makes during one turn of the event loop goes into one
-// transaction, and the messages about those moves are released only after it commits. One commit
-// is in flight at a time; what arrives meanwhile waits for the next one. Nothing is acknowledged
-// before it is durable, and messages leave in the order the core produced them.
+// transaction, and the messages about those moves are released only after it commits. Nothing is
+// acknowledged before it is durable, and messages leave in the order the core produced them.
+// A store that holds commits through a database outage (PostgreSQL) simply answers late; a commit
+// that fails stops the server (fail-stop), since the core's memory is then ahead of the store.
 
 import type { Effects } from '../core/core.js';
 import { toRecord } from '../core/interaction.js';

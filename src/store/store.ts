@@ -1,5 +1,5 @@
-// The store port: what the server needs from a database, in domain verbs. The SQLite store
-// implements it now; the PostgreSQL store implements the same port.
+// The store port: what the server needs from a database, in domain verbs. The SQLite store and
+// the PostgreSQL store implement it, and one conformance suite tests both.
 
 import type { AgentLoginRecord, Counters, InteractionRecord } from '../core/types.js';
 
@@ -35,6 +35,12 @@ export interface Store {
   /** The interaction a media server submitted with this externalId, stopped ones included. */
   findByExternalId(submittedBy: string, externalId: string): Promise<string | null>;
   close(): Promise<void>;
+  /**
+   * For a store that holds commits through an outage (PostgreSQL): called with false when it cannot
+   * commit for now (it keeps the commits and retries them; each still resolves only once durable),
+   * and with true once it commits again. A store that fails instead (SQLite) never calls it.
+   */
+  watchAvailability?(listener: (available: boolean, cause: Error | null) => void): void;
 }
 
 /** A commit's reporting events as one chunk: consecutive seqs, one JSON line each. */

@@ -8,7 +8,7 @@ import { exportSPKI, generateKeyPair } from 'jose';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Authenticator } from '../../src/auth/authenticator.js';
 import { defaultClaimNames, type AuthSettings, type JwtSettings } from '../../src/auth/settings.js';
-import { temporaryDirectory as newDirectory } from '../support/server.js';
+import { temporaryDirectory as newDirectory } from '../support/test-store.js';
 import { agentToken, signToken, testSecret, writeKeyPairs } from '../support/auth.js';
 
 const directories: string[] = [];

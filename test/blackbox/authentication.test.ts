@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { base64url, generateKeyPair } from 'jose';
 import { TestClient, type Message } from '../support/client.js';
-import { startTestServer, temporaryDirectory, type TestServer } from '../support/server.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { createTestStore } from '../support/test-store.js';
 import { agentToken, authConfig, newApiKey, signToken, testSecret, writeKeyPairs, type KeyPairs } from '../support/auth.js';
 
 const mediaKey = newApiKey('MediaServer', 'email-gateway');
@@ -20,8 +21,8 @@ let keys: KeyPairs;
 const opened: TestClient[] = [];
 
 beforeAll(async () => {
-  const directory = temporaryDirectory();
-  keys = await writeKeyPairs(directory);
+  const store = createTestStore();
+  keys = await writeKeyPairs(store.directory);
   server = await startTestServer({
     queues: { backlog: { routing: 'none' } },
     router: { builtin: false },
@@ -29,7 +30,7 @@ beforeAll(async () => {
       ...authConfig([mediaKey, routerKey, reportingKey]),
       jwt: { secret: testSecret, publicKeyFile: keys.rsa.publicKeyFile, jwksFile: keys.jwksFile, algorithms: ['HS256', 'RS256', 'ES256'], clockTolerance: 5 },
     },
-  }, directory);
+  }, store);
 });
 
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { temporaryDirectory } from '../support/server.js';
+import { temporaryDirectory } from '../support/test-store.js';
 import { TestClient } from '../support/client.js';
 import { agentToken, authConfig } from '../support/auth.js';
 

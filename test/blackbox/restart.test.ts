@@ -1,5 +1,5 @@
 // SPEC section 6 across a clean restart: the server stops (in-process `restart()`, or SIGTERM of a
-// child process) and a new one starts on the same SQLite file. Queued and workbin interactions are
+// child process) and a new one starts on the same store. Queued and workbin interactions are
 // where they were, in the same order; invites that were out are revoked with ServerRestart and
 // offered again; handling interactions stay owned with a fresh handling timer; routing ones are
 // offered to routers again; the reporting log continues at the next seq; ids and tickets are never

@@ -28,7 +28,7 @@ import type { ConfigInput } from '../../src/config/config.js';
 import { errorCodes } from '../../src/core/errors.js';
 import { clientEvents, reportingEvents, requests } from '../../src/protocol/messages.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { temporaryDirectory } from '../support/server.js';
+import { temporaryDirectory } from '../support/test-store.js';
 import { agentToken, authConfig, newApiKey, signToken, type ApiKey } from '../support/auth.js';
 
 const runs = Number(process.env.FUZZ_RUNS ?? 25);

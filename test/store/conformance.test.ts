@@ -4,22 +4,23 @@
 // is dropped afterwards. Then what only one of them has: the PostgreSQL schema, migration lock
 // and URL, and the refusal to commit after a failed commit in the stores the server runs.
 
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentLoginRecord, Counters, InteractionRecord } from '../../src/core/types.js';
-import { openStore } from '../../src/store/open-store.js';
+import { openStore, redactStoreUrl } from '../../src/store/open-store.js';
 import { PostgresStore, splitStoreUrl } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { SqliteWorkerStore } from '../../src/store/sqlite/worker-store.js';
 import type { CommitBatch, Store, StoredEvent } from '../../src/store/store.js';
+import {
+  administration, allowConnections, backendsWaitingForLock, createTestDatabase, dropSchema, lockCounters, postgresTestUrl, randomSchema, terminateBackends, waitUntil,
+} from '../support/test-store.js';
 
-const postgresUrl = process.env.OPENIXN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const postgresUrl = postgresTestUrl;
 
 /** One empty store location (a file, a schema) that a test may open, close and re-open. */
 interface StoreHome {
@@ -32,23 +33,6 @@ interface StoreHome {
 interface StoreKind {
   name: string;
   create(): StoreHome;
-}
-
-function administration(): postgres.Sql {
-  return postgres(postgresUrl, { max: 1, onnotice: () => {} });
-}
-
-function randomSchema(): string {
-  return `openixn_test_${randomBytes(6).toString('hex')}`;
-}
-
-async function dropSchema(schema: string): Promise<void> {
-  const sql = administration();
-  try {
-    await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await sql.end();
-  }
 }
 
 const sqlite: StoreKind = {
@@ -443,7 +427,7 @@ describe('the PostgreSQL store in its schema', () => {
     expect(await tablesOf(schema)).toEqual(['agent_logins', 'counters', 'interactions', 'reporting_log', 'schema_version']);
     const sql = administration();
     try {
-      expect((await sql.unsafe<{ version: number }[]>(`SELECT version FROM "${schema}".schema_version ORDER BY version`)).map((row) => row.version)).toEqual([1, 2]);
+      expect((await sql.unsafe<{ version: number }[]>(`SELECT version FROM "${schema}".schema_version ORDER BY version`)).map((row) => row.version)).toEqual([1, 2, 3]);
     } finally {
       await sql.end();
     }
@@ -457,6 +441,17 @@ describe('the PostgreSQL store in its schema', () => {
     await one.commit(batch({ interactions: [interaction('i1')], events: events(1, 1), counters: counters(1, 1) }));
     expect(await two.load()).toEqual({ interactions: [], agents: [], counters: counters(0) });
     expect(await two.readEvents(1, 1, 1)).toEqual([]);
+  });
+
+  it('stops the second of two servers writing one schema, and lands nothing of it', async () => {
+    const schema = newSchema();
+    const [first, second] = await Promise.all([PostgresStore.open(postgresUrl, { schema }), PostgresStore.open(postgresUrl, { schema })]);
+    opened.push(first, second);
+    await first.commit(batch({ interactions: [interaction('i1')], events: events(1, 1), counters: counters(1, 1) }));
+    await expect(second.commit(batch({ interactions: [interaction('i2')], events: events(1, 1), counters: counters(1, 1) }))).rejects.toThrow(/two servers write the schema/);
+    await first.commit(batch({ events: events(2, 2), counters: counters(2, 1) }));
+    expect((await first.load()).interactions).toEqual([interaction('i1')]);
+    expect(await first.readEvents(1, 10, 10)).toEqual(events(1, 2));
   });
 
   it('refuses a schema newer than it knows, and a schema name that needs quoting', async () => {
@@ -486,5 +481,130 @@ describe('the PostgreSQL store in its schema', () => {
       expect(await tablesOf(schema)).toContain('interactions');
       expect((await store.load()).interactions).toEqual([interaction('i1')]);
     }
+  });
+
+  it('logs a store URL with its password masked', () => {
+    expect(redactStoreUrl('postgres://openixn:s3cr:et@db.example:5432/cc?schema=openixn')).toBe('postgres://openixn:***@db.example:5432/cc?schema=openixn');
+    expect(redactStoreUrl('postgresql://openixn@db.example/cc')).toBe('postgresql://openixn@db.example/cc');
+    expect(redactStoreUrl('sqlite:./openixn-data/openixn.db')).toBe('sqlite:./openixn-data/openixn.db');
+  });
+});
+
+// SPEC section 6 through database faults: a commit whose connection is killed, or that hangs, is
+// neither lost nor failed; the store says it is unavailable, retries, and lands it exactly once.
+describe('the PostgreSQL store through database faults', () => {
+  const schemas: string[] = [];
+  const opened: Store[] = [];
+  const locks: { release(): Promise<void> }[] = [];
+
+  afterEach(async () => {
+    for (const lock of locks.splice(0)) await lock.release().catch(() => {});
+    for (const store of opened.splice(0)) await store.close().catch(() => {});
+    for (const schema of schemas.splice(0)) await dropSchema(schema);
+  });
+
+  async function openWatched(options: { stuckCommitMs?: number; queryDeadlineMs?: number } = {}): Promise<{ store: PostgresStore; schema: string; applicationName: string; changes: boolean[] }> {
+    const schema = randomSchema();
+    schemas.push(schema);
+    const applicationName = `openixn-${schema}`;
+    const store = await PostgresStore.open(`${postgresUrl}?application_name=${applicationName}`, { schema, ...options });
+    opened.push(store);
+    const changes: boolean[] = [];
+    store.watchAvailability((available) => changes.push(available));
+    return { store, schema, applicationName, changes };
+  }
+
+  it('holds a commit whose connection is killed, and every commit after it, then lands them once and in order', async () => {
+    const { store, schema, applicationName, changes } = await openWatched();
+    await store.commit(batch({ interactions: [interaction('i1')], events: events(1, 1), counters: counters(1, 1) }));
+    const lock = await lockCounters(schema);
+    locks.push(lock);
+    const settled: string[] = [];
+    const second = store.commit(batch({ interactions: [interaction('i2')], events: events(2, 3), counters: counters(3, 2) })).then(() => settled.push('second'));
+    await waitUntil(async () => (await backendsWaitingForLock(applicationName)) === 1, 'the commit waits for the lock');
+    const third = store.commit(batch({ interactions: [interaction('i1', { state: 'handling', queue: null, assignedTo: 'agent-1' })], events: events(4, 4), counters: counters(4, 2) })).then(() => settled.push('third'));
+    expect(await terminateBackends(applicationName)).toBeGreaterThan(0);
+    await waitUntil(() => changes.length > 0, 'the store reports itself unavailable');
+    expect(changes).toEqual([false]);
+    // The retry waits for the same lock: nothing is acknowledged while the commit cannot land.
+    await waitUntil(async () => (await backendsWaitingForLock(applicationName)) === 1, 'the retried commit waits for the lock');
+    expect(settled).toEqual([]);
+    locks.splice(0);
+    await lock.release();
+    await Promise.all([second, third]);
+    expect(settled).toEqual(['second', 'third']);
+    expect(changes).toEqual([false, true]);
+    const loaded = await store.load();
+    expect(loaded.interactions.sort((a, b) => a.interactionId.localeCompare(b.interactionId))).toEqual([
+      interaction('i1', { state: 'handling', queue: null, assignedTo: 'agent-1' }), interaction('i2'),
+    ]);
+    expect(loaded.counters).toEqual(counters(4, 2));
+    expect(await store.readEvents(1, 10, 10)).toEqual(events(1, 4));
+  });
+
+  // A connection reset as the database goes away once left postgres.js waiting forever on the
+  // retry (client.ts); several rounds make it likely that some kills land mid-query.
+  it('holds commits while its database refuses connections, and lands them when it is back, round after round', async () => {
+    const home = await createTestDatabase();
+    const disposals = [() => home.dispose(), () => allowConnections(home.database, true)];
+    try {
+      const store = await PostgresStore.open(home.url, { schema: 'openixn' });
+      opened.push(store);
+      const changes: boolean[] = [];
+      store.watchAvailability((available) => changes.push(available));
+      for (let round = 1; round <= 5; round++) {
+        await store.commit(batch({ events: events(2 * round - 1, 2 * round - 1), counters: counters(2 * round - 1) }));
+        await allowConnections(home.database, false);
+        await terminateBackends(home.applicationName);
+        let landed = false;
+        const held = store.commit(batch({ interactions: [interaction(`i${round}`)], events: events(2 * round, 2 * round), counters: counters(2 * round, round) })).then(() => (landed = true));
+        await waitUntil(() => changes.length === 2 * round - 1, `round ${round}: the store reports itself unavailable`);
+        expect(landed).toBe(false);
+        await allowConnections(home.database, true);
+        await held;
+        expect(changes.slice(-2)).toEqual([false, true]);
+      }
+      expect(await store.readEvents(1, 20, 20)).toEqual(events(1, 10));
+      expect((await store.load()).interactions.map((record) => record.interactionId).sort()).toEqual(['i1', 'i2', 'i3', 'i4', 'i5']);
+      await store.close();
+      opened.splice(0);
+    } finally {
+      for (const dispose of disposals.reverse()) await dispose();
+    }
+  });
+
+  // The commit's answer is lost although its COMMIT lands: the client gave up on it (its deadline)
+  // while PostgreSQL still waited for the lock, and the server finishes it when the lock goes.
+  it('retries a commit whose answer was lost after it landed, and stores it once', async () => {
+    const { store, schema, applicationName, changes } = await openWatched({ stuckCommitMs: 100, queryDeadlineMs: 300 });
+    await store.commit(batch({ events: events(1, 1), counters: counters(1) }));
+    const lock = await lockCounters(schema);
+    locks.push(lock);
+    const commit = store.commit(batch({ interactions: [interaction('i1')], events: events(2, 4), counters: counters(4, 1) }));
+    // The abandoned statement and its retry, on a new connection, both wait for the lock.
+    await waitUntil(async () => (await backendsWaitingForLock(applicationName)) === 2, 'the abandoned commit and its retry wait for the lock');
+    locks.splice(0);
+    await lock.release();
+    await commit;
+    expect(changes).toEqual([false, true]);
+    expect(await store.readEvents(1, 10, 10)).toEqual(events(1, 4));
+    expect((await store.load()).interactions).toEqual([interaction('i1')]);
+  });
+
+  it('reports itself unavailable while a commit hangs, and available again once it lands', async () => {
+    const { store, schema, applicationName, changes } = await openWatched({ stuckCommitMs: 200 });
+    const lock = await lockCounters(schema);
+    locks.push(lock);
+    let landed = false;
+    const commit = store.commit(batch({ interactions: [interaction('i1')], events: events(1, 1), counters: counters(1, 1) })).then(() => (landed = true));
+    await waitUntil(() => changes.length > 0, 'the hanging commit makes the store unavailable');
+    expect(changes).toEqual([false]);
+    expect(await backendsWaitingForLock(applicationName)).toBe(1);
+    expect(landed).toBe(false);
+    locks.splice(0);
+    await lock.release();
+    await commit;
+    expect(changes).toEqual([false, true]);
+    expect(await store.readEvents(1, 1, 1)).toEqual(events(1, 1));
   });
 });

@@ -1,20 +1,20 @@
-// Starts a real server for a test: in-process on a free port over a fresh SQLite file, or as a
-// child process (for kill -9 and signal tests).
+// Starts a real server for a test: in-process on a free port over a fresh store (a SQLite file,
+// or a PostgreSQL schema when OPENIXN_TEST_STORE=postgres), or as a child process (for kill -9 and
+// signal tests).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeAll } from 'vitest';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { ConfigInput } from '../../src/config/config.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { createTestStore, type TestStore } from './test-store.js';
 
 export interface TestServer {
   server: RunningServer;
   url: string;
-  storeUrl: string;
-  directory: string;
+  store: TestStore;
   /** Closes the server (clean shutdown) but keeps the store, so restart() finds it. */
   stop(): Promise<void>;
   /** Starts a new server over the same store and config. */
@@ -23,13 +23,14 @@ export interface TestServer {
   dispose(): Promise<void>;
 }
 
-export function temporaryDirectory(): string {
-  return mkdtempSync(join(tmpdir(), 'openixn-test-'));
-}
-
-export async function startTestServer(config: ConfigInput = {}, directory = temporaryDirectory()): Promise<TestServer> {
-  const storeUrl = `sqlite:${join(directory, 'openixn.db')}`;
-  const server = await startServer({ config, host: '127.0.0.1', port: 0, store: storeUrl, logLevel: 'silent' });
+export async function startTestServer(config: ConfigInput = {}, store: TestStore = createTestStore()): Promise<TestServer> {
+  let server: RunningServer;
+  try {
+    server = await startServer({ config, host: '127.0.0.1', port: 0, store: store.url, logLevel: process.env.OPENIXN_TEST_LOG_LEVEL ?? 'silent' });
+  } catch (error) {
+    await store.dispose();
+    throw error;
+  }
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -39,16 +40,15 @@ export async function startTestServer(config: ConfigInput = {}, directory = temp
   return {
     server,
     url: server.url,
-    storeUrl,
-    directory,
+    store,
     stop,
     restart: async () => {
       await stop();
-      return startTestServer(config, directory);
+      return startTestServer(config, store);
     },
     dispose: async () => {
       await stop();
-      rmSync(directory, { recursive: true, force: true });
+      await store.dispose();
     },
   };
 }
@@ -65,10 +65,10 @@ export interface ChildServer {
 const mainScript = resolve(import.meta.dirname, '../../dist/main.js');
 
 /** Starts `node dist/main.js serve` (built by `npm test` before the suites run) and waits for "listening". */
-export async function startChildServer(config: ConfigInput, directory: string, port = 0): Promise<ChildServer> {
-  const configPath = join(directory, 'openixn.yaml');
+export async function startChildServer(config: ConfigInput, store: TestStore, port = 0): Promise<ChildServer> {
+  const configPath = join(store.directory, 'openixn.yaml');
   writeFileSync(configPath, stringify(config));
-  const child = spawn(process.execPath, [mainScript, 'serve', '--config', configPath, '--host', '127.0.0.1', '--port', String(port), '--store', `sqlite:${join(directory, 'openixn.db')}`, '--log-level', 'info'], {
+  const child = spawn(process.execPath, [mainScript, 'serve', '--config', configPath, '--host', '127.0.0.1', '--port', String(port), '--store', store.url, '--log-level', 'info'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -89,28 +89,38 @@ export async function startChildServer(config: ConfigInput, directory: string, p
 }
 
 /**
- * For a describe block of child-process tests: each test gets a fresh store directory, every
- * child it starts shares that directory (so a restart finds the store), and after the test every
- * child still running is killed and the directory deleted.
+ * For a describe block of child-process tests: each test gets a fresh store, every child it starts
+ * shares that store (so a restart finds it), and after the test every child still running is
+ * killed and the store deleted.
  */
-export function useChildServers(): { start(config: ConfigInput): Promise<ChildServer> } {
+export function useChildServers(): { start(config: ConfigInput): Promise<ChildServer>; store(): TestStore } {
   let children: ChildServer[] = [];
-  let directory: string | undefined;
+  let store: TestStore | undefined;
   beforeAll(() => {
     if (!existsSync(mainScript)) throw new Error('dist/main.js is missing: run `npx tsc -p tsconfig.build.json` (npm test builds first).');
   });
-  afterEach(() => {
-    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+  afterEach(async () => {
+    const exits = [];
+    for (const child of children) {
+      if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+      exits.push(child.exited);
+    }
+    // A child still connected would hold its schema's locks and make DROP SCHEMA wait.
+    await Promise.all(exits);
     children = [];
-    if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
-    directory = undefined;
+    await store?.dispose();
+    store = undefined;
   });
   return {
     async start(config) {
-      directory ??= temporaryDirectory();
-      const child = await startChildServer(config, directory);
+      store ??= createTestStore();
+      const child = await startChildServer(config, store);
       children.push(child);
       return child;
+    },
+    store() {
+      store ??= createTestStore();
+      return store;
     },
   };
 }

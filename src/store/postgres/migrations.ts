@@ -62,6 +62,13 @@ export const migrations: readonly ((schema: string) => string)[] = [
     place_id TEXT NOT NULL
   );
   `,
+  // 3: the number of the last commit, and which store wrote it. Several commits are sent at once
+  // (pipelined); each one lands only on top of the one numbered before it, so none can land
+  // without every earlier one, and a second server writing the same schema is found out.
+  (schema) => `
+  ALTER TABLE ${schema}.counters ADD COLUMN commit_number BIGINT NOT NULL DEFAULT 0;
+  ALTER TABLE ${schema}.counters ADD COLUMN writer TEXT NOT NULL DEFAULT '';
+  `,
 ];
 
 /**

@@ -1,8 +1,10 @@
-// Every statement the PostgreSQL store runs after its migrations, by table, qualified with the
-// store's schema so that openixn can share a database. A commit writes each table with one
-// multi-row statement: its rows go in as one JSON array parameter that json_to_recordset() turns
-// into rows, so the text (and its prepared statement) is the same for 1 row or 1,000, and the
-// rows cost one native JSON.stringify rather than an escaped array literal per column.
+// Every statement the PostgreSQL store runs after its migrations, qualified with the store's
+// schema so that openixn can share a database. A commit is one statement that writes every table:
+// each table's rows go in as one JSON array parameter that json_to_recordset() turns into rows, so
+// the text (and its prepared statement) is the same for 1 row or 1,000, the rows cost one native
+// JSON.stringify rather than an escaped array literal per column, and the whole commit is one
+// round trip to the database instead of BEGIN, a statement per table and COMMIT. Commits are
+// numbered, and each writes only on top of the one before it, so several can be in flight at once.
 
 import { quoteIdentifier } from './migrations.js';
 
@@ -18,22 +20,27 @@ const interactionColumns = [
 ] as const;
 
 export interface Statements {
-  /** $1: InteractionRecords as a JSON array, each userData as JSON text (see toJsonRows). */
-  upsertInteractions: string;
+  /**
+   * One commit as one statement (an implicit transaction, one round trip): $1 InteractionRecords
+   * as a JSON array, each userData as JSON text; $2, $3, $4 the commit's reporting chunk (first
+   * seq, last seq, the events as JSON lines: plain parameters, so the text crosses unescaped), or
+   * nulls when it has no events; $5 logins as a JSON array of AgentLoginRecords; $6 the agent ids
+   * logged out; $7 to $10 lastInteraction, lastTicket, lastEntry, lastSeq; $11 the commit's number;
+   * $12 the store's writer token. It writes only if the last commit stored is numbered $11 - 1
+   * (the guard), and answers `landed` (1 or 0) and the number and writer stored before it: a commit
+   * that finds its own number or a later one there, by its own writer, had landed before (a retry
+   * after an answer lost). Each data-modifying CTE writes its own table (logins and logouts name
+   * different agents).
+   */
+  commit: string;
+  /** The number of the last commit stored. */
+  selectCommitNumber: string;
   selectLiveInteractions: string;
   /** $1 submitted_by, $2 external_id. */
   selectInteractionByExternalId: string;
-  /** $1: chunks as a JSON array of { firstSeq, lastSeq, events }. */
-  insertChunks: string;
   /** $1 fromSeq, $2 toSeq, $3 limit (chunks, each holding at least one event in range). */
   selectChunks: string;
-  /** $1: AgentLoginRecords as a JSON array. */
-  upsertLogins: string;
-  /** $1 agent ids. */
-  deleteLogins: string;
   selectLogins: string;
-  /** $1 to $4: lastInteraction, lastTicket, lastEntry, lastSeq. */
-  updateCounters: string;
   selectCounters: string;
 }
 
@@ -45,17 +52,33 @@ export function statements(schemaName: string): Statements {
   const selected = interactionColumns.map(([, field, type]) => (type === 'json' ? `"${field}"::json` : `"${field}"`)).join(', ');
   const fields = interactionColumns.map(([, field, type]) => `"${field}" ${type === 'json' ? 'text' : type}`).join(', ');
   const updates = interactionColumns.slice(1).map(([name]) => `${name} = excluded.${name}`).join(', ');
-  return {
-    upsertInteractions: `
+  const stored = 'EXISTS (SELECT 1 FROM guard)';
+  const commit = `
+    WITH guard AS (
+      UPDATE ${schema}.counters SET last_interaction = $7, last_ticket = $8, last_entry = $9, last_seq = $10, commit_number = $11, writer = $12
+      WHERE id = 1 AND commit_number = $11::bigint - 1
+      RETURNING 1
+    ), interactions AS (
       INSERT INTO ${schema}.interactions (${names})
-      SELECT ${selected} FROM json_to_recordset($1::text::json) AS batch (${fields})
-      ON CONFLICT (interaction_id) DO UPDATE SET ${updates}`,
+      SELECT ${selected} FROM json_to_recordset($1::text::json) AS batch (${fields}) WHERE ${stored}
+      ON CONFLICT (interaction_id) DO UPDATE SET ${updates}
+    ), chunk AS (
+      INSERT INTO ${schema}.reporting_log (first_seq, last_seq, events)
+      SELECT $2::bigint, $3::bigint, $4::text WHERE $4::text IS NOT NULL AND ${stored}
+    ), logins AS (
+      INSERT INTO ${schema}.agent_logins (agent_id, place_id)
+      SELECT "agentId", "placeId" FROM json_to_recordset($5::text::json) AS batch ("agentId" text, "placeId" text) WHERE ${stored}
+      ON CONFLICT (agent_id) DO UPDATE SET place_id = excluded.place_id
+    ), logouts AS (
+      DELETE FROM ${schema}.agent_logins WHERE agent_id = ANY($6::text[]) AND ${stored}
+    )
+    SELECT (SELECT count(*) FROM guard)::int AS landed, previous.commit_number AS previous, previous.writer AS previous_writer
+    FROM ${schema}.counters AS previous WHERE previous.id = 1`;
+  return {
+    commit,
+    selectCommitNumber: `SELECT commit_number FROM ${schema}.counters WHERE id = 1`,
     selectLiveInteractions: `SELECT ${names} FROM ${schema}.interactions WHERE state <> 'stopped'`,
     selectInteractionByExternalId: `SELECT interaction_id FROM ${schema}.interactions WHERE submitted_by = $1 AND external_id = $2`,
-
-    insertChunks: `
-      INSERT INTO ${schema}.reporting_log (first_seq, last_seq, events)
-      SELECT "firstSeq", "lastSeq", events FROM json_to_recordset($1::text::json) AS batch ("firstSeq" bigint, "lastSeq" bigint, events text)`,
     // The chunks never overlap, so the one holding fromSeq is the last that starts at or before
     // it; starting the index scan there keeps a replay from the end of a long log cheap.
     selectChunks: `
@@ -63,15 +86,7 @@ export function statements(schemaName: string): Statements {
       WHERE first_seq >= coalesce((SELECT max(first_seq) FROM ${schema}.reporting_log WHERE first_seq <= $1), $1)
         AND first_seq <= $2 AND last_seq >= $1
       ORDER BY first_seq LIMIT $3`,
-
-    upsertLogins: `
-      INSERT INTO ${schema}.agent_logins (agent_id, place_id)
-      SELECT "agentId", "placeId" FROM json_to_recordset($1::text::json) AS batch ("agentId" text, "placeId" text)
-      ON CONFLICT (agent_id) DO UPDATE SET place_id = excluded.place_id`,
-    deleteLogins: `DELETE FROM ${schema}.agent_logins WHERE agent_id = ANY($1::text[])`,
     selectLogins: `SELECT agent_id, place_id FROM ${schema}.agent_logins`,
-
-    updateCounters: `UPDATE ${schema}.counters SET last_interaction = $1, last_ticket = $2, last_entry = $3, last_seq = $4 WHERE id = 1`,
     selectCounters: `SELECT last_interaction, last_ticket, last_entry, last_seq FROM ${schema}.counters WHERE id = 1`,
   };
 }

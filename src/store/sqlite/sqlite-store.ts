@@ -89,6 +89,8 @@ export function migrate(database: Database.Database): number {
 }
 
 export class SqliteStore implements Store {
+  /** The schema version this build migrates to. */
+  static readonly schemaVersion = migrations.length;
   private readonly database: Database.Database;
   private readonly upsertInteraction: Database.Statement;
   private readonly insertEvents: Database.Statement;
