@@ -64,6 +64,7 @@ function readOptions() {
       warmup: { type: 'string', default: '3' },
       window: { type: 'string', default: '400' },
       'media-servers': { type: 'string', default: '4' },
+      'half-rate': { type: 'string' },
       store: { type: 'string' },
       generator: { type: 'boolean', default: false },
       port: { type: 'string' },
@@ -87,6 +88,7 @@ function readOptions() {
     warmupSeconds: Number(values.warmup) >= 0 ? Number(values.warmup) : 3,
     window: positiveInteger('window'),
     mediaServers: positiveInteger('media-servers'),
+    halfRate: values['half-rate'] === undefined ? undefined : positiveNumber('half-rate'),
     store: values.store,
     generator: values.generator,
     port: values.port === undefined ? undefined : Number(values.port),
@@ -260,7 +262,7 @@ async function runParent(options) {
     ['--generator', '--port', String(port), '--server-pid', String(server.pid),
       '--agents', String(options.agents), '--seconds', String(options.seconds),
       '--warmup', String(options.warmupSeconds), '--window', String(options.window),
-      '--media-servers', String(options.mediaServers)],
+      '--media-servers', String(options.mediaServers), ...(options.halfRate === undefined ? [] : ['--half-rate', String(options.halfRate)])],
     {
       stdio: ['ignore', 2, 2, 'ipc'],
       // OPENIXN_GENERATOR_NODE_ARGS, like OPENIXN_SERVER_NODE_ARGS, for profiling the load generator.
@@ -903,7 +905,8 @@ async function runGenerator(options) {
     if (full.completed === 0) throw new Error('no lifecycle completed at full load');
 
     // Phase 2: open loop at half the measured full-load throughput.
-    const halfRate = full.lifecyclesPerSec / 2;
+    // A fixed rate (--half-rate) compares the server's CPU per lifecycle across builds at the same load.
+    const halfRate = options.halfRate ?? full.lifecyclesPerSec / 2;
     log(`half load: open loop at ${halfRate.toFixed(1)} submits/s`);
     submitting = true;
     const openLoop = startOpenLoop(halfRate);
