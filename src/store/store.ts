@@ -43,8 +43,15 @@ export interface Store {
   watchAvailability?(listener: (available: boolean, cause: Error | null) => void): void;
 }
 
+export interface EventChunk {
+  firstSeq: number;
+  lastSeq: number;
+  /** One JSON line per event. */
+  events: string;
+}
+
 /** A commit's reporting events as one chunk: consecutive seqs, one JSON line each. */
-export function toChunk(events: readonly StoredEvent[]): { firstSeq: number; lastSeq: number; events: string } | null {
+export function toChunk(events: readonly StoredEvent[]): EventChunk | null {
   if (events.length === 0) return null;
   let text = events[0]!.text;
   for (let index = 1; index < events.length; index++) {

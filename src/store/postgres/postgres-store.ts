@@ -1,6 +1,6 @@
 // The PostgreSQL store: the same port as the SQLite store, in a schema of its own (openixn by
-// default) so that openixn can share a database. A commit is one transaction on one connection
-// kept for commits, with one multi-row statement per table; reads use other connections, so a
+// default) so that openixn can share a database. A commit is one statement (statements.ts), an
+// implicit transaction, on the connection kept for commits; reads use other connections, so a
 // reporting replay never waits behind a commit. Commits are durable when they resolve
 // (synchronous_commit is forced on for the commit connection), and time values come from the
 // records, which carry the server's clock, never from the database's now().
@@ -18,7 +18,8 @@
 
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import type { AgentLoginRecord, Counters, InteractionRecord, InteractionState } from '../../core/types.js';
+import type { AgentLoginRecord, Counters, InteractionRecord } from '../../core/types.js';
+import { fromInteractionRow, type InteractionRow } from '../interaction-row.js';
 import { fromChunks, toChunk, type CommitBatch, type LoadedState, type Store, type StoredEvent } from '../store.js';
 import { ReplaceableClient, type Sql } from './client.js';
 import { isTransientFault, retryDelayMs } from './faults.js';
@@ -76,56 +77,7 @@ const bigintAsNumber = {
 };
 
 
-interface InteractionRow {
-  interaction_id: string;
-  number: number;
-  media_type: string;
-  type: string;
-  subtype: string;
-  priority: number;
-  /** postgres.js parses json columns. */
-  user_data: Record<string, unknown>;
-  submitted_at: number;
-  submitted_by: string;
-  external_id: string | null;
-  state: string;
-  queue: string | null;
-  workbin_name: string | null;
-  workbin_owner: string | null;
-  entered_at: number;
-  entry_order: number;
-  assigned_to: string | null;
-  place_id: string | null;
-  ticket_id: number | null;
-  ticket_agent_id: string | null;
-  ticket_place_id: string | null;
-}
 
-function fromRow(row: InteractionRow): InteractionRecord {
-  return {
-    interactionId: row.interaction_id,
-    number: row.number,
-    mediaType: row.media_type,
-    type: row.type,
-    subtype: row.subtype,
-    priority: row.priority,
-    userData: row.user_data,
-    submittedAt: row.submitted_at,
-    submittedBy: row.submitted_by,
-    externalId: row.external_id,
-    state: row.state as InteractionState,
-    queue: row.queue,
-    workbinName: row.workbin_name,
-    workbinOwner: row.workbin_owner,
-    enteredAt: row.entered_at,
-    entryOrder: row.entry_order,
-    assignedTo: row.assigned_to,
-    placeId: row.place_id,
-    ticketId: row.ticket_id,
-    ticketAgentId: row.ticket_agent_id,
-    ticketPlaceId: row.ticket_place_id,
-  };
-}
 
 /**
  * Takes openixn's own `schema` parameter out of a store URL; postgres.js would send any query
@@ -273,14 +225,14 @@ export class PostgresStore implements Store {
   async load(): Promise<LoadedState> {
     // One snapshot, so the counters cannot be older than the interactions they count.
     const [interactions, agents, counters] = await this.reads.run((reads) => reads.begin('isolation level repeatable read read only', (sql) => [
-      sql.unsafe<InteractionRow[]>(this.statements.selectLiveInteractions),
+      sql.unsafe<InteractionRow<Record<string, unknown>>[]>(this.statements.selectLiveInteractions),
       sql.unsafe<{ agent_id: string; place_id: string }[]>(this.statements.selectLogins),
       sql.unsafe<{ last_interaction: number; last_ticket: number; last_entry: number; last_seq: number }[]>(this.statements.selectCounters),
     ]));
     const row = counters[0];
     if (row === undefined) throw new Error('the counters row is missing from the PostgreSQL store');
     return {
-      interactions: interactions.map(fromRow),
+      interactions: interactions.map((row) => fromInteractionRow(row, row.user_data)),
       agents: agents.map((agent): AgentLoginRecord => ({ agentId: agent.agent_id, placeId: agent.place_id, loggedIn: true })),
       counters: { lastInteraction: row.last_interaction, lastTicket: row.last_ticket, lastEntry: row.last_entry, lastSeq: row.last_seq },
     };

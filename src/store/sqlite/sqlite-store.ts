@@ -4,39 +4,24 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AgentLoginRecord, Counters, InteractionRecord, InteractionState } from '../../core/types.js';
-import { fromChunks, toChunk, type CommitBatch, type LoadedState, type Store, type StoredEvent } from '../store.js';
+import type { AgentLoginRecord, Counters, InteractionRecord } from '../../core/types.js';
+import { fromInteractionRow, type InteractionRow } from '../interaction-row.js';
+import { fromChunks, toChunk, type CommitBatch, type EventChunk, type LoadedState, type Store, type StoredEvent } from '../store.js';
 import { migrations } from './migrations.js';
 
-interface InteractionRow {
-  interaction_id: string;
-  number: number;
-  media_type: string;
-  type: string;
-  subtype: string;
-  priority: number;
-  user_data: string;
-  submitted_at: number;
-  submitted_by: string;
-  external_id: string | null;
-  state: string;
-  queue: string | null;
-  workbin_name: string | null;
-  workbin_owner: string | null;
-  entered_at: number;
-  entry_order: number;
-  assigned_to: string | null;
-  place_id: string | null;
-  ticket_id: number | null;
-  ticket_agent_id: string | null;
-  ticket_place_id: string | null;
-}
+/** A commit batch whose reporting events are one chunk (null for none). */
+export type ChunkedBatch = Omit<CommitBatch, 'events'> & { chunk: EventChunk | null };
+
 
 const columns = [
   'interaction_id', 'number', 'media_type', 'type', 'subtype', 'priority', 'user_data', 'submitted_at', 'submitted_by',
   'external_id', 'state', 'queue', 'workbin_name', 'workbin_owner', 'entered_at', 'entry_order', 'assigned_to', 'place_id',
   'ticket_id', 'ticket_agent_id', 'ticket_place_id',
 ] as const;
+
+function fromRow(row: InteractionRow<string>): InteractionRecord {
+  return fromInteractionRow(row, JSON.parse(row.user_data) as Record<string, unknown>);
+}
 
 function toRow(record: InteractionRecord): unknown[] {
   return [
@@ -47,31 +32,6 @@ function toRow(record: InteractionRecord): unknown[] {
   ];
 }
 
-function fromRow(row: InteractionRow): InteractionRecord {
-  return {
-    interactionId: row.interaction_id,
-    number: row.number,
-    mediaType: row.media_type,
-    type: row.type,
-    subtype: row.subtype,
-    priority: row.priority,
-    userData: JSON.parse(row.user_data) as Record<string, unknown>,
-    submittedAt: row.submitted_at,
-    submittedBy: row.submitted_by,
-    externalId: row.external_id,
-    state: row.state as InteractionState,
-    queue: row.queue,
-    workbinName: row.workbin_name,
-    workbinOwner: row.workbin_owner,
-    enteredAt: row.entered_at,
-    entryOrder: row.entry_order,
-    assignedTo: row.assigned_to,
-    placeId: row.place_id,
-    ticketId: row.ticket_id,
-    ticketAgentId: row.ticket_agent_id,
-    ticketPlaceId: row.ticket_place_id,
-  };
-}
 
 export function migrate(database: Database.Database): number {
   database.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
@@ -99,7 +59,7 @@ export class SqliteStore implements Store {
   private readonly deleteLogin: Database.Statement;
   private readonly selectChunks: Database.Statement;
   private readonly selectExternalId: Database.Statement;
-  private readonly commitBatches: (batches: readonly CommitBatch[]) => void;
+  private readonly commitBatches: (batches: readonly ChunkedBatch[]) => void;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -124,10 +84,10 @@ export class SqliteStore implements Store {
       'SELECT first_seq AS firstSeq, events FROM reporting_log WHERE last_seq >= ? AND first_seq <= ? ORDER BY first_seq LIMIT ?',
     );
     this.selectExternalId = this.database.prepare('SELECT interaction_id FROM interactions WHERE submitted_by = ? AND external_id = ?').pluck();
-    this.commitBatches = this.database.transaction((batches: readonly CommitBatch[]) => {
+    this.commitBatches = this.database.transaction((batches: readonly ChunkedBatch[]) => {
       for (const batch of batches) {
         for (const record of batch.interactions) this.upsertInteraction.run(toRow(record));
-        const chunk = toChunk(batch.events);
+        const chunk = batch.chunk;
         if (chunk !== null) this.insertEvents.run(chunk.firstSeq, chunk.lastSeq, chunk.events);
         for (const agent of batch.agents) {
           if (agent.loggedIn) this.upsertLogin.run(agent.agentId, agent.placeId);
@@ -142,7 +102,7 @@ export class SqliteStore implements Store {
   load(): Promise<LoadedState> {
     const agents = (this.database.prepare('SELECT agent_id AS agentId, place_id AS placeId FROM agent_logins').all() as Omit<AgentLoginRecord, 'loggedIn'>[])
       .map((agent) => ({ ...agent, loggedIn: true }));
-    const rows = this.database.prepare(`SELECT * FROM interactions WHERE state <> 'stopped'`).all() as InteractionRow[];
+    const rows = this.database.prepare(`SELECT * FROM interactions WHERE state <> 'stopped'`).all() as InteractionRow<string>[];
     const counters = this.database.prepare(
       'SELECT last_interaction AS lastInteraction, last_ticket AS lastTicket, last_entry AS lastEntry, last_seq AS lastSeq FROM counters WHERE id = 1',
     ).get() as Counters;
@@ -160,6 +120,11 @@ export class SqliteStore implements Store {
 
   /** Several batches in one transaction, in order: the worker merges the commits that queued up. */
   commitMany(batches: readonly CommitBatch[]): void {
+    this.commitChunked(batches.map(({ events, ...records }) => ({ ...records, chunk: toChunk(events) })));
+  }
+
+  /** The same, with each batch's reporting events already joined into their chunk (the worker gets them so). */
+  commitChunked(batches: readonly ChunkedBatch[]): void {
     if (batches.length > 0) this.commitBatches(batches);
   }
 

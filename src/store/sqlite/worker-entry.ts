@@ -4,8 +4,7 @@
 // exactly one reply with its id, in the order the requests came.
 
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { SqliteStore } from './sqlite-store.js';
-import type { CommitBatch } from '../store.js';
+import { SqliteStore, type ChunkedBatch } from './sqlite-store.js';
 import type { WorkerReply, WorkerRequest } from './worker-store.js';
 
 const { path, port } = workerData as { path: string; port: MessagePort };
@@ -45,7 +44,7 @@ port.on('message', (first: WorkerRequest) => {
     try {
       if (failed !== null) throw new Error(`an earlier commit failed: ${failed}`);
       if (store === null) throw new Error('the SQLite store is not open');
-      store.commitMany(commits.map(toBatch));
+      store.commitChunked(commits.map((commit) => ({ ...(JSON.parse(commit.records) as Omit<ChunkedBatch, 'chunk'>), chunk: commit.chunk })));
       for (const commit of commits) reply({ id: commit.id, ok: true, value: null });
     } catch (error) {
       failed ??= (error as Error).message;
@@ -67,11 +66,4 @@ async function handle(request: Exclude<WorkerRequest, { operation: 'commit' }>):
       return null;
     }
   }
-}
-
-/** The commit's batch again, its reporting events split back into their lines (JSON has no raw newline). */
-function toBatch(commit: Extract<WorkerRequest, { operation: 'commit' }>): CommitBatch {
-  const records = JSON.parse(commit.records) as Omit<CommitBatch, 'events'>;
-  const events = commit.events === '' ? [] : commit.events.split('\n').map((text, index) => ({ seq: commit.firstSeq + index, text }));
-  return { ...records, events };
 }

@@ -5,16 +5,16 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { toChunk, type CommitBatch, type LoadedState, type Store, type StoredEvent } from '../store.js';
+import { toChunk, type CommitBatch, type EventChunk, type LoadedState, type Store, type StoredEvent } from '../store.js';
 
 export type WorkerRequest = { id: number } & (
   | { operation: 'load' }
   /**
-   * The batch as two flat strings, which cross to the worker far cheaper than a structured clone of
-   * its objects: its records as JSON, and its reporting events (already JSON, one per line, from
-   * firstSeq on) as they are, so that they are not escaped again inside the JSON.
+   * The batch as flat strings, which cross to the worker far cheaper than a structured clone of its
+   * objects: its records as JSON, and its reporting events as the chunk the store keeps (already
+   * JSON, one per line), so that they are not escaped again inside the JSON.
    */
-  | { operation: 'commit'; records: string; firstSeq: number; events: string }
+  | { operation: 'commit'; records: string; chunk: EventChunk | null }
   | { operation: 'readEvents'; fromSeq: number; toSeq: number; limit: number }
   | { operation: 'findByExternalId'; submittedBy: string; externalId: string }
   | { operation: 'close' }
@@ -88,8 +88,7 @@ export class SqliteWorkerStore implements Store {
 
   commit(batch: CommitBatch): Promise<void> {
     const records = JSON.stringify({ interactions: batch.interactions, agents: batch.agents, counters: batch.counters });
-    const chunk = toChunk(batch.events);
-    return this.call({ operation: 'commit', records, firstSeq: chunk?.firstSeq ?? 0, events: chunk?.events ?? '' }) as Promise<void>;
+    return this.call({ operation: 'commit', records, chunk: toChunk(batch.events) }) as Promise<void>;
   }
 
   readEvents(fromSeq: number, toSeq: number, limit: number): Promise<StoredEvent[]> {
