@@ -169,7 +169,7 @@ class Server implements RunningServer, ConnectionHandler {
   async start(): Promise<void> {
     const loaded = await this.store.load();
     this.core.recover(loaded.interactions, loaded.counters, this.clock.now(), loaded.agents);
-    this.hub = new ReportingHub(this.store, loaded.counters.lastSeq, Math.min(4 * 1024 * 1024, this.settings.limits.maxBufferedBytes / 4));
+    this.hub = new ReportingHub(this.store, loaded.counters.lastSeq, this.settings.limits.maxBufferedBytes);
     this.afterCore();
     await this.commits.drain();
     await this.startBuiltinRouter();
@@ -395,11 +395,11 @@ class Server implements RunningServer, ConnectionHandler {
     this.scheduler.refresh();
   }
 
-  private deliver({ out, eventTexts }: CommittedBatch): void {
+  private deliver({ out, events }: CommittedBatch): void {
     let event = 0;
     for (const item of out) {
       if (item.to === null) {
-        this.hub.deliver(item.message, eventTexts[event++]!);
+        this.hub.deliver(item.message, events[event++]!.text);
         continue;
       }
       this.connections.get(item.to)?.send(item.message);

@@ -22,8 +22,8 @@ interface Subscriber {
 }
 
 const replayPageSize = 1000;
-/** A replay pauses while more than this waits to be sent to its client. */
-const defaultReplayHighWaterBytes = 4 * 1024 * 1024;
+/** A replay pauses while more than this waits to be sent to its client (less where the send buffer is smaller). */
+const replayHighWaterBytesMax = 4 * 1024 * 1024;
 
 export class ReportingHub {
   private readonly subscribers = new Map<string, Subscriber>();
@@ -33,13 +33,13 @@ export class ReportingHub {
   private readonly replayHighWaterBytes: number;
 
   /**
-   * `replayHighWaterBytes` must stay well below the connection's send-buffer bound
-   * (limits.maxBufferedBytes), or a replay to a client that reads at full speed would trip it.
+   * A replay pauses at a quarter of the connections' send-buffer bound (limits.maxBufferedBytes)
+   * at most, or a replay to a client that reads at full speed would trip it.
    */
-  constructor(store: Store, lastSeq: number, replayHighWaterBytes = defaultReplayHighWaterBytes) {
+  constructor(store: Store, lastSeq: number, maxBufferedBytes: number) {
     this.store = store;
     this.deliveredSeq = lastSeq;
-    this.replayHighWaterBytes = replayHighWaterBytes;
+    this.replayHighWaterBytes = Math.min(replayHighWaterBytesMax, maxBufferedBytes / 4);
   }
 
   isSubscribed(clientId: string): boolean {

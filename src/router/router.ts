@@ -78,7 +78,6 @@ interface RoutedQueue {
   readonly kind: QueueKind;
   /** priorityAge queues compete by priority then age when an agent frees up; the others take turns. */
   readonly priorityAge: boolean;
-  readonly requiredSkills: Readonly<Record<string, number>>;
   readonly module: Strategy | null;
   /** What waits for an agent, per media type, in queue order. */
   readonly waiting: Map<string, OrderedQueue<Waiting>>;
@@ -498,7 +497,7 @@ export class Router {
     // What the queue's own skills say of this agent holds for every interaction whose user data names none.
     const anyOwnSkills = (queue.withOwnSkills.get(mediaType) ?? 0) > 0;
     let strict = true;
-    for (const [skill, minimum] of Object.entries(queue.requiredSkills)) {
+    for (const [skill, minimum] of Object.entries(queue.settings.requiredSkills)) {
       const level = agent.skills[skill];
       // User data adds skills and may change levels, never removes one.
       if (level === undefined) return null;
@@ -559,7 +558,7 @@ export class Router {
   }
 
   private requiredOf(queue: RoutedQueue, entry: Waiting): Readonly<Record<string, number>> {
-    return entry.ownSkills === null ? queue.requiredSkills : requiredSkills(queue.requiredSkills, entry.ownSkills);
+    return entry.ownSkills === null ? queue.settings.requiredSkills : requiredSkills(queue.settings.requiredSkills, entry.ownSkills);
   }
 
   private relaxed(queue: RoutedQueue, entry: Waiting): boolean {
@@ -699,7 +698,7 @@ function routedQueue(name: string, settings: QueueRoutingSettings, module: Strat
     kind = hasSkills ? 'skilledLongestIdle' : 'longestIdle';
   }
   return {
-    name, settings, kind, priorityAge: settings.strategy === 'priorityAge', requiredSkills: settings.requiredSkills, module,
+    name, settings, kind, priorityAge: settings.strategy === 'priorityAge', module,
     waiting: new Map(), withOwnSkills: new Map(),
   };
 }

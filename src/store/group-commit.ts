@@ -7,16 +7,16 @@
 import type { Effects } from '../core/core.js';
 import { toRecord } from '../core/interaction.js';
 import type { AgentLoginRecord, Counters, Interaction, Outgoing } from '../core/types.js';
-import type { Store } from './store.js';
+import type { Store, StoredEvent } from './store.js';
 
 /** A message with work to do once it has been sent (the start of a reporting replay). */
 export type Delivery = Outgoing | { to: string; message: Outgoing['message']; afterSend: () => void };
 
-/** A committed batch's messages, and the JSON text of each of its reporting events, in order. */
+/** A committed batch's messages, and its reporting events as stored, in order. */
 export interface CommittedBatch {
   out: readonly Delivery[];
-  /** One text per item with `to: null`: encoded once, for the store and for every reporting client. */
-  eventTexts: readonly string[];
+  /** One per item with `to: null`, its JSON text encoded once, for the store and for every reporting client. */
+  events: readonly StoredEvent[];
 }
 
 interface Batch {
@@ -110,15 +110,9 @@ export class GroupCommit {
     if (this.isEmpty(this.open)) return;
     const batch = this.open;
     this.open = { changed: new Map(), agents: new Map(), out: [] };
-    const events = [];
-    const eventTexts: string[] = [];
-    for (const item of batch.out) {
-      if (item.to !== null) continue;
-      const text = JSON.stringify(item.message);
-      events.push({ seq: item.message.seq, text });
-      eventTexts.push(text);
-    }
-    const entry = { batch: { out: batch.out, eventTexts }, committed: false };
+    const events: StoredEvent[] = [];
+    for (const item of batch.out) if (item.to === null) events.push({ seq: item.message.seq, text: JSON.stringify(item.message) });
+    const entry = { batch: { out: batch.out, events }, committed: false };
     this.inFlight.push(entry);
     if (batch.changed.size === 0 && batch.agents.size === 0 && events.length === 0) {
       // Answers that changed nothing (reads, errors) need no commit, only their turn in the order.

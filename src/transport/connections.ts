@@ -41,7 +41,6 @@ export class Connection implements ClientConnection {
   readonly id: string;
   private readonly socket: WebSocket;
   private readonly handler: ConnectionHandler;
-  private readonly maxMessageBytes: number;
   private readonly limits: ConnectionLimits;
   private readonly rate: RequestRate;
   private refusedInARow = 0;
@@ -57,7 +56,6 @@ export class Connection implements ClientConnection {
     this.id = id;
     this.socket = socket;
     this.handler = handler;
-    this.maxMessageBytes = limits.maxMessageBytes;
     this.limits = limits;
     this.rate = new RequestRate(limits.requestsPerSecond, Date.now());
     this.rawSocket = (socket as unknown as { _socket?: Duplex })._socket;
@@ -142,7 +140,7 @@ export class Connection implements ClientConnection {
       this.handler.onInvalid(this, { message: 'EventError', errorCode: 'InvalidRequest', errorDescription: 'Send text frames with one JSON object each, not binary frames.' });
       return;
     }
-    if (data.length > this.maxMessageBytes) {
+    if (data.length > this.limits.maxMessageBytes) {
       // Too large to decode to text in full: decode() needs only the referenceId, found by a byte search.
       const at = data.indexOf('"referenceId"');
       this.process(at < 0 ? '' : data.subarray(at, at + 64).toString('utf8'), data.length);
@@ -176,7 +174,7 @@ export class Connection implements ClientConnection {
       this.held.push({ frame, frameBytes });
       return;
     }
-    const decoded = decode(frame, this.maxMessageBytes, frameBytes);
+    const decoded = decode(frame, this.limits.maxMessageBytes, frameBytes);
     if (!decoded.ok) {
       const message: OutgoingMessage = { message: 'EventError', errorCode: decoded.errorCode, errorDescription: decoded.errorDescription };
       if (decoded.referenceId !== undefined) message.referenceId = decoded.referenceId;
