@@ -9,8 +9,19 @@ export interface Deadline {
   id: string;
 }
 
+/** Earlier first; entries due at the same time come out in no promised order. */
+function byTime(a: { at: number }, b: { at: number }): boolean {
+  return a.at < b.at;
+}
+
 export class DeadlineHeap<Entry extends { at: number } = Deadline> {
   private readonly heap: Entry[] = [];
+  /** Whether a comes out before b. */
+  private readonly before: (a: Entry, b: Entry) => boolean;
+
+  constructor(before: (a: Entry, b: Entry) => boolean = byTime) {
+    this.before = before;
+  }
 
   get size(): number {
     return this.heap.length;
@@ -22,7 +33,7 @@ export class DeadlineHeap<Entry extends { at: number } = Deadline> {
     let index = heap.length - 1;
     while (index > 0) {
       const parent = (index - 1) >>> 1;
-      if (heap[parent]!.at <= deadline.at) break;
+      if (!this.before(deadline, heap[parent]!)) break;
       heap[index] = heap[parent]!;
       index = parent;
     }
@@ -43,8 +54,8 @@ export class DeadlineHeap<Entry extends { at: number } = Deadline> {
       const left = 2 * index + 1;
       if (left >= heap.length) break;
       const right = left + 1;
-      const child = right < heap.length && heap[right]!.at < heap[left]!.at ? right : left;
-      if (heap[child]!.at >= last.at) break;
+      const child = right < heap.length && this.before(heap[right]!, heap[left]!) ? right : left;
+      if (!this.before(heap[child]!, last)) break;
       heap[index] = heap[child]!;
       index = child;
     }
