@@ -3,11 +3,10 @@
 // answers who the client is allowed to be: the client type and name the credentials are for,
 // the agent an agent token binds, and a media server's scope. The core enforces the grants.
 
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, errors, importSPKI, jwtVerify, type CryptoKey, type JSONWebKeySet, type JWSHeaderParameters, type JWTPayload, type FlattenedJWSInput } from 'jose';
 import { clientTypes, type ClientGrants, type ClientType, type MediaScope } from '../core/types.js';
-import type { ApiKeySettings, AuthSettings, JwtSettings } from './settings.js';
+import { apiKeyHash, type ApiKeySettings, type AuthSettings, type JwtSettings } from './settings.js';
 
 export type AuthOutcome =
   | { ok: true; grants: ClientGrants; /** Who the credentials name, for the log. */ subject: string }
@@ -42,7 +41,7 @@ export class Authenticator {
       return unauthorized('RequestRegisterClient needs a token: authentication is on. Send an API key or a signed token (JWT) in "token".');
     }
     // An API key is looked up by its hash, so the lookup's timing says nothing about the key.
-    const apiKey = this.apiKeys.get(createHash('sha256').update(token).digest('hex'));
+    const apiKey = this.apiKeys.get(apiKeyHash(token));
     if (apiKey !== undefined) return this.fromApiKey(apiKey, clientType, clientName);
     if (this.jwt === null) return unauthorized('The token is not an API key this server knows.');
     let payload: JWTPayload;

@@ -1,7 +1,13 @@
 // Authentication settings, resolved from the config file's `auth` section: signed tokens (JWT)
 // and static API keys. Key material is loaded from files when the server starts (authenticator.ts).
 
+import { createHash } from 'node:crypto';
 import type { ClientType, MediaScope } from '../core/types.js';
+
+/** How an API key is kept and looked up: the hex SHA-256 of the key as the client sends it. */
+export function apiKeyHash(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
 
 /** Where each part of a client's identity is read from in a token's claims. */
 export interface ClaimNames {

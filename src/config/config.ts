@@ -1,7 +1,6 @@
 // The configuration: the YAML file of SPEC section 8, its defaults, and its validation. Produces
 // the resolved settings the server and the core run with.
 
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Type, { type Static } from 'typebox';
@@ -9,7 +8,7 @@ import { Compile } from 'typebox/compile';
 import { parse as parseYaml } from 'yaml';
 import { mediaSettings, type CoreConfig, type MediaTypeSettings, type Routing, type WorkbinOwnerKind } from '../core/config.js';
 import type { QueueRoutingSettings, RouterSettings } from '../router/settings.js';
-import { defaultClaimNames, type ApiKeySettings, type AuthSettings, type JwtSettings } from '../auth/settings.js';
+import { apiKeyHash, defaultClaimNames, type ApiKeySettings, type AuthSettings, type JwtSettings } from '../auth/settings.js';
 import type { Limits } from '../transport/limits.js';
 import { parseDuration } from './duration.js';
 
@@ -306,7 +305,7 @@ function resolveAuth(auth: NonNullable<ConfigInput['auth']>, baseDirectory: stri
     if (entry.key !== undefined && entry.key.length < minimumApiKeyLength) {
       throw new Error(`${where}.key: an API key must be at least ${minimumApiKeyLength} characters (for example \`openssl rand -hex 32\`).`);
     }
-    const sha256 = entry.sha256?.toLowerCase() ?? createHash('sha256').update(entry.key!).digest('hex');
+    const sha256 = entry.sha256?.toLowerCase() ?? apiKeyHash(entry.key!);
     if (seen.has(sha256)) throw new Error(`${where}: the same key is configured twice.`);
     seen.add(sha256);
     if (entry.mediaScope !== undefined && entry.clientType !== 'MediaServer') throw new Error(`${where}.mediaScope: only a MediaServer key has a media scope.`);
