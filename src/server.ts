@@ -4,12 +4,14 @@
 // main.ts only parses arguments and calls startServer, so tests start exactly this server.
 
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { AssertionFailure, Core } from './core/core.js';
-import { openGrants, type ClientGrants, type OutgoingMessage } from './core/types.js';
+import { inProcessGrants, openGrants, type ClientGrants, type OutgoingMessage } from './core/types.js';
 import { Authenticator } from './auth/authenticator.js';
 import { checkExposure, isLoopback } from './auth/exposure.js';
 import { readConfigFile, resolveSettings, type ConfigInput, type Settings } from './config/config.js';
@@ -22,6 +24,8 @@ import { DeadlineScheduler, systemClock, type Clock } from './timers/scheduler.j
 import { closeCodes, Connection, type ClientConnection, type ConnectionHandler } from './transport/connections.js';
 import { LocalConnection } from './transport/local-connection.js';
 import { Admission } from './transport/admission.js';
+import { unregisteredFrameLimitBytes } from './transport/limits.js';
+import { RefusalLog } from './transport/refusal-log.js';
 import { Router } from './router/router.js';
 import { loadStrategies } from './router/strategies.js';
 
@@ -59,9 +63,6 @@ type RegisterRequest = Extract<Request, { message: 'RequestRegisterClient' }>;
 
 /** The answer to a request refused while the database is away: nothing was changed. */
 const storeUnavailableDescription = 'The database is unavailable, so nothing was changed; retry shortly.';
-
-/** WebSocket frames above this are closed with 1009; up to it they get EventError LimitExceeded. */
-const hardFrameLimitBytes = 16 * 1024 * 1024;
 
 /**
  * How long a closing connection may take to answer the close frame before its socket is cut: a
@@ -121,6 +122,7 @@ class Server implements RunningServer, ConnectionHandler {
   private routerTimer: DeadlineScheduler | null = null;
   private readonly authenticator: Authenticator | null;
   private readonly admission: Admission;
+  private readonly refusals: RefusalLog;
   /** False while the store holds commits it cannot make (the database is away); see onStoreAvailability. */
   private storeAvailable = true;
 
@@ -135,7 +137,9 @@ class Server implements RunningServer, ConnectionHandler {
     this.onFatalCallback = onFatal;
     this.authenticator = authenticator;
     this.core = new Core(settings.core);
-    this.admission = new Admission(settings.limits, (connectionId) => this.core.clientOf(connectionId) !== undefined);
+    const limits = settings.limits;
+    this.refusals = new RefusalLog(logger, (kind) => ({ [`limits.${kind.replace('Ms', '')}`]: kind in limits ? limits[kind as keyof typeof limits] : undefined }));
+    this.admission = new Admission(limits, (connectionId) => this.core.clientOf(connectionId) !== undefined, (refusal, address) => this.refusals.refused(refusal, address));
     this.commits = new GroupCommit({
       store,
       takeEffects: () => this.core.takeEffects(),
@@ -150,7 +154,9 @@ class Server implements RunningServer, ConnectionHandler {
     this.http = Fastify({ logger: false, ...(tls === null ? {} : { https: tls }) }) as unknown as FastifyInstance;
     // A close handshake the client does not answer (it stopped reading) ends after closeTimeout.
     // (closeTimeout is newer than @types/ws, hence the options object.)
-    const socketOptions = { noServer: true, maxPayload: hardFrameLimitBytes, perMessageDeflate: false, skipUTF8Validation: true, closeTimeout: closeHandshakeTimeoutMs };
+    // Until it registers, a connection may send only small frames; registration raises its limit
+    // (Connection.allowLargeFrames), so an anonymous socket cannot make the server buffer megabytes.
+    const socketOptions = { noServer: true, maxPayload: unregisteredFrameLimitBytes, perMessageDeflate: false, skipUTF8Validation: true, closeTimeout: closeHandshakeTimeoutMs };
     this.sockets = new WebSocketServer(socketOptions);
   }
 
@@ -179,24 +185,27 @@ class Server implements RunningServer, ConnectionHandler {
       if (this.state === 'ready' && this.storeAvailable) return reply.code(200).send({ status: 'ready' });
       return reply.code(503).send({ status: this.state === 'ready' ? 'storeUnavailable' : this.state });
     });
-    this.http.server.on('upgrade', (request, socket, head) => {
+    // Every socket counts from its accept, whatever it goes on to do (or not).
+    this.http.server.on('connection', (socket: Socket) => this.admission.accept(socket, this.settings.tls === null));
+    this.http.addHook('onRequest', async (request) => {
+      this.admission.spoke(request.raw.socket);
+    });
+    this.http.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+      this.admission.spoke(socket);
       const path = (request.url ?? '').split('?')[0];
-      if (path !== '/ws' || this.state !== 'ready' || !this.storeAvailable) {
-        socket.end(`HTTP/1.1 ${path !== '/ws' ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\n\r\n`);
-        return;
-      }
-      const address = request.socket.remoteAddress ?? '';
-      const refusal = this.admission.refusal(address);
+      const refusal = path !== '/ws' ? '404 Not Found'
+        : this.state !== 'ready' || !this.storeAvailable ? '503 Service Unavailable'
+          : !this.originAllowed(request) ? '403 Forbidden' : null;
       if (refusal !== null) {
-        this.logger.warn({ address, refusal, limits: { maxConnections: this.settings.limits.maxConnections, maxConnectionsPerAddress: this.settings.limits.maxConnectionsPerAddress } }, 'connection refused');
-        socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\n\r\n`);
+        if (refusal.startsWith('403')) this.refusals.refused('origin', `${request.socket.remoteAddress ?? ''} (Origin ${String(request.headers.origin).slice(0, 200)})`);
+        socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         return;
       }
       this.sockets.handleUpgrade(request, socket, head, (webSocket) => {
         const connection = new Connection(`c${++this.nextConnection}`, webSocket, this, this.settings.limits);
         this.connections.set(connection.id, connection);
-        this.admission.opened(connection, address);
-        this.logger.debug({ connection: connection.id, address }, 'connection opened');
+        this.admission.opened(connection, socket);
+        this.logger.debug({ connection: connection.id, address: socket.remoteAddress }, 'connection opened');
       });
     });
     await this.http.listen({ host: this.settings.host, port: this.settings.port });
@@ -204,6 +213,25 @@ class Server implements RunningServer, ConnectionHandler {
     this.boundPort = typeof address === 'object' && address !== null ? address.port : this.settings.port;
     this.state = 'ready';
     this.logger.info({ host: this.settings.host, port: this.boundPort, url: this.url }, 'listening');
+  }
+
+  /**
+   * A browser says which page opened a WebSocket (Origin), and any page may try: without this, a
+   * page on a foreign site could use a server that trusts its loopback clients. The server's own
+   * origin and those in server.allowedOrigins may connect; a client that sends no Origin is not a
+   * browser, and is left to authentication.
+   */
+  private originAllowed(request: IncomingMessage): boolean {
+    const origin = request.headers.origin;
+    if (origin === undefined) return true;
+    if (this.settings.allowedOrigins.has(origin)) return true;
+    try {
+      const url = new URL(origin);
+      const scheme = this.settings.tls === null ? 'http:' : 'https:';
+      return url.protocol === scheme && url.host === request.headers.host;
+    } catch {
+      return false;
+    }
   }
 
   // ---- The built-in router -------------------------------------------------------------------
@@ -244,9 +272,9 @@ class Server implements RunningServer, ConnectionHandler {
     this.routerTimer = routerTimer;
     for (const connection of [reporting, routing]) this.connections.set(connection.id, connection);
     // In-process connections need no token: they are the server's own.
-    this.registerClient(reporting, { message: 'RequestRegisterClient', referenceId: 1, clientType: 'ReportingEngine', clientName: 'builtin-router' }, openGrants);
+    this.registerClient(reporting, { message: 'RequestRegisterClient', referenceId: 1, clientType: 'ReportingEngine', clientName: 'builtin-router' }, inProcessGrants);
     this.onRequest(reporting, { message: 'RequestStartReporting', referenceId: 2 });
-    this.registerClient(routing, { message: 'RequestRegisterClient', referenceId: 1, clientType: 'RoutingEngine', clientName: 'builtin-router', queues: router.queues() }, openGrants);
+    this.registerClient(routing, { message: 'RequestRegisterClient', referenceId: 1, clientType: 'RoutingEngine', clientName: 'builtin-router', queues: router.queues() }, inProcessGrants);
     await this.commits.drain();
     this.logger.info({ queues: router.queues() }, 'built-in router serving');
   }
@@ -322,6 +350,7 @@ class Server implements RunningServer, ConnectionHandler {
     const client = this.core.clientOf(connection.id);
     if (client === undefined) return;
     this.admission.registered(connection.id);
+    connection.allowLargeFrames?.();
     if (client.clientType === 'AgentApplication') connection.limitRate?.(this.settings.limits.agentRequestsPerSecond, 'limits.agentRequestsPerSecond');
     this.logger.debug({ connection: connection.id, clientType: request.clientType, clientName: request.clientName, subject }, 'client registered');
   }
@@ -440,6 +469,7 @@ class Server implements RunningServer, ConnectionHandler {
       return;
     }
     this.state = 'closing';
+    this.refusals.stop();
     this.logger.info('shutting down: no new connections, committing what is in flight');
     this.scheduler.stop();
     this.routerTimer?.stop();

@@ -63,7 +63,7 @@ export class Authenticator {
   private fromApiKey(key: ApiKeySettings, clientType: ClientType, clientName: string): AuthOutcome {
     if (key.clientType !== clientType) return forbidden(`This API key is for a ${key.clientType}; it may not register as a ${clientType}.`);
     if (key.clientName !== clientName) return forbidden(`This API key is for client "${key.clientName}"; it may not register as "${clientName}".`);
-    return { ok: true, grants: { agentId: null, mediaScope: key.mediaScope ?? this.mediaServerScope }, subject: `api-key:${key.clientName}` };
+    return { ok: true, grants: { agentId: null, mediaScope: key.mediaScope ?? this.mediaServerScope, places: new Set(), inProcess: false }, subject: `api-key:${key.clientName}` };
   }
 
   private fromClaims(payload: JWTPayload, settings: JwtSettings, clientType: ClientType, clientName: string): AuthOutcome {
@@ -88,12 +88,25 @@ export class Authenticator {
     if (mediaScope !== undefined && mediaScope !== 'submitted' && mediaScope !== 'all') {
       return unauthorized(`The token's "${claims.mediaScope}" claim must be "submitted" or "all".`);
     }
+    const places = placesOf(payload[claims.placeId]);
+    if (places === null) return unauthorized(`The token's "${claims.placeId}" claim must be a place id or a list of at most ${maxPlacesPerToken} place ids.`);
     return {
       ok: true,
-      grants: { agentId: clientType === 'AgentApplication' ? (agentId as string) : null, mediaScope: mediaScope ?? this.mediaServerScope },
+      grants: { agentId: clientType === 'AgentApplication' ? (agentId as string) : null, mediaScope: mediaScope ?? this.mediaServerScope, places, inProcess: false },
       subject: typeof payload.sub === 'string' ? payload.sub : clientName,
     };
   }
+}
+
+/** A token names an agent's places one by one; more than this is not a list of desks but a mistake. */
+const maxPlacesPerToken = 1000;
+
+/** The places a token's claim allows: none when it has no such claim; null when the claim is malformed. */
+function placesOf(claim: unknown): ReadonlySet<string> | null {
+  if (claim === undefined) return new Set();
+  const list = typeof claim === 'string' ? [claim] : claim;
+  if (!Array.isArray(list) || list.length > maxPlacesPerToken || !list.every((place) => typeof place === 'string' && place !== '')) return null;
+  return new Set(list as string[]);
 }
 
 function unauthorized(errorDescription: string): AuthOutcome {

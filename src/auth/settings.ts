@@ -15,6 +15,8 @@ export interface ClaimNames {
   agentId: string;
   clientName: string;
   mediaScope: string;
+  /** The place, or places, an agent may log in at: a string or an array of strings. */
+  placeId: string;
 }
 
 export interface JwtSettings {
@@ -50,4 +52,4 @@ export interface AuthSettings {
   mediaServerScope: MediaScope;
 }
 
-export const defaultClaimNames: ClaimNames = { clientType: 'clientType', agentId: 'agentId', clientName: 'clientName', mediaScope: 'mediaScope' };
+export const defaultClaimNames: ClaimNames = { clientType: 'clientType', agentId: 'agentId', clientName: 'clientName', mediaScope: 'mediaScope', placeId: 'placeId' };

@@ -34,6 +34,7 @@ const Auth = Type.Object({
       agentId: Type.Optional(Type.String({ minLength: 1 })),
       clientName: Type.Optional(Type.String({ minLength: 1 })),
       mediaScope: Type.Optional(Type.String({ minLength: 1 })),
+      placeId: Type.Optional(Type.String({ minLength: 1 })),
     }, closedObject)),
   }, closedObject)),
   apiKeys: Type.Optional(Type.Array(Type.Object({
@@ -57,7 +58,9 @@ const LimitsSection = Type.Object({
   maxConnections: Bytes(1),
   maxConnectionsPerAddress: Bytes(1),
   registrationTimeout: Type.Optional(Duration),
+  handshakeTimeout: Type.Optional(Duration),
   maxBufferedBytes: Bytes(16 * 1024),
+  drainTimeout: Type.Optional(Duration),
 }, closedObject);
 
 export const ConfigFile = Type.Object({
@@ -65,6 +68,8 @@ export const ConfigFile = Type.Object({
     host: Type.Optional(Type.String()),
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
     tls: Type.Optional(Type.Object({ certFile: Path, keyFile: Path }, closedObject)),
+    /** Web pages on these origins (scheme://host[:port]) may open the WebSocket, besides the server's own. */
+    allowedOrigins: Type.Optional(Type.Array(Type.String({ pattern: '^https?://[^/\\s]+$' }))),
   }, { additionalProperties: false })),
   store: Type.Optional(Type.Object({ url: Type.Optional(Type.String()) }, { additionalProperties: false })),
   timeouts: Type.Optional(Type.Object({
@@ -92,6 +97,8 @@ export const ConfigFile = Type.Object({
   }, { additionalProperties: false }))),
   agents: Type.Optional(Type.Record(Type.String(), Type.Object({
     skills: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 0 }))),
+    /** With authentication on, the places this agent may log in at (besides those its token names). */
+    places: Type.Optional(Names),
   }, { additionalProperties: false }))),
   delivery: Type.Optional(Type.Object({ notReadyOnNoAnswer: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
   workbins: Type.Optional(Type.Record(Type.String(), Type.Object({
@@ -114,6 +121,8 @@ export interface Settings {
   logLevel: string;
   /** wss:// and https:// from these files (absolute paths); null: plain ws:// and http://. */
   tls: { certFile: string; keyFile: string } | null;
+  /** Origins besides the server's own whose pages may open the WebSocket (server.allowedOrigins). */
+  allowedOrigins: ReadonlySet<string>;
   /** null: authentication is off, and the server listens on loopback only (unless --insecure). */
   auth: AuthSettings | null;
   limits: Limits;
@@ -141,7 +150,9 @@ export const defaults = {
   maxConnections: 10_000,
   maxConnectionsPerAddress: 1000,
   registrationTimeoutSeconds: 10,
+  handshakeTimeoutSeconds: 10,
   maxBufferedBytes: 16 * 1024 * 1024,
+  drainTimeoutSeconds: 30,
   mediaServerScope: 'submitted',
   jwtClockToleranceSeconds: 30,
 } as const;
@@ -254,6 +265,7 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
     agentGroups: groups(config.agentGroups),
     placeGroups: groups(config.placeGroups),
     agentSkills: new Map(Object.entries(config.agents ?? {}).map(([agentId, settings]) => [agentId, { ...settings.skills }] as const)),
+    agentPlaces: new Map(Object.entries(config.agents ?? {}).map(([agentId, settings]) => [agentId, new Set(settings.places ?? [])] as const)),
     notReadyOnNoAnswer: config.delivery?.notReadyOnNoAnswer ?? true,
     maxUserDataBytes: limits.maxUserDataBytes,
     maxUserDataDepth: limits.maxUserDataDepth,
@@ -265,6 +277,7 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
     storeUrl: overrides.storeUrl ?? config.store?.url ?? defaults.storeUrl,
     logLevel: overrides.logLevel ?? config.log?.level ?? defaults.logLevel,
     tls: tls === undefined ? null : { certFile: resolve(baseDirectory, tls.certFile), keyFile: resolve(baseDirectory, tls.keyFile) },
+    allowedOrigins: new Set(config.server?.allowedOrigins ?? []),
     auth: config.auth === undefined ? null : resolveAuth(config.auth, baseDirectory),
     limits,
     core,
@@ -289,7 +302,9 @@ function resolveLimits(limits: NonNullable<ConfigInput['limits']>): Limits {
     maxConnections: limits.maxConnections ?? defaults.maxConnections,
     maxConnectionsPerAddress: limits.maxConnectionsPerAddress ?? defaults.maxConnectionsPerAddress,
     registrationTimeoutMs: parseDuration(limits.registrationTimeout ?? defaults.registrationTimeoutSeconds, 'limits.registrationTimeout'),
+    handshakeTimeoutMs: parseDuration(limits.handshakeTimeout ?? defaults.handshakeTimeoutSeconds, 'limits.handshakeTimeout'),
     maxBufferedBytes: limits.maxBufferedBytes ?? defaults.maxBufferedBytes,
+    drainTimeoutMs: parseDuration(limits.drainTimeout ?? defaults.drainTimeoutSeconds, 'limits.drainTimeout'),
   };
 }
 

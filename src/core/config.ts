@@ -22,6 +22,8 @@ export interface CoreConfig {
   workbins: ReadonlyMap<string, { owner: WorkbinOwnerKind }>;
   agentGroups: ReadonlyMap<string, ReadonlySet<string>>;
   placeGroups: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The places each agent may log in at when authentication is on (config agents.<id>.places), besides those its token names. */
+  agentPlaces: ReadonlyMap<string, ReadonlySet<string>>;
   /** Skills and levels per agent from the config; a login may add to or override them. */
   agentSkills: ReadonlyMap<string, Readonly<Record<string, number>>>;
   /** An agent who lets an invite time out is set not ready for that media (reason NoAnswer). */

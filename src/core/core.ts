@@ -10,7 +10,7 @@ import { fromRecord, interactionIdOf, iso, numberOfInteractionId, toRecord, toWi
 import { OrderedQueue, type QueueKey } from './ordered-queue.js';
 import type { CoreRequest, WorkbinRefInput } from './requests.js';
 import { checkUserData } from './user-data.js';
-import { openGrants } from './types.js';
+import { openGrants, reservedClientNames } from './types.js';
 import type {
   Agent,
   AgentLoginRecord,
@@ -198,6 +198,9 @@ export class Core {
     this.advance(context.now);
     this.guard(context.clientId, referenceId, () => {
       if (this.clients.has(context.clientId)) throw new RequestError('InvalidState', 'This connection is already registered.');
+      if (reservedClientNames.has(clientName) && !grants.inProcess) {
+        throw new RequestError('Forbidden', `The client name "${clientName}" is reserved for the server's own clients; register with another name.`);
+      }
       if (queues !== undefined && clientType !== 'RoutingEngine') {
         throw new RequestError('InvalidRequest', 'Only a RoutingEngine may name the queues it serves.');
       }
@@ -211,7 +214,7 @@ export class Core {
         grants,
         agentId: null,
         queues: queues === undefined ? null : new Set(queues),
-        subscriptions: new Set(),
+        subscriptions: new Map(),
       };
       this.clients.set(context.clientId, client);
       this.reply(context.clientId, referenceId, 'EventAck', {});
@@ -225,7 +228,7 @@ export class Core {
     const client = this.clients.get(clientId);
     if (client === undefined) return;
     this.clients.delete(clientId);
-    for (const key of client.subscriptions) this.subscriptions.get(key)?.delete(clientId);
+    for (const key of [...client.subscriptions.keys()]) this.unsubscribe(client, key);
     if (client.agentId !== null) {
       const agent = this.agents.get(client.agentId);
       if (agent !== undefined) {
@@ -328,24 +331,35 @@ export class Core {
     if (client.agentId !== null && client.agentId !== request.agentId) {
       throw new RequestError('InvalidState', `This connection is logged in as agent "${client.agentId}"; log out before logging in as "${request.agentId}".`);
     }
+    // A place carries workbins of its own: with authentication on, the deployment says where an agent may sit.
+    const places = client.grants.places;
+    if (places !== null && !places.has(request.placeId) && this.config.agentPlaces.get(request.agentId)?.has(request.placeId) !== true) {
+      throw new RequestError('Forbidden', `Agent "${request.agentId}" may not log in at place "${request.placeId}": neither its token (claim "placeId") nor the config (agents.${request.agentId}.places) allows that place.`);
+    }
     const media = new Map<string, { ready: boolean; reason: string | null }>();
     for (const [mediaType, readiness] of Object.entries(request.media ?? {})) {
       media.set(mediaType, { ready: readiness === 'ready', reason: null });
     }
+    const skills = { ...this.config.agentSkills.get(request.agentId), ...request.skills };
     let agent = this.agents.get(request.agentId);
+    // A login that changes nothing (a desktop's second connection, a retry) is answered but not
+    // written again: the reporting log is permanent, and a client could otherwise grow it at will.
+    const unchanged = agent !== undefined && agent.placeId === request.placeId && sameMedia(agent.media, media) && sameSkills(agent.skills, skills);
     if (agent === undefined) {
-      agent = { agentId: request.agentId, placeId: request.placeId, clients: new Set(), media, invites: new Set() };
+      agent = { agentId: request.agentId, placeId: request.placeId, clients: new Set(), media, skills, invites: new Set() };
       this.agents.set(agent.agentId, agent);
-    } else {
+    } else if (!unchanged) {
+      if (agent.placeId !== request.placeId) this.endSubscriptionsNoLongerAllowed(agent, request.placeId);
       agent.placeId = request.placeId;
       agent.media = media;
+      agent.skills = skills;
     }
     agent.clients.add(client.clientId);
     client.agentId = agent.agentId;
-    this.changedAgents.set(agent.agentId, { agentId: agent.agentId, placeId: agent.placeId, loggedIn: true });
     const owned = [...(this.owned.get(agent.agentId) ?? [])].map(toWire);
     this.reply(client.clientId, request.referenceId, 'EventAck', { interactions: owned });
-    const skills = { ...this.config.agentSkills.get(agent.agentId), ...request.skills };
+    if (unchanged) return;
+    this.changedAgents.set(agent.agentId, { agentId: agent.agentId, placeId: agent.placeId, loggedIn: true });
     // What the agent already handles, per media type: a router needs it to respect capacity.
     // Counted in a Map: a media type named "constructor" must not read Object.prototype's.
     const handling = new Map<string, number>();
@@ -476,7 +490,7 @@ export class Core {
       for (const interactionId of new Set(request.interactionIds)) {
         const interaction = this.find(interactionId);
         if (!pullable(interaction)) {
-          throw new RequestError('InvalidState', `Interaction ${interactionId} is ${interaction.state} and not waiting in ${request.queue !== undefined ? `queue "${request.queue}"` : 'this workbin'}; nothing was pulled.`);
+          throw new RequestError('InvalidState', `Interaction ${interactionId} is not waiting in ${request.queue !== undefined ? `queue "${request.queue}"` : 'this workbin'} to be pulled; nothing was pulled.`);
         }
         chosen.push(interaction);
       }
@@ -562,7 +576,10 @@ export class Core {
     if (client.clientType !== 'MediaServer') this.requireHolder(client, interaction, true);
     else this.requireSubmitter(client, interaction, request.message);
     const changedProperties: UserData = { ...request.changedProperties };
-    const deletedProperties = [...(request.deletedProperties ?? [])];
+    const deletedProperties = [...new Set(request.deletedProperties ?? [])];
+    // The change itself goes to the reporting log, whatever it leaves in the user data (a key set
+    // and deleted in one request), so it is bounded like the user data.
+    this.checkUserData({ changedProperties, deletedProperties }, 'The change');
     // Spread, not Object.assign: a "__proto__" key is then an ordinary property, stored and sent
     // like any other, rather than a change of the user data's prototype that no store would keep.
     const userData: UserData = { ...interaction.userData, ...changedProperties };
@@ -607,17 +624,41 @@ export class Core {
   }
 
   private workbinNotifications(client: Client, request: Extract<CoreRequest, { message: 'RequestWorkbinNotifications' }>): void {
-    const key = workbinKey(this.resolveWorkbin(client, request.workbin));
+    const workbin = this.resolveWorkbin(client, request.workbin);
+    const key = workbinKey(workbin);
     if (request.subscribe) {
       let subscribers = this.subscriptions.get(key);
       if (subscribers === undefined) this.subscriptions.set(key, (subscribers = new Set()));
       subscribers.add(client.clientId);
-      client.subscriptions.add(key);
+      client.subscriptions.set(key, workbin);
     } else {
-      this.subscriptions.get(key)?.delete(client.clientId);
-      client.subscriptions.delete(key);
+      this.unsubscribe(client, key);
     }
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
+  }
+
+  /** Ends one subscription; a workbin nobody watches any longer leaves the map, so it cannot grow per workbin named. */
+  private unsubscribe(client: Client, key: string): void {
+    client.subscriptions.delete(key);
+    const subscribers = this.subscriptions.get(key);
+    if (subscribers === undefined) return;
+    subscribers.delete(client.clientId);
+    if (subscribers.size === 0) this.subscriptions.delete(key);
+  }
+
+  /**
+   * An agent's subscriptions hold only while it may use the workbin: they end with its login
+   * (workbin contents are for the agents they belong to), and a move to another place ends those
+   * of the old place's workbins.
+   */
+  private endSubscriptionsNoLongerAllowed(agent: Agent, placeId: string | null): void {
+    const allowedAt = placeId === null ? null : { ...agent, placeId };
+    for (const clientId of agent.clients) {
+      const client = this.clients.get(clientId)!;
+      for (const [key, workbin] of [...client.subscriptions]) {
+        if (allowedAt === null || !this.mayUseWorkbin(allowedAt, workbin)) this.unsubscribe(client, key);
+      }
+    }
   }
 
   // ---- Time ----------------------------------------------------------------------------------
@@ -768,6 +809,7 @@ export class Core {
       for (const interaction of [...(this.owned.get(agent.agentId) ?? [])]) this.revokeOwnership(interaction, reason);
     }
     this.report('EventAgentLogout', { agentId: agent.agentId, placeId: agent.placeId, reason });
+    this.endSubscriptionsNoLongerAllowed(agent, null);
     for (const clientId of agent.clients) this.clients.get(clientId)!.agentId = null;
     this.agents.delete(agent.agentId);
     this.changedAgents.set(agent.agentId, { agentId: agent.agentId, placeId: agent.placeId, loggedIn: false });
@@ -874,8 +916,8 @@ export class Core {
     if (client.clientType === 'AgentApplication') {
       const agent = this.agentOf(client);
       if (interaction.state === 'handling' && interaction.assignedTo === agent.agentId) return;
-      if (interaction.state === 'handling') throw new RequestError('Forbidden', `Interaction ${id} is owned by another agent.`);
-      throw new RequestError('InvalidState', `Interaction ${id} is ${interaction.state}; only the agent handling it may do this.`);
+      // One answer whatever the reason: an agent must not learn the state of other people's work.
+      throw new RequestError('Forbidden', notYoursDescription(id));
     }
     if (client.clientType === 'RoutingEngine') {
       const held = interaction.state === 'routing' || (invitedToo && interaction.state === 'invited');
@@ -1059,6 +1101,17 @@ export class Core {
       assert(this.interactions.get(ticket.interactionId)?.ticket === ticket, `ticket ${ticket.ticketId} belongs to its invited interaction`);
       assert(this.agents.get(ticket.agentId)?.invites.has(ticket) === true, `ticket ${ticket.ticketId} is out to a logged-in agent`);
     }
+    for (const [key, subscribers] of this.subscriptions) {
+      assert(subscribers.size > 0, 'a workbin nobody watches is not kept');
+      for (const clientId of subscribers) assert(this.clients.get(clientId)?.subscriptions.has(key) === true, `subscriber ${clientId} is a connected client that knows its subscription`);
+    }
+    for (const client of this.clients.values()) {
+      for (const [key, workbin] of client.subscriptions) {
+        assert(this.subscriptions.get(key)?.has(client.clientId) === true, `client ${client.clientId}'s subscription is known`);
+        const agent = client.agentId === null ? undefined : this.agents.get(client.agentId);
+        if (client.clientType === 'AgentApplication') assert(agent !== undefined && this.mayUseWorkbin(agent, workbin), `agent connection ${client.clientId} watches only workbins its logged-in agent may use`);
+      }
+    }
     for (const agent of this.agents.values()) {
       const invitedByMedia = new Map<string, number>();
       for (const ticket of agent.invites) {
@@ -1071,6 +1124,25 @@ export class Core {
       assert(agent.clients.size > 0, `logged-in agent ${agent.agentId} has a connection`);
     }
   }
+}
+
+/** What an agent hears about an interaction it does not hold, whatever the interaction's state. */
+function notYoursDescription(interactionId: string): string {
+  return `Interaction ${interactionId} is not yours, or not in a state that allows this.`;
+}
+
+function sameMedia(before: ReadonlyMap<string, { ready: boolean; reason: string | null }>, after: ReadonlyMap<string, { ready: boolean; reason: string | null }>): boolean {
+  if (before.size !== after.size) return false;
+  for (const [mediaType, state] of after) {
+    const previous = before.get(mediaType);
+    if (previous === undefined || previous.ready !== state.ready || previous.reason !== state.reason) return false;
+  }
+  return true;
+}
+
+function sameSkills(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>): boolean {
+  const names = Object.keys(after);
+  return names.length === Object.keys(before).length && names.every((name) => Object.hasOwn(before, name) && before[name] === after[name]);
 }
 
 export { toRecord };

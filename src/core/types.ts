@@ -63,6 +63,8 @@ export interface Agent {
   placeId: string;
   readonly clients: Set<string>;
   media: Map<string, MediaState>;
+  /** Skill name to level: the config's, with the login's added; kept to tell a repeated login from a change. */
+  skills: Readonly<Record<string, number>>;
   readonly invites: Set<Ticket>;
 }
 
@@ -78,10 +80,23 @@ export interface ClientGrants {
   readonly agentId: string | null;
   /** For a MediaServer: `submitted` limits it to interactions submitted under its clientName. */
   readonly mediaScope: MediaScope;
+  /**
+   * The places an agent's credentials allow it to log in at (besides those the config gives the
+   * agent); null: any place (authentication off).
+   */
+  readonly places: ReadonlySet<string> | null;
+  /** The server's own in-process clients (the built-in router): only they may use the reserved client names. */
+  readonly inProcess: boolean;
 }
 
 /** Without authentication every client is trusted with all its type allows. */
-export const openGrants: ClientGrants = { agentId: null, mediaScope: 'all' };
+export const openGrants: ClientGrants = { agentId: null, mediaScope: 'all', places: null, inProcess: false };
+
+/** The grants of the server's own in-process clients. */
+export const inProcessGrants: ClientGrants = { ...openGrants, inProcess: true };
+
+/** Client names only the server's own clients may register with: reporting names the Strategy party by it. */
+export const reservedClientNames: ReadonlySet<string> = new Set(['builtin-router']);
 
 export interface Client {
   readonly clientId: string;
@@ -92,7 +107,8 @@ export interface Client {
   agentId: string | null;
   /** The queues a router serves; null serves every `external` queue. */
   readonly queues: ReadonlySet<string> | null;
-  readonly subscriptions: Set<string>;
+  /** The workbins this connection watches, by workbin key. */
+  readonly subscriptions: Map<string, WorkbinRef>;
 }
 
 /** A message for one client, or (to: null) a reporting event for every reporting client. */

@@ -108,8 +108,10 @@ function describeErrors(message: string, errors: readonly SchemaError[]): string
     const extra = (named.params as { additionalProperties?: string[] }).additionalProperties ?? [];
     return `${message} has unknown attribute${extra.length > 1 ? 's' : ''} ${extra.map((name) => `"${name}"`).join(', ')}.`;
   }
-  const where = named.instancePath === '' ? 'the message' : `"${named.instancePath.slice(1).replaceAll('/', '.')}"`;
-  if (named.keyword === 'pattern') return `In ${message}, ${where} must not contain control characters.`;
+  const path = named.instancePath.slice(1).replaceAll('/', '.');
+  // A path can hold a client's key: it is echoed only in part.
+  const where = named.instancePath === '' ? 'the message' : `"${path.length > 80 ? `${path.slice(0, 80)}…` : path}"`;
+  if (named.keyword === 'pattern') return `In ${message}, ${where} must not contain control, line-separator or invisible formatting characters.`;
   if (named.keyword === 'enum') {
     const allowed = (named.params as { allowedValues?: unknown[] }).allowedValues ?? [];
     return `In ${message}, ${where} must be one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}.`;

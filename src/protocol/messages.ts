@@ -10,15 +10,50 @@ import { clientTypes } from '../core/types.js';
 const closed = { additionalProperties: false } as const;
 
 /**
- * Names and ids are stored in text columns and joined with NUL into lookup keys: a control
- * character in one is refused (PostgreSQL text cannot hold NUL, and a NUL could forge a key).
+ * The bound of every field a client sends, by name (docs/protocol.md lists them, and a test keeps
+ * the two in step). A frame is also bounded as a whole (limits.maxMessageBytes) and user data by
+ * limits.maxUserDataBytes; these keep each part small, since much of a request is kept in memory
+ * and written to the permanent reporting log.
  */
-const Name = Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
+export const fieldBounds = {
+  /** Names and ids: queues, media types, clients, agents, places, workbins, owners, externalIds, skills. */
+  maxNameLength: 256,
+  /** A reason given with a reject, a not-ready, a stop. */
+  maxReasonLength: 1024,
+  /** A token or API key in RequestRegisterClient. */
+  maxTokenLength: 16384,
+  /** The queues a RoutingEngine names at registration. */
+  maxRouterQueues: 1000,
+  /** Media types in one RequestAgentLogin. */
+  maxLoginMediaTypes: 32,
+  /** Skills in one RequestAgentLogin. */
+  maxLoginSkills: 100,
+  /** Interactions named, or counted, in one RequestPull. */
+  maxPullCount: 1000,
+  /** A user-data property's name (a top-level key of userData, or one named in deletedProperties). */
+  maxPropertyNameLength: 1024,
+  /** Keys in one RequestChangeProperties's deletedProperties (its whole change is also bounded by limits.maxUserDataBytes). */
+  maxDeletedProperties: 1000,
+  /** Priority, either way. */
+  maxPriority: 1_000_000,
+} as const;
+
+/**
+ * Characters a name may not hold: C0 and C1 controls (PostgreSQL text cannot hold NUL, and NUL
+ * joins the server's lookup keys), line and paragraph separators (they break log lines and
+ * JavaScript strings), and the invisible and bidirectional formatting characters with which one
+ * name can be made to look like another on a supervisor's screen.
+ */
+const forbiddenInNames = '\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff';
+const namePattern = `^[^${forbiddenInNames}]*$`;
+const Name = Type.String({ minLength: 1, maxLength: fieldBounds.maxNameLength, pattern: namePattern });
+/** A name used as an object's key (media types and skills in a login). */
+const nameKeys = { propertyNames: { minLength: 1, maxLength: fieldBounds.maxNameLength, pattern: namePattern } };
 const ReferenceId = Type.Integer({ description: 'client-chosen; the answer carries the same value' });
 const InteractionId = Type.String({ minLength: 1, maxLength: 64 });
 const TicketId = Type.Integer({ minimum: 1 });
-const Reason = Type.String({ maxLength: 1024 });
-const UserData = Type.Record(Type.String(), Type.Unknown(), { description: 'string-keyed JSON properties' });
+const Reason = Type.String({ maxLength: fieldBounds.maxReasonLength });
+const UserData = Type.Record(Type.String(), Type.Unknown(), { propertyNames: { maxLength: fieldBounds.maxPropertyNameLength }, description: 'string-keyed JSON properties' });
 export const WorkbinRef = Type.Object({ name: Name, ownerId: Type.Optional(Name) }, closed);
 const MediaReadiness = Type.Enum(['ready', 'notReady']);
 
@@ -29,8 +64,8 @@ function request<Name extends string, Properties extends Record<string, TSchema>
 export const RequestRegisterClient = request('RequestRegisterClient', {
   clientType: Type.Enum(clientTypes),
   clientName: Name,
-  token: Type.Optional(Type.String({ maxLength: 16384 })),
-  queues: Type.Optional(Type.Array(Name, { maxItems: 10000 })),
+  token: Type.Optional(Type.String({ maxLength: fieldBounds.maxTokenLength })),
+  queues: Type.Optional(Type.Array(Name, { maxItems: fieldBounds.maxRouterQueues })),
 });
 
 export const RequestSubmit = request('RequestSubmit', {
@@ -38,15 +73,19 @@ export const RequestSubmit = request('RequestSubmit', {
   mediaType: Name,
   type: Type.Optional(Name),
   subtype: Type.Optional(Name),
-  priority: Type.Optional(Type.Integer({ minimum: -1000000, maximum: 1000000 })),
+  priority: Type.Optional(Type.Integer({ minimum: -fieldBounds.maxPriority, maximum: fieldBounds.maxPriority })),
   userData: Type.Optional(UserData),
   externalId: Type.Optional(Name),
 });
 export const RequestAgentLogin = request('RequestAgentLogin', {
   agentId: Name,
   placeId: Name,
-  media: Type.Optional(Type.Record(Type.String({ minLength: 1 }), MediaReadiness)),
-  skills: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Number({ minimum: 0 }), { description: 'skill name to level; added to the skills the config gives the agent' })),
+  media: Type.Optional(Type.Record(Type.String(), MediaReadiness, { maxProperties: fieldBounds.maxLoginMediaTypes, ...nameKeys })),
+  skills: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 1e9 }), {
+    maxProperties: fieldBounds.maxLoginSkills,
+    ...nameKeys,
+    description: 'skill name to level; added to the skills the config gives the agent',
+  })),
 });
 export const RequestAgentLogout = request('RequestAgentLogout', {});
 export const RequestNotReadyForMedia = request('RequestNotReadyForMedia', { mediaType: Name, reason: Type.Optional(Reason) });
@@ -57,8 +96,8 @@ export const RequestReject = request('RequestReject', { ticketId: TicketId, inte
 export const RequestPull = request('RequestPull', {
   queue: Type.Optional(Name),
   workbin: Type.Optional(WorkbinRef),
-  count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-  interactionIds: Type.Optional(Type.Array(InteractionId, { minItems: 1, maxItems: 1000 })),
+  count: Type.Optional(Type.Integer({ minimum: 1, maximum: fieldBounds.maxPullCount })),
+  interactionIds: Type.Optional(Type.Array(InteractionId, { minItems: 1, maxItems: fieldBounds.maxPullCount })),
 });
 export const RequestPlaceInQueue = request('RequestPlaceInQueue', { interactionId: InteractionId, queue: Name });
 export const RequestPlaceInWorkbin = request('RequestPlaceInWorkbin', { interactionId: InteractionId, workbin: WorkbinRef });
@@ -66,7 +105,7 @@ export const RequestStopProcessing = request('RequestStopProcessing', { interact
 export const RequestChangeProperties = request('RequestChangeProperties', {
   interactionId: InteractionId,
   changedProperties: Type.Optional(UserData),
-  deletedProperties: Type.Optional(Type.Array(Type.String())),
+  deletedProperties: Type.Optional(Type.Array(Type.String({ maxLength: fieldBounds.maxPropertyNameLength }), { maxItems: fieldBounds.maxDeletedProperties })),
 });
 export const RequestGetInteractionProperties = request('RequestGetInteractionProperties', { interactionId: InteractionId });
 export const RequestGetWorkbinContent = request('RequestGetWorkbinContent', { workbin: WorkbinRef });

@@ -22,6 +22,8 @@ interface Subscriber {
 }
 
 const replayPageSize = 1000;
+/** And at most about this much text: events can be large, and a page is held whole while it is sent. */
+const replayPageBytes = 1024 * 1024;
 /** A replay pauses while more than this waits to be sent to its client (less where the send buffer is smaller). */
 const replayHighWaterBytesMax = 4 * 1024 * 1024;
 
@@ -79,7 +81,7 @@ export class ReportingHub {
         subscriber.live = true;
         return;
       }
-      const events = await this.store.readEvents(subscriber.nextSeq, this.deliveredSeq, replayPageSize);
+      const events = await this.store.readEvents(subscriber.nextSeq, this.deliveredSeq, replayPageSize, replayPageBytes);
       for (const event of events) {
         if (event.seq !== subscriber.nextSeq) throw new Error(`reporting log gap: expected seq ${subscriber.nextSeq}, read ${event.seq}`);
         subscriber.sink.sendText(event.text);

@@ -11,7 +11,7 @@ import { readConfigFile, resolveSettings, type ConfigInput, type Settings } from
 import { mediaSettings } from '../core/config.js';
 import { Core } from '../core/core.js';
 import type { CoreRequest } from '../core/requests.js';
-import type { ClientType, Outgoing, OutgoingMessage, ReportingEvent } from '../core/types.js';
+import { inProcessGrants, openGrants, type ClientType, type Outgoing, type OutgoingMessage, type ReportingEvent } from '../core/types.js';
 import { Router } from '../router/router.js';
 import { loadStrategies } from '../router/strategies.js';
 import type { Strategy } from '../router/strategy.js';
@@ -404,7 +404,7 @@ class Simulation {
   /** The router's two in-process connections, the media server, and every agent logged in ready. */
   private connect(): void {
     const register = (clientId: string, clientType: ClientType, clientName: string, queues?: string[]) =>
-      this.core.register({ clientId, now: this.now }, ++this.nextReferenceId, clientType, clientName, queues);
+      this.core.register({ clientId, now: this.now }, ++this.nextReferenceId, clientType, clientName, queues, clientName === 'builtin-router' ? inProcessGrants : openGrants);
     register(reportingClientId, 'ReportingEngine', 'builtin-router');
     this.pump();
     // RequestStartReporting without fromSeq: the router hears every event from here on.

@@ -24,24 +24,42 @@ function locate(url: string): StoreLocation {
   throw new Error(`Unknown store URL "${url}": use sqlite:PATH or postgres://USER@HOST:PORT/DATABASE.`);
 }
 
-/** Opens the store (migrating it first), as the server runs it. */
+/** Opens the store (migrating it first), as the server runs it. An error names the store. */
 export async function openStore(url: string): Promise<Store> {
   const location = locate(url);
-  if (location.kind === 'sqlite') return SqliteWorkerStore.open(location.path);
-  return PostgresStore.open(location.url, { schema: location.schema });
+  return namingTheStore<Store>(url, () => (location.kind === 'sqlite'
+    ? SqliteWorkerStore.open(location.path)
+    : PostgresStore.open(location.url, { schema: location.schema, where: describeLocation(url, location) })));
+}
+
+/** Where the store is, for a person reading an error: the file, or the schema and the database without a password. */
+function describeLocation(url: string, location: StoreLocation): string {
+  return location.kind === 'sqlite' ? `sqlite:${location.path}` : `schema ${location.schema} of ${redactStoreUrl(url).split('?')[0]}`;
+}
+
+/** An error opening a store says which store, so that an operator with several knows where to look. */
+async function namingTheStore<T>(url: string, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (error) {
+    const message = (error as Error).message;
+    if (message.startsWith('another openixn is using this store')) throw error;
+    throw new Error(`the store ${describeLocation(url, locate(url))} could not be opened: ${message}`, { cause: error });
+  }
 }
 
 /** Creates or migrates the store and closes it again (`openixn migrate`); returns the schema version. */
 export async function migrateStore(url: string): Promise<{ version: number; where: string }> {
   const location = locate(url);
+  const where = describeLocation(url, location);
   if (location.kind === 'sqlite') {
     // Opening the store migrates it.
-    const store = new SqliteStore(location.path);
+    const store = await namingTheStore(url, async () => new SqliteStore(location.path));
     await store.close();
-    return { version: SqliteStore.schemaVersion, where: location.path };
+    return { version: SqliteStore.schemaVersion, where };
   }
-  const version = await PostgresStore.migrate(location.url, { schema: location.schema });
-  return { version, where: `schema ${location.schema}` };
+  const version = await namingTheStore(url, () => PostgresStore.migrate(location.url, { schema: location.schema, where }));
+  return { version, where };
 }
 
 /** The store URL as it may be logged: a password in it is masked. */

@@ -30,8 +30,12 @@ export interface Store {
   load(): Promise<LoadedState>;
   /** Makes the whole batch durable in one transaction, or nothing of it. */
   commit(batch: CommitBatch): Promise<void>;
-  /** Stored reporting events with fromSeq <= seq <= toSeq, at most `limit`, in seq order. */
-  readEvents(fromSeq: number, toSeq: number, limit: number): Promise<StoredEvent[]>;
+  /**
+   * Stored reporting events with fromSeq <= seq <= toSeq, in seq order: at most `limit`, and no
+   * more than about `maxBytes` of text (whole commits are read, so the last one may pass it; at
+   * least one event is returned when any is in range). Both bound what a replay holds in memory.
+   */
+  readEvents(fromSeq: number, toSeq: number, limit: number, maxBytes?: number): Promise<StoredEvent[]>;
   /** The interaction a media server submitted with this externalId, stopped ones included. */
   findByExternalId(submittedBy: string, externalId: string): Promise<string | null>;
   close(): Promise<void>;
@@ -62,9 +66,12 @@ export function toChunk(events: readonly StoredEvent[]): EventChunk | null {
 }
 
 /** Splits stored chunks back into events, keeping fromSeq <= seq <= toSeq and at most `limit`. */
-export function fromChunks(chunks: readonly { firstSeq: number; events: string }[], fromSeq: number, toSeq: number, limit: number): StoredEvent[] {
+export function fromChunks(chunks: Iterable<{ firstSeq: number; events: string }>, fromSeq: number, toSeq: number, limit: number, maxBytes = Number.POSITIVE_INFINITY): StoredEvent[] {
   const events: StoredEvent[] = [];
+  let bytes = 0;
   for (const chunk of chunks) {
+    if (events.length >= limit || bytes >= maxBytes) break;
+    bytes += chunk.events.length;
     const lines = chunk.events.split('\n');
     for (let index = 0; index < lines.length && events.length < limit; index++) {
       const seq = chunk.firstSeq + index;

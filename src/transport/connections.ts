@@ -2,17 +2,35 @@
 // keeps a connection's requests in order while one of them waits for the store, and sends text
 // frames, closing a connection whose client does not read them.
 
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { decode, encode, findReferenceId, type Request } from '../protocol/codec.js';
 import type { OutgoingMessage } from '../core/types.js';
-import { closeCodes, type Limits } from './limits.js';
+import { closeCodes, hardFrameLimitBytes, type Limits } from './limits.js';
 import { RequestRate } from './request-rate.js';
 
 export { closeCodes };
 
+/** How long a connection must keep to its rate before its earlier refusals are forgiven. */
+const rateQuietMs = 1000;
+
+/**
+ * Below this much waiting to be sent, a connection is not watched for draining: frames of one turn
+ * of the event loop wait in the socket until it is uncorked, and a reader that keeps up never
+ * holds more for long.
+ */
+const drainWatchBytes = 64 * 1024;
+
+/** How far apart the marks are by which a connection's unread data is aged. */
+const drainMarkIntervalMs = 1000;
+
+/** The receiver of a ws WebSocket holds its frame-size limit here (ws 8 lib/receiver.js). */
+interface ReceiverWithLimit {
+  _maxPayload: number;
+}
+
 /** What a Connection enforces itself; the rest of the limits are the server's and the core's. */
-export type ConnectionLimits = Pick<Limits, 'maxMessageBytes' | 'requestsPerSecond' | 'rateLimitCloseAfter' | 'maxBufferedBytes'>;
+export type ConnectionLimits = Pick<Limits, 'maxMessageBytes' | 'requestsPerSecond' | 'rateLimitCloseAfter' | 'maxBufferedBytes' | 'drainTimeoutMs'>;
 
 /** What the server needs of a client connection: a WebSocket, or the built-in router's in-process one. */
 export interface ClientConnection {
@@ -27,6 +45,8 @@ export interface ClientConnection {
   terminate(): void;
   /** Sets the connection's request rate (an agent's is lower than a server's); `option` names its setting. */
   limitRate?(requestsPerSecond: number, option: string): void;
+  /** Registered: from now on frames up to the registered limit are read (before, only small ones). */
+  allowLargeFrames?(): void;
 }
 
 export interface ConnectionHandler {
@@ -43,14 +63,24 @@ export class Connection implements ClientConnection {
   private readonly handler: ConnectionHandler;
   private readonly limits: ConnectionLimits;
   private readonly rate: RequestRate;
+  /** Rate refusals since the connection last kept to its rate for a whole second. */
   private refusedInARow = 0;
+  private lastRefusalMs = 0;
   private rateOption = 'limits.requestsPerSecond';
   private closeReported = false;
   /** Frames that arrived while an earlier request of this connection was waiting. */
   private held: { frame: string; frameBytes: number }[] | null = null;
   private corked = false;
   /** The TCP socket under the WebSocket; ws does not expose cork(), so it is reached directly. */
-  private readonly rawSocket: Duplex | undefined;
+  private readonly rawSocket: Socket | undefined;
+  /**
+   * Marks of what was written and when, while the client has data waiting: the socket's byte
+   * count just after a write, and the time. A mark is passed once the socket has handed that
+   * many bytes to the kernel; one that is not passed within limits.drainTimeout closes the
+   * connection (4090).
+   */
+  private drainMarks: { bytes: number; at: number }[] = [];
+  private drainTimer: NodeJS.Timeout | null = null;
 
   constructor(id: string, socket: WebSocket, handler: ConnectionHandler, limits: ConnectionLimits) {
     this.id = id;
@@ -58,9 +88,12 @@ export class Connection implements ClientConnection {
     this.handler = handler;
     this.limits = limits;
     this.rate = new RequestRate(limits.requestsPerSecond, Date.now());
-    this.rawSocket = (socket as unknown as { _socket?: Duplex })._socket;
+    this.rawSocket = (socket as unknown as { _socket?: Socket })._socket;
     socket.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
-    socket.on('close', () => this.reportClose());
+    socket.on('close', () => {
+      this.stopDrainWatch();
+      this.reportClose();
+    });
     socket.on('error', () => socket.terminate());
   }
 
@@ -79,7 +112,7 @@ export class Connection implements ClientConnection {
   sendText(text: string): void {
     if (!this.isOpen()) return;
     if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
-      this.onSendBufferFull();
+      this.onSendBufferFull('send buffer full: the client did not read its events');
       return;
     }
     if (!this.corked) {
@@ -92,6 +125,7 @@ export class Connection implements ClientConnection {
       });
     }
     this.socket.send(text);
+    if (this.socket.bufferedAmount > drainWatchBytes) this.markUnread();
   }
 
   bufferedAmount(): number {
@@ -111,6 +145,54 @@ export class Connection implements ClientConnection {
     this.rateOption = option;
   }
 
+  allowLargeFrames(): void {
+    const receiver = (this.socket as unknown as { _receiver?: ReceiverWithLimit })._receiver;
+    if (receiver === undefined || typeof receiver._maxPayload !== 'number') throw new Error('ws changed: its receiver no longer has a _maxPayload to raise after registration');
+    receiver._maxPayload = hardFrameLimitBytes(this.limits.maxMessageBytes);
+  }
+
+  // ---- A client that does not read ---------------------------------------------------------------
+
+  /** Called after a write that left data waiting: marks it, at most once a second. */
+  private markUnread(): void {
+    const socket = this.rawSocket;
+    if (socket === undefined) return;
+    const now = Date.now();
+    const last = this.drainMarks.at(-1);
+    // Within a second of the last mark, that mark grows to cover this write: it is aged from its
+    // first write, so a client may be closed up to a second early, never late.
+    if (last !== undefined && now - last.at < drainMarkIntervalMs) {
+      last.bytes = socket.bytesWritten;
+      return;
+    }
+    this.drainMarks.push({ bytes: socket.bytesWritten, at: now });
+    if (this.drainTimer === null) this.drainTimer = setTimeout(() => this.checkDrain(), this.limits.drainTimeoutMs);
+  }
+
+  /** Closes the connection when data it was sent has waited unread for limits.drainTimeout. */
+  private checkDrain(): void {
+    this.drainTimer = null;
+    const socket = this.rawSocket;
+    if (socket === undefined || !this.isOpen()) return;
+    const handedToKernel = socket.bytesWritten - socket.writableLength;
+    while (this.drainMarks.length > 0 && this.drainMarks[0]!.bytes <= handedToKernel) this.drainMarks.shift();
+    const oldest = this.drainMarks[0];
+    if (oldest === undefined) return;
+    const waited = Date.now() - oldest.at;
+    if (waited >= this.limits.drainTimeoutMs) {
+      this.stopDrainWatch();
+      this.onSendBufferFull(`the client left its events unread for ${Math.round(waited / 1000)} s`);
+      return;
+    }
+    this.drainTimer = setTimeout(() => this.checkDrain(), this.limits.drainTimeoutMs - waited);
+  }
+
+  private stopDrainWatch(): void {
+    if (this.drainTimer !== null) clearTimeout(this.drainTimer);
+    this.drainTimer = null;
+    this.drainMarks = [];
+  }
+
   /**
    * The client does not read what it is sent. Its events stop here instead of piling up in the
    * server's memory; the close frame waits behind what is queued, so a client that reads again
@@ -118,8 +200,9 @@ export class Connection implements ClientConnection {
    * and the client catches up when it comes back: a reporting client from its next seq, an agent
    * from its login's EventAck.
    */
-  private onSendBufferFull(): void {
-    this.socket.close(closeCodes.sendBufferFull, 'send buffer full: the client did not read its events');
+  private onSendBufferFull(reason: string): void {
+    if (this.closeReported) return;
+    this.socket.close(closeCodes.sendBufferFull, reason);
     // After the delivery in progress, not inside it.
     queueMicrotask(() => this.reportClose());
   }
@@ -131,11 +214,15 @@ export class Connection implements ClientConnection {
   }
 
   private onFrame(data: Buffer, isBinary: boolean): void {
-    if (!this.rate.take(Date.now())) {
+    const now = Date.now();
+    if (!this.rate.take(now)) {
+      this.lastRefusalMs = now;
       this.onRateExceeded(data);
       return;
     }
-    this.refusedInARow = 0;
+    // A flood just over the rate has a frame or two accepted at every refill: only a quiet second
+    // ends the run of refusals, or such a client would never be closed.
+    if (this.refusedInARow > 0 && now - this.lastRefusalMs >= rateQuietMs) this.refusedInARow = 0;
     if (isBinary) {
       this.handler.onInvalid(this, { message: 'EventError', errorCode: 'InvalidRequest', errorDescription: 'Send text frames with one JSON object each, not binary frames.' });
       return;
@@ -163,7 +250,7 @@ export class Connection implements ClientConnection {
       message: 'EventError',
       errorCode: 'LimitExceeded',
       errorDescription: `The connection sent more than ${this.rate.perSecond} requests per second (${this.rateOption}); this one was not executed. ` +
-        (closing ? `After ${refused} refusals in a row the connection is closed (limits.rateLimitCloseAfter).` : 'Slow down and send it again.'),
+        (closing ? `After ${refused} refusals with no second within the rate between them, the connection is closed (limits.rateLimitCloseAfter).` : 'Slow down and send it again.'),
     };
     if (referenceId !== undefined) message.referenceId = referenceId;
     this.handler.onInvalid(this, message, closing ? () => this.close(closeCodes.rateLimited, 'too many requests') : undefined);

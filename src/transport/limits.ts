@@ -12,7 +12,7 @@ export interface Limits {
   requestsPerSecond: number;
   /** The same for a connection registered as an AgentApplication: a desktop needs far fewer. */
   agentRequestsPerSecond: number;
-  /** A connection whose frames were refused for rate this many times in a row is closed (4029). */
+  /** A connection refused for rate this many times, with no second within its rate between the refusals, is closed (4029). */
   rateLimitCloseAfter: number;
   /** WebSocket connections at once; more are refused with HTTP 503 before the upgrade. */
   maxConnections: number;
@@ -20,8 +20,27 @@ export interface Limits {
   maxConnectionsPerAddress: number;
   /** A connection that has not registered this long after it opened is closed (4008). */
   registrationTimeoutMs: number;
+  /** A socket that has neither sent an HTTP request nor upgraded to a WebSocket this long after it was accepted is cut. */
+  handshakeTimeoutMs: number;
   /** A connection with more than this waiting to be sent is closed (4090): its client is not reading. */
   maxBufferedBytes: number;
+  /** A connection whose client has left what it was sent unread this long is closed (4090), however little it is. */
+  drainTimeoutMs: number;
+}
+
+/**
+ * Before RequestRegisterClient a connection may send frames of this size at most (a larger one is
+ * closed with 1009 before it is read in full): a registration with the longest token fits, and an
+ * anonymous socket cannot make the server hold more.
+ */
+export const unregisteredFrameLimitBytes = 64 * 1024;
+
+/** Frames above the larger of this and twice limits.maxMessageBytes are closed with 1009, unread; up to it they get EventError LimitExceeded. */
+export const hardFrameLimitBytesMax = 16 * 1024 * 1024;
+
+/** The frame size above which a registered connection is closed (1009) instead of answered. */
+export function hardFrameLimitBytes(maxMessageBytes: number): number {
+  return Math.min(hardFrameLimitBytesMax, 2 * maxMessageBytes);
 }
 
 /** WebSocket close codes the server uses; 4000–4999 are the application's own (RFC 6455 section 7.4.2). */
@@ -35,7 +54,7 @@ export const closeCodes = {
   forbidden: 4003,
   /** No RequestRegisterClient within limits.registrationTimeout. */
   registrationTimeout: 4008,
-  /** Frames kept coming after limits.rateLimitCloseAfter refusals in a row. */
+  /** Frames kept coming after limits.rateLimitCloseAfter rate refusals with no quiet second between them. */
   rateLimited: 4029,
   /** More than limits.maxBufferedBytes waiting to be sent: the client does not read its events. */
   sendBufferFull: 4090,

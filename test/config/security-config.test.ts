@@ -23,14 +23,16 @@ describe('limits', () => {
       maxConnections: 10_000,
       maxConnectionsPerAddress: 1000,
       registrationTimeoutMs: 10_000,
+      handshakeTimeoutMs: 10_000,
       maxBufferedBytes: 16 * 1024 * 1024,
+      drainTimeoutMs: 30_000,
     });
     expect(load('').core).toMatchObject({ maxUserDataBytes: 64 * 1024, maxUserDataDepth: 32 });
   });
 
   test('each can be set; the registration timeout is a duration', () => {
-    const limits = load('limits: { maxUserDataBytes: 4096, requestsPerSecond: 50, registrationTimeout: "2500ms", maxBufferedBytes: 65536 }').limits;
-    expect(limits).toMatchObject({ maxUserDataBytes: 4096, requestsPerSecond: 50, registrationTimeoutMs: 2500, maxBufferedBytes: 65536 });
+    const limits = load('limits: { maxUserDataBytes: 4096, requestsPerSecond: 50, registrationTimeout: "2500ms", handshakeTimeout: 3, maxBufferedBytes: 65536, drainTimeout: "1m" }').limits;
+    expect(limits).toMatchObject({ maxUserDataBytes: 4096, requestsPerSecond: 50, registrationTimeoutMs: 2500, handshakeTimeoutMs: 3000, maxBufferedBytes: 65536, drainTimeoutMs: 60_000 });
   });
 
   test.each([

@@ -613,7 +613,8 @@ describe('the rest of the lifecycle', () => {
       R: ['EventAck'],
       rep: [{ message: 'EventPartyRemoved', party: strategy('R') }, { message: 'EventTakenFromQueue', queue: 'routed' }, { message: 'EventPlacedInQueue', queue: 'pool' }],
     });
-    t.step(A1.placeInQueue(I1, 'routed'), { 'agent-1': [error('InvalidState')] });
+    // No longer the agent's: it hears only that, not where the interaction is now.
+    t.step(A1.placeInQueue(I1, 'routed'), { 'agent-1': [{ ...error('Forbidden'), errorDescription: `Interaction ${I1} is not yours, or not in a state that allows this.` }] });
   });
 
   test('a request before registration gets NotRegistered; a client type may only send its requests', () => {

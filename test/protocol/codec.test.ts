@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { decode, encode, type Decoded } from '../../src/protocol/codec.js';
-import { requests, type RequestName } from '../../src/protocol/messages.js';
+import { fieldBounds, requests, type RequestName } from '../../src/protocol/messages.js';
 
 const limit = 1024 * 1024;
 
@@ -164,13 +164,21 @@ describe('decode: malformed frames get InvalidRequest', () => {
   });
 
   test('a name or id with a control character is refused: PostgreSQL text cannot hold NUL, and NUL joins lookup keys', () => {
-    expectInvalid(frame('RequestSubmit', { queue: 'q', mediaType: 'a\u0000b' }), ['"mediaType"', 'control characters']);
+    expectInvalid(frame('RequestSubmit', { queue: 'q', mediaType: 'a\u0000b' }), ['"mediaType"', 'control, line-separator or invisible formatting characters']);
     expectInvalid(frame('RequestSubmit', { queue: 'q', mediaType: 'chat', externalId: 'x\u001f' }), ['"externalId"']);
     expectInvalid(frame('RequestAgentLogin', { agentId: 'agent-1', placeId: 'place\n1' }), ['"placeId"']);
     expectInvalid(frame('RequestRegisterClient', { clientType: 'MediaServer', clientName: 'gate\u007fway' }), ['"clientName"']);
     expectInvalid(frame('RequestPull', { workbin: { name: 'drafts', ownerId: 'a\u0000b' } }), ['"workbin.ownerId"']);
     // Everything else Unicode is a name like any other.
     expect(decode(frame('RequestSubmit', { queue: 'q', mediaType: 'e-mail ✉ 電子メール' }), 1_000_000).ok).toBe(true);
+  });
+
+  test('a name with a C1 control, a line separator or an invisible or bidirectional formatting character is refused: it would make one name look like another', () => {
+    for (const character of ['\u0085', '\u009b', '\u2028', '\u2029', '\u202e', '\u2066', '\u200b', '\u200f', '\u061c', '\ufeff']) {
+      expectInvalid(frame('RequestAgentLogin', { agentId: `agent${character}7`, placeId: 'p' }), ['"agentId"', 'control, line-separator or invisible formatting characters']);
+      expectInvalid(frame('RequestAgentLogin', { agentId: 'a', placeId: 'p', media: { [`chat${character}`]: 'ready' } }), ['"media.chat']);
+    }
+    expectInvalid(frame('RequestAgentLogin', { agentId: 'a', placeId: 'p', skills: { [`x\u202e`]: 1 } }), ['"skills.x']);
   });
 
   test('text with an unpaired surrogate, anywhere in the message, is refused; paired ones are text', () => {
@@ -186,6 +194,33 @@ describe('decode: malformed frames get InvalidRequest', () => {
   test('a referenceId that is not an integer is named, and not echoed', () => {
     expectInvalid(frame('RequestAgentLogout', {}, '42'), ['"referenceId"'], null);
     expectInvalid(frame('RequestAgentLogout', {}, 4.2), ['"referenceId"'], null);
+  });
+});
+
+describe('decode: every field is bounded (fieldBounds, docs/protocol.md)', () => {
+  const names = (count: number, prefix = 's') => Object.fromEntries(Array.from({ length: count }, (_, index) => [`${prefix}${index}`, 1]));
+  const ids = (count: number) => Array.from({ length: count }, (_, index) => String(index + 1).padStart(16, '0'));
+  const cases: { what: string; within: Record<string, unknown>; beyond: Record<string, unknown>; name: RequestName; attribute: string }[] = [
+    { what: 'maxNameLength', name: 'RequestSubmit', attribute: '"queue"', within: { queue: 'q'.repeat(fieldBounds.maxNameLength), mediaType: 'chat' }, beyond: { queue: 'q'.repeat(fieldBounds.maxNameLength + 1), mediaType: 'chat' } },
+    { what: 'maxReasonLength', name: 'RequestNotReadyForMedia', attribute: '"reason"', within: { mediaType: 'chat', reason: 'r'.repeat(fieldBounds.maxReasonLength) }, beyond: { mediaType: 'chat', reason: 'r'.repeat(fieldBounds.maxReasonLength + 1) } },
+    { what: 'maxTokenLength', name: 'RequestRegisterClient', attribute: '"token"', within: { clientType: 'MediaServer', clientName: 'm', token: 't'.repeat(fieldBounds.maxTokenLength) }, beyond: { clientType: 'MediaServer', clientName: 'm', token: 't'.repeat(fieldBounds.maxTokenLength + 1) } },
+    { what: 'maxRouterQueues', name: 'RequestRegisterClient', attribute: '"queues"', within: { clientType: 'RoutingEngine', clientName: 'r', queues: Array(fieldBounds.maxRouterQueues).fill('q') }, beyond: { clientType: 'RoutingEngine', clientName: 'r', queues: Array(fieldBounds.maxRouterQueues + 1).fill('q') } },
+    { what: 'maxLoginMediaTypes', name: 'RequestAgentLogin', attribute: '"media"', within: { agentId: 'a', placeId: 'p', media: Object.fromEntries(Object.keys(names(fieldBounds.maxLoginMediaTypes, 'm')).map((key) => [key, 'ready'])) }, beyond: { agentId: 'a', placeId: 'p', media: Object.fromEntries(Object.keys(names(fieldBounds.maxLoginMediaTypes + 1, 'm')).map((key) => [key, 'ready'])) } },
+    { what: 'maxLoginSkills', name: 'RequestAgentLogin', attribute: '"skills"', within: { agentId: 'a', placeId: 'p', skills: names(fieldBounds.maxLoginSkills) }, beyond: { agentId: 'a', placeId: 'p', skills: names(fieldBounds.maxLoginSkills + 1) } },
+    { what: 'maxNameLength (a skill)', name: 'RequestAgentLogin', attribute: '"skills.', within: { agentId: 'a', placeId: 'p', skills: { ['s'.repeat(fieldBounds.maxNameLength)]: 1 } }, beyond: { agentId: 'a', placeId: 'p', skills: { ['s'.repeat(fieldBounds.maxNameLength + 1)]: 1 } } },
+    { what: 'maxPullCount', name: 'RequestPull', attribute: '"interactionIds"', within: { queue: 'q', interactionIds: ids(fieldBounds.maxPullCount) }, beyond: { queue: 'q', interactionIds: ids(fieldBounds.maxPullCount + 1) } },
+    { what: 'maxDeletedProperties', name: 'RequestChangeProperties', attribute: '"deletedProperties"', within: { interactionId: '0000000000000001', deletedProperties: Array(fieldBounds.maxDeletedProperties).fill('k') }, beyond: { interactionId: '0000000000000001', deletedProperties: Array(fieldBounds.maxDeletedProperties + 1).fill('k') } },
+    { what: 'maxPropertyNameLength', name: 'RequestSubmit', attribute: '"userData', within: { queue: 'q', mediaType: 'chat', userData: { ['k'.repeat(fieldBounds.maxPropertyNameLength)]: 1 } }, beyond: { queue: 'q', mediaType: 'chat', userData: { ['k'.repeat(fieldBounds.maxPropertyNameLength + 1)]: 1 } } },
+    { what: 'maxPriority', name: 'RequestSubmit', attribute: '"priority"', within: { queue: 'q', mediaType: 'chat', priority: -fieldBounds.maxPriority }, beyond: { queue: 'q', mediaType: 'chat', priority: fieldBounds.maxPriority + 1 } },
+  ];
+  test.each(cases)('$what: at the bound the request decodes; one beyond it is InvalidRequest naming the attribute', ({ name, within, beyond, attribute }) => {
+    expect(decode(frame(name, within), limit)).toMatchObject({ ok: true });
+    expectInvalid(frame(name, beyond), [attribute]);
+  });
+
+  test('every bound in fieldBounds has a case here', () => {
+    const covered = new Set(cases.map((entry) => entry.what.split(' ')[0]));
+    expect([...covered].sort()).toEqual(Object.keys(fieldBounds).sort());
   });
 });
 

@@ -41,7 +41,7 @@ const sqlite: StoreKind = {
     const directory = mkdtempSync(join(tmpdir(), 'openixn-store-'));
     const path = join(directory, 'openixn.db');
     return {
-      open: () => Promise.resolve(new SqliteStore(path)),
+      open: async () => new SqliteStore(path),
       schemaVersions() {
         const database = new Database(path, { readonly: true });
         try {
@@ -198,6 +198,25 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
     opened = opened.filter((other) => other !== store);
     return open();
   }
+
+  it('belongs to one server: a second open is refused, changing nothing, until the first closes', async () => {
+    const store = await open();
+    await store.commit(batch({ interactions: [interaction('i1')], events: events(1, 1), counters: counters(1, 1, 0, 1) }));
+    await expect(home!.open()).rejects.toThrow(/another openixn is using this store/);
+    expect(await store.load()).toMatchObject({ interactions: [interaction('i1')], counters: counters(1, 1, 0, 1) });
+    const again = await reopen(store);
+    expect(await again.readEvents(1, 10, 10)).toEqual(events(1, 1));
+  });
+
+  it('reads a page of large events up to about maxBytes, but always at least one commit', async () => {
+    const store = await open();
+    const large = (seq: number) => ({ seq, text: JSON.stringify({ message: 'EventPropertiesChanged', seq, padding: 'x'.repeat(1000) }) });
+    for (let seq = 1; seq <= 10; seq++) await store.commit(batch({ events: [large(seq)], counters: counters(seq) }));
+    const page = await store.readEvents(1, 10, 100, 2500);
+    expect(page.map((event) => event.seq)).toEqual([1, 2, 3]);
+    expect(await store.readEvents(4, 10, 100, 1)).toEqual([large(4)]);
+    expect((await store.readEvents(1, 10, 100)).map((event) => event.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
 
   it('migrates an empty store, and re-opening it migrates nothing again', async () => {
     let store = await open();
@@ -420,10 +439,14 @@ describe('the PostgreSQL store in its schema', () => {
     }
   }
 
-  it('creates its schema, and servers opening it at once migrate it once', async () => {
+  it('creates its schema; of servers opening it at once one gets it and migrates it once, the others are refused', async () => {
     const schema = newSchema();
-    const stores = await Promise.all([1, 2, 3].map(() => PostgresStore.open(postgresUrl, { schema })));
-    opened.push(...stores);
+    const outcomes = await Promise.allSettled([1, 2, 3].map(() => PostgresStore.open(postgresUrl, { schema })));
+    for (const outcome of outcomes) if (outcome.status === 'fulfilled') opened.push(outcome.value);
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') expect(String(outcome.reason)).toContain('another openixn is using this store');
+    }
     expect(await tablesOf(schema)).toEqual(['agent_logins', 'counters', 'interactions', 'reporting_log', 'schema_version']);
     const sql = administration();
     try {
@@ -443,9 +466,20 @@ describe('the PostgreSQL store in its schema', () => {
     expect(await two.readEvents(1, 1, 1)).toEqual([]);
   });
 
-  it('stops the second of two servers writing one schema, and lands nothing of it', async () => {
+  it('refuses a second server on one schema until the first closes or dies', async () => {
     const schema = newSchema();
-    const [first, second] = await Promise.all([PostgresStore.open(postgresUrl, { schema }), PostgresStore.open(postgresUrl, { schema })]);
+    const first = await PostgresStore.open(postgresUrl, { schema, where: 'the test schema' });
+    await expect(PostgresStore.open(postgresUrl, { schema, where: 'the test schema' })).rejects.toThrow(/another openixn is using this store \(the test schema\)/);
+    await expect(PostgresStore.migrate(postgresUrl, { schema })).rejects.toThrow(/another openixn is using this store/);
+    await first.close();
+    const second = await PostgresStore.open(postgresUrl, { schema });
+    opened.push(second);
+    expect((await second.load()).counters).toEqual(counters(0));
+  });
+
+  it('behind the lock, the commit chain stops a second writer on one schema and lands nothing of it', async () => {
+    const schema = newSchema();
+    const [first, second] = await Promise.all([PostgresStore.open(postgresUrl, { schema, withoutLock: true }), PostgresStore.open(postgresUrl, { schema, withoutLock: true })]);
     opened.push(first, second);
     await first.commit(batch({ interactions: [interaction('i1')], events: events(1, 1), counters: counters(1, 1) }));
     await expect(second.commit(batch({ interactions: [interaction('i2')], events: events(1, 1), counters: counters(1, 1) }))).rejects.toThrow(/two servers write the schema/);
@@ -456,7 +490,7 @@ describe('the PostgreSQL store in its schema', () => {
 
   it('refuses a schema newer than it knows, and a schema name that needs quoting', async () => {
     const schema = newSchema();
-    opened.push(await PostgresStore.open(postgresUrl, { schema }));
+    await (await PostgresStore.open(postgresUrl, { schema })).close();
     const sql = administration();
     try {
       await sql.unsafe(`INSERT INTO "${schema}".schema_version (version) VALUES (99)`);

@@ -50,8 +50,14 @@ export async function signToken(claims: JWTPayload, options: SignOptions = {}): 
   return jwt.sign(options.key ?? secretKey);
 }
 
-export function agentToken(agentId: string, options: SignOptions = {}): Promise<string> {
-  return signToken({ clientType: 'AgentApplication', agentId, sub: `user-${agentId}` }, options);
+/**
+ * A desktop's token for one agent. With authentication on an agent may sit only where its token
+ * (or the config) says: by default the token allows the places the tests give agent-N, `place-N`
+ * and `place-agent-N`; `places: null` leaves the claim out.
+ */
+export function agentToken(agentId: string, options: SignOptions & { places?: string | string[] | null } = {}): Promise<string> {
+  const places = options.places === undefined ? [agentId.replace(/^agent-/, 'place-'), `place-${agentId}`] : options.places;
+  return signToken({ clientType: 'AgentApplication', agentId, sub: `user-${agentId}`, ...(places !== null ? { placeId: places } : {}) }, options);
 }
 
 export interface KeyPairs {

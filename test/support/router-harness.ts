@@ -10,7 +10,7 @@
 import { resolveSettings, type ConfigInput, type Settings } from '../../src/config/config.js';
 import { Core, toRecord } from '../../src/core/core.js';
 import type { CoreRequest, MediaReadiness } from '../../src/core/requests.js';
-import type { AgentLoginRecord, ClientType, InteractionRecord, Outgoing, OutgoingMessage, ReportingEvent, UserData } from '../../src/core/types.js';
+import { inProcessGrants, type AgentLoginRecord, type ClientType, type InteractionRecord, type Outgoing, type OutgoingMessage, type ReportingEvent, type UserData } from '../../src/core/types.js';
 import { Router, type RouterRequest } from '../../src/router/router.js';
 import { loadStrategies } from '../../src/router/strategies.js';
 import type { Strategy } from '../../src/router/strategy.js';
@@ -300,10 +300,10 @@ export class RouterHarness {
 
   /** As server.ts: a ReportingEngine that starts reporting live, then a RoutingEngine naming the builtin queues. */
   private startRouter(): void {
-    this.call(() => this.core.register({ clientId: reportingClientId, now: this.now }, 1, 'ReportingEngine', 'builtin-router'));
+    this.call(() => this.core.register({ clientId: reportingClientId, now: this.now }, 1, 'ReportingEngine', 'builtin-router', undefined, inProcessGrants));
     // RequestStartReporting without fromSeq is the shell's: live from the next event on.
     this.reporting = true;
-    this.call(() => this.core.register({ clientId: routingClientId, now: this.now }, 1, 'RoutingEngine', 'builtin-router', this.router.queues()));
+    this.call(() => this.core.register({ clientId: routingClientId, now: this.now }, 1, 'RoutingEngine', 'builtin-router', this.router.queues(), inProcessGrants));
   }
 
   /** Runs a core entry point; its output is delivered at once unless `lagged` holds it back. */

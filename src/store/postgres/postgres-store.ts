@@ -22,6 +22,7 @@ import type { AgentLoginRecord, Counters, InteractionRecord } from '../../core/t
 import { fromInteractionRow, type InteractionRow } from '../interaction-row.js';
 import { fromChunks, toChunk, type CommitBatch, type LoadedState, type Store, type StoredEvent } from '../store.js';
 import { ReplaceableClient, type Sql } from './client.js';
+import { StoreOwnership } from './ownership.js';
 import { isTransientFault, retryDelayMs } from './faults.js';
 import { checkSchemaName, migrate } from './migrations.js';
 import { statements, type Statements } from './statements.js';
@@ -35,6 +36,13 @@ export interface PostgresStoreOptions {
   stuckCommitMs?: number;
   /** A query with no answer after this long is abandoned and its connection replaced. Default 15000 ms. */
   queryDeadlineMs?: number;
+  /** How the store is named in errors (a URL without its password); default the schema's name. */
+  where?: string;
+  /**
+   * Open without the schema's lock (ownership.ts). Only for tests of what stands behind it: the
+   * commit chain that stops a second writer on its own.
+   */
+  withoutLock?: boolean;
 }
 
 /** How many connections serve load, readEvents and findByExternalId. */
@@ -179,8 +187,16 @@ export class PostgresStore implements Store {
   private availabilityListener: ((available: boolean, cause: Error | null) => void) | null = null;
 
   private readonly stuckCommitMs: number;
+  /** The schema's lock, held while the store is open: one server per schema. */
+  private readonly ownership: StoreOwnership | null;
 
-  private constructor(commits: ReplaceableClient, reads: ReplaceableClient, schema: string, stuckCommitMs: number, lastCommitNumber: number) {
+  private constructor(commits: ReplaceableClient, reads: ReplaceableClient, schema: string, stuckCommitMs: number, lastCommitNumber: number, ownership: StoreOwnership | null) {
+    this.ownership = ownership;
+    ownership?.watch((error) => {
+      // Another server writes this schema now: nothing more may be committed from here.
+      this.failure ??= error;
+      this.setAvailable(false, error);
+    });
     this.commits = commits;
     this.reads = reads;
     this.statements = statements(schema);
@@ -193,6 +209,8 @@ export class PostgresStore implements Store {
     const schema = options.schema ?? defaultSchema;
     checkSchemaName(schema);
     const queryDeadlineMs = options.queryDeadlineMs ?? defaultQueryDeadlineMs;
+    // Before anything is read or written: a second server on this schema must change nothing.
+    const ownership = options.withoutLock === true ? null : await StoreOwnership.take(url, schema, options.where ?? `schema ${schema}`);
     const reads = new ReplaceableClient(() => connect(url, readConnectionsMax), queryDeadlineMs);
     let lastCommitNumber: number;
     try {
@@ -202,23 +220,26 @@ export class PostgresStore implements Store {
       lastCommitNumber = row.commit_number;
     } catch (error) {
       await reads.end();
+      await ownership?.release();
       throw error;
     }
     // synchronous_commit on: a database or role set to off would let an acknowledged move vanish
     // in a crash of the database server, which SPEC section 6 rules out.
     const commits = new ReplaceableClient(() => connect(url, 1, { synchronous_commit: 'on' }), queryDeadlineMs);
-    return new PostgresStore(commits, reads, schema, options.stuckCommitMs ?? defaultStuckCommitMs, lastCommitNumber);
+    return new PostgresStore(commits, reads, schema, options.stuckCommitMs ?? defaultStuckCommitMs, lastCommitNumber, ownership);
   }
 
   /** Creates the schema if it is missing and migrates it, without opening the store (`openixn migrate`). */
   static async migrate(url: string, options: PostgresStoreOptions = {}): Promise<number> {
     const schema = options.schema ?? defaultSchema;
     checkSchemaName(schema);
+    const ownership = await StoreOwnership.take(url, schema, options.where ?? `schema ${schema}`);
     const sql = connect(url, 1);
     try {
       return await migrate(sql, schema);
     } finally {
       await sql.end({ timeout: 5 });
+      await ownership.release();
     }
   }
 
@@ -375,10 +396,10 @@ export class PostgresStore implements Store {
     return new Error(`an earlier commit failed: ${this.failure?.message ?? 'unknown'}`);
   }
 
-  async readEvents(fromSeq: number, toSeq: number, limit: number): Promise<StoredEvent[]> {
+  async readEvents(fromSeq: number, toSeq: number, limit: number, maxBytes = Number.MAX_SAFE_INTEGER): Promise<StoredEvent[]> {
     if (limit <= 0 || fromSeq > toSeq) return [];
-    const rows = await this.reads.run((sql) => sql.unsafe<{ first_seq: number; events: string }[]>(this.statements.selectChunks, [fromSeq, toSeq, limit], { prepare: true }));
-    return fromChunks(rows.map((row) => ({ firstSeq: row.first_seq, events: row.events })), fromSeq, toSeq, limit);
+    const rows = await this.reads.run((sql) => sql.unsafe<{ first_seq: number; events: string }[]>(this.statements.selectChunks, [fromSeq, toSeq, limit, maxBytes], { prepare: true }));
+    return fromChunks(rows.map((row) => ({ firstSeq: row.first_seq, events: row.events })), fromSeq, toSeq, limit, maxBytes);
   }
 
   async findByExternalId(submittedBy: string, externalId: string): Promise<string | null> {
@@ -392,5 +413,6 @@ export class PostgresStore implements Store {
     this.closed = true;
     while (this.committing !== null) await this.committing;
     await Promise.all([this.commits.end(), this.reads.end()]);
+    await this.ownership?.release();
   }
 }

@@ -38,7 +38,7 @@ export interface Statements {
   selectLiveInteractions: string;
   /** $1 submitted_by, $2 external_id. */
   selectInteractionByExternalId: string;
-  /** $1 fromSeq, $2 toSeq, $3 limit (chunks, each holding at least one event in range). */
+  /** $1 fromSeq, $2 toSeq, $3 limit (events), $4 the characters after which no further chunk is read. */
   selectChunks: string;
   selectLogins: string;
   selectCounters: string;
@@ -81,11 +81,21 @@ export function statements(schemaName: string): Statements {
     selectInteractionByExternalId: `SELECT interaction_id FROM ${schema}.interactions WHERE submitted_by = $1 AND external_id = $2`,
     // The chunks never overlap, so the one holding fromSeq is the last that starts at or before
     // it; starting the index scan there keeps a replay from the end of a long log cheap.
+    // Chunks are taken while the ones before them hold fewer than $3 events and $4 characters, so
+    // that a page of large events is not read whole into memory.
     selectChunks: `
-      SELECT first_seq, events FROM ${schema}.reporting_log
-      WHERE first_seq >= coalesce((SELECT max(first_seq) FROM ${schema}.reporting_log WHERE first_seq <= $1), $1)
-        AND first_seq <= $2 AND last_seq >= $1
-      ORDER BY first_seq LIMIT $3`,
+      SELECT first_seq, events FROM (
+        SELECT first_seq, events,
+          sum(least(last_seq, $2) - greatest(first_seq, $1) + 1) OVER running - (least(last_seq, $2) - greatest(first_seq, $1) + 1) AS events_before,
+          sum(length(events)) OVER running - length(events) AS characters_before
+        FROM ${schema}.reporting_log
+        WHERE first_seq >= coalesce((SELECT max(first_seq) FROM ${schema}.reporting_log WHERE first_seq <= $1), $1)
+          AND first_seq <= $2 AND last_seq >= $1
+        WINDOW running AS (ORDER BY first_seq)
+        ORDER BY first_seq LIMIT $3
+      ) AS page
+      WHERE events_before < $3 AND characters_before < $4::bigint
+      ORDER BY first_seq`,
     selectLogins: `SELECT agent_id, place_id FROM ${schema}.agent_logins`,
     selectCounters: `SELECT last_interaction, last_ticket, last_entry, last_seq FROM ${schema}.counters WHERE id = 1`,
   };

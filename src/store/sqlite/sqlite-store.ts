@@ -33,6 +33,29 @@ function toRow(record: InteractionRecord): unknown[] {
 }
 
 
+/**
+ * The store's lock: `PATH.lock`, a SQLite file of its own held in an exclusive transaction for as
+ * long as the store is open. SQLite's file locks are released by the operating system when the
+ * process dies, kill -9 included, so a crash never leaves a stale lock behind; and SQLite keeps
+ * them consistent between connections of one process too (two servers in one test process).
+ */
+function takeLock(path: string): Database.Database {
+  const lockPath = `${path}.lock`;
+  // No busy wait: a lock held is held by a running server, which will not let go in a few seconds.
+  const lock = new Database(lockPath, { timeout: 0 });
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN EXCLUSIVE');
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new Error(`another openixn is using this store (sqlite:${path}): it holds ${lockPath}. Stop it first, or give this server a store of its own.`, { cause: error });
+    }
+    throw error;
+  }
+  return lock;
+}
+
 export function migrate(database: Database.Database): number {
   database.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
   const current = (database.prepare('SELECT max(version) AS version FROM schema_version').get() as { version: number | null }).version ?? 0;
@@ -52,6 +75,8 @@ export class SqliteStore implements Store {
   /** The schema version this build migrates to. */
   static readonly schemaVersion = migrations.length;
   private readonly database: Database.Database;
+  /** A second database file held in an exclusive transaction while the store is open: one server per store. */
+  private readonly lock: Database.Database | null;
   private readonly upsertInteraction: Database.Statement;
   private readonly insertEvents: Database.Statement;
   private readonly updateCounters: Database.Statement;
@@ -63,7 +88,14 @@ export class SqliteStore implements Store {
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.database = new Database(path);
+    // Before the store itself is opened: a second server must change nothing.
+    this.lock = path === ':memory:' ? null : takeLock(path);
+    try {
+      this.database = new Database(path);
+    } catch (error) {
+      this.lock?.close();
+      throw error;
+    }
     this.database.pragma('journal_mode = WAL');
     // FULL: the WAL is fsynced at every commit, so an acknowledged move survives power loss too.
     this.database.pragma('synchronous = FULL');
@@ -128,9 +160,14 @@ export class SqliteStore implements Store {
     if (batches.length > 0) this.commitBatches(batches);
   }
 
-  readEvents(fromSeq: number, toSeq: number, limit: number): Promise<StoredEvent[]> {
-    const chunks = this.selectChunks.all(fromSeq, toSeq, limit) as { firstSeq: number; events: string }[];
-    return Promise.resolve(fromChunks(chunks, fromSeq, toSeq, limit));
+  readEvents(fromSeq: number, toSeq: number, limit: number, maxBytes?: number): Promise<StoredEvent[]> {
+    // Iterated, not fetched whole: fromChunks stops reading once it has enough events or bytes.
+    const chunks = this.selectChunks.iterate(fromSeq, toSeq, limit) as IterableIterator<{ firstSeq: number; events: string }>;
+    try {
+      return Promise.resolve(fromChunks(chunks, fromSeq, toSeq, limit, maxBytes));
+    } finally {
+      chunks.return?.();
+    }
   }
 
   findByExternalId(submittedBy: string, externalId: string): Promise<string | null> {
@@ -139,6 +176,8 @@ export class SqliteStore implements Store {
 
   close(): Promise<void> {
     this.database.close();
+    // Closing the lock's connection ends its transaction, and with it the lock.
+    this.lock?.close();
     return Promise.resolve();
   }
 }

@@ -57,7 +57,7 @@ async function handle(request: Exclude<WorkerRequest, { operation: 'commit' }>):
   if (store === null) throw new Error('the SQLite store is not open');
   switch (request.operation) {
     case 'load': return store.load();
-    case 'readEvents': return store.readEvents(request.fromSeq, request.toSeq, request.limit);
+    case 'readEvents': return store.readEvents(request.fromSeq, request.toSeq, request.limit, request.maxBytes);
     case 'findByExternalId': return store.findByExternalId(request.submittedBy, request.externalId);
     case 'close': {
       await store.close();

@@ -15,7 +15,7 @@ export type WorkerRequest = { id: number } & (
    * JSON, one per line), so that they are not escaped again inside the JSON.
    */
   | { operation: 'commit'; records: string; chunk: EventChunk | null }
-  | { operation: 'readEvents'; fromSeq: number; toSeq: number; limit: number }
+  | { operation: 'readEvents'; fromSeq: number; toSeq: number; limit: number; maxBytes?: number }
   | { operation: 'findByExternalId'; submittedBy: string; externalId: string }
   | { operation: 'close' }
 );
@@ -91,8 +91,8 @@ export class SqliteWorkerStore implements Store {
     return this.call({ operation: 'commit', records, chunk: toChunk(batch.events) }) as Promise<void>;
   }
 
-  readEvents(fromSeq: number, toSeq: number, limit: number): Promise<StoredEvent[]> {
-    return this.call({ operation: 'readEvents', fromSeq, toSeq, limit }) as Promise<StoredEvent[]>;
+  readEvents(fromSeq: number, toSeq: number, limit: number, maxBytes?: number): Promise<StoredEvent[]> {
+    return this.call({ operation: 'readEvents', fromSeq, toSeq, limit, ...(maxBytes !== undefined ? { maxBytes } : {}) }) as Promise<StoredEvent[]>;
   }
 
   findByExternalId(submittedBy: string, externalId: string): Promise<string | null> {
