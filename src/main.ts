@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // The command line: parses arguments and starts the server (server.ts) or the simulator (sim/).
 
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startServer } from './server.js';
-import { defaults, readConfigFile, resolveSettings } from './config/config.js';
+import { checkLogLevel, defaults, logLevels, readConfigFile, resolveSettings } from './config/config.js';
 import { migrateStore } from './store/open-store.js';
 import { simulateCommand } from './sim/cli.js';
 
@@ -15,6 +18,7 @@ const usage = `openixn: an open-source interaction server for contact centres
 
 Usage:
   openixn serve [--config FILE] [--port N] [--host H] [--store URL] [--log-level LEVEL] [--insecure]
+  openixn --version
   openixn migrate [--config FILE] [--store URL]
   openixn simulate --agents N --arrival-rate R --handle-time T [--config FILE] [--duration SECONDS] [--json] ...
 
@@ -31,9 +35,10 @@ Options of serve:
   --store URL        where interactions are kept (default ${defaults.storeUrl}):
                      sqlite:PATH, or postgres://USER@HOST:PORT/DATABASE?schema=NAME (schema default openixn);
                      without the flag, the environment variable ${storeEnvironmentVariable}, then the config file
-  --log-level LEVEL  fatal, error, warn, info, debug or trace (default ${defaults.logLevel})
+  --log-level LEVEL  ${logLevels.join(', ')} (default ${defaults.logLevel}, or the config's log.level)
   --insecure         listen on a non-loopback address although no auth section is configured
   --help             this text
+  --version          the version of openixn
 
 Without an auth section in the config every client is trusted, so the server listens on
 loopback only unless --insecure is given; SECURITY.md says how to configure tokens and keys.
@@ -50,21 +55,43 @@ function storeOverride(flag: string | undefined): string | undefined {
 /** SPEC section 8: a stop commits what is in flight and exits within 10 s. */
 const shutdownDeadlineMs = 10_000;
 
+/** The version in package.json, next to dist/ where this file runs. */
+function version(): string {
+  const packageFile = resolve(dirname(fileURLToPath(import.meta.url)), '../package.json');
+  return (JSON.parse(readFileSync(packageFile, 'utf8')) as { version: string }).version;
+}
+
+const options = {
+  config: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  store: { type: 'string' },
+  'log-level': { type: 'string' },
+  insecure: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+/** The arguments, or a sentence saying what is wrong with them (not the parser's own text). */
+function parseArguments(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const option = /'(-[^']*)'/.exec((error as Error).message)?.[1] ?? '';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new Error(`unknown option ${option}; try: openixn --help`, { cause: error });
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new Error(`option ${option.split(' ')[0]} needs a value; try: openixn --help`, { cause: error });
+    throw error;
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'simulate') return simulateCommand(argv.slice(1));
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      store: { type: 'string' },
-      'log-level': { type: 'string' },
-      insecure: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseArguments(argv);
+  if (values.version) {
+    process.stdout.write(`openixn ${version()}\n`);
+    return;
+  }
   if (values.help || positionals.length === 0) {
     process.stdout.write(usage);
     return;
@@ -74,8 +101,10 @@ async function main(argv: string[]): Promise<void> {
     throw new Error(`Unknown command "${positionals.join(' ')}"; try: openixn --help`);
   }
   const store = storeOverride(values.store);
+  const config = values.config === undefined ? undefined : readConfigFile(values.config);
+  const baseDirectory = values.config === undefined ? {} : { baseDirectory: dirname(resolve(values.config)) };
   if (command === 'migrate') {
-    const settings = resolveSettings(values.config === undefined ? undefined : readConfigFile(values.config), store === undefined ? {} : { storeUrl: store });
+    const settings = resolveSettings(config, { ...baseDirectory, ...(store === undefined ? {} : { storeUrl: store }) });
     const { version, where } = await migrateStore(settings.storeUrl);
     process.stdout.write(`openixn: the store (${where}) is at schema version ${version}\n`);
     return;
@@ -84,7 +113,8 @@ async function main(argv: string[]): Promise<void> {
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new Error(`--port must be a port number, not "${values.port}".`);
   }
-  const logger = pino({ level: values['log-level'] ?? defaults.logLevel, base: { service: 'openixn' } });
+  const level = values['log-level'] !== undefined ? checkLogLevel(values['log-level'], '--log-level') : (config?.log?.level ?? defaults.logLevel);
+  const logger = pino({ level, base: { service: 'openixn' } });
   const server = await startServer({
     ...(values.config !== undefined ? { configPath: values.config } : {}),
     ...(port !== undefined ? { port } : {}),

@@ -180,6 +180,10 @@ class Server implements RunningServer, ConnectionHandler {
     await this.commits.drain();
     await this.startBuiltinRouter();
     this.logger.info({ interactions: this.core.interactionCount(), lastSeq: loaded.counters.lastSeq, store: redactStoreUrl(this.settings.storeUrl) }, 'recovered state from the store');
+    const unconfigured = this.core.unconfiguredLocations();
+    if (unconfigured.size > 0) {
+      this.logger.warn({ where: Object.fromEntries(unconfigured) }, 'interactions wait in queues or workbins the config no longer names: nobody can route or pull them until the config names them again');
+    }
 
     this.http.get('/healthz', async (_request, reply) => {
       if (this.state === 'ready' && this.storeAvailable) return reply.code(200).send({ status: 'ready' });

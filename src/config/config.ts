@@ -13,6 +13,15 @@ import type { Limits } from '../transport/limits.js';
 import { parseDuration } from './duration.js';
 
 const Duration = Type.Union([Type.Number({ minimum: 0 }), Type.String()]);
+
+/** pino's levels, from the fewest lines to the most; `silent` logs nothing. */
+export const logLevels = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+/** Checks a log level from the command line, which the config file's schema does not see. */
+export function checkLogLevel(level: string, where: string): string {
+  if (!(logLevels as readonly string[]).includes(level)) throw new Error(`${where} must be one of ${logLevels.join(', ')}, not "${level}".`);
+  return level;
+}
 const Names = Type.Array(Type.String({ minLength: 1 }));
 const Path = Type.String({ minLength: 1 });
 const MediaScope = Type.Enum(['submitted', 'all']);
@@ -109,7 +118,7 @@ export const ConfigFile = Type.Object({
   router: Type.Optional(Type.Object({ builtin: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
   limits: Type.Optional(LimitsSection),
   auth: Type.Optional(Auth),
-  log: Type.Optional(Type.Object({ level: Type.Optional(Type.String()) }, { additionalProperties: false })),
+  log: Type.Optional(Type.Object({ level: Type.Optional(Type.Enum(logLevels)) }, { additionalProperties: false })),
 }, { additionalProperties: false });
 
 export type ConfigInput = Static<typeof ConfigFile>;
@@ -159,7 +168,10 @@ export const defaults = {
 
 /**
  * Without a config file the server still has somewhere to put work: `inbound` (routed by the
- * built-in router), `backlog` (pull only) and an agent-owned `drafts` workbin.
+ * built-in router), `backlog` (pull only) and an agent-owned `drafts` workbin. A config file that
+ * has no `queues` section gets these queues, and one with no `workbins` section this workbin, so
+ * that a file written only to turn authentication on does not leave the server with nowhere to
+ * put work; a section that is there, even empty, is taken as it is.
  */
 export const defaultLayout: ConfigInput = {
   queues: { inbound: { routing: 'builtin' }, backlog: { routing: 'none' } },
@@ -217,7 +229,7 @@ export interface Overrides {
 
 /** Resolves a config (file contents, or the default layout) and command-line overrides into settings. */
 export function resolveSettings(input: ConfigInput | undefined, overrides: Overrides = {}): Settings {
-  const config = input ?? defaultLayout;
+  const config: ConfigInput = { ...defaultLayout, ...input };
   const timeouts = config.timeouts ?? {};
   const mediaTypes = new Map<string, Partial<MediaTypeSettings>>();
   for (const [mediaType, settings] of Object.entries(config.mediaTypes ?? {})) {
@@ -274,8 +286,8 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
   return {
     host: overrides.host ?? config.server?.host ?? defaults.host,
     port: overrides.port ?? config.server?.port ?? defaults.port,
-    storeUrl: overrides.storeUrl ?? config.store?.url ?? defaults.storeUrl,
-    logLevel: overrides.logLevel ?? config.log?.level ?? defaults.logLevel,
+    storeUrl: overrides.storeUrl ?? (config.store?.url !== undefined ? relativeTo(baseDirectory, config.store.url) : defaults.storeUrl),
+    logLevel: checkLogLevel(overrides.logLevel ?? config.log?.level ?? defaults.logLevel, overrides.logLevel !== undefined ? '--log-level' : 'log.level'),
     tls: tls === undefined ? null : { certFile: resolve(baseDirectory, tls.certFile), keyFile: resolve(baseDirectory, tls.keyFile) },
     allowedOrigins: new Set(config.server?.allowedOrigins ?? []),
     auth: config.auth === undefined ? null : resolveAuth(config.auth, baseDirectory),
@@ -289,6 +301,13 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
     },
     baseDirectory,
   };
+}
+
+/** A store URL from the config file: a relative SQLite path is relative to the file, like every other path in it. */
+function relativeTo(baseDirectory: string, url: string): string {
+  if (!url.startsWith('sqlite:')) return url;
+  const path = url.slice('sqlite:'.length);
+  return path === '' || path === ':memory:' ? url : `sqlite:${resolve(baseDirectory, path)}`;
 }
 
 function resolveLimits(limits: NonNullable<ConfigInput['limits']>): Limits {

@@ -132,6 +132,21 @@ export class Core {
     return this.interactions.size;
   }
 
+  /**
+   * Interactions that wait in (or, handled, would return to) a queue or workbin the config no
+   * longer names, counted by where they are: nobody can route or pull them until it names it again.
+   */
+  unconfiguredLocations(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const interaction of this.interactions.values()) {
+      const where = interaction.workbin !== null
+        ? (this.config.workbins.has(interaction.workbin.name) ? null : `workbin ${interaction.workbin.name} of ${interaction.workbin.ownerId}`)
+        : (this.config.queues.has(interaction.queue!) ? null : `queue ${interaction.queue!}`);
+      if (where !== null) counts.set(where, (counts.get(where) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   /** True when an id was issued by this server: with `interaction()` it tells a stopped id from an unknown one. */
   wasIssued(interactionId: string): boolean {
     const number = numberOfInteractionId(interactionId);

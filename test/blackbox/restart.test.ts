@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/config.js';
 import { TestClient, type Message } from '../support/client.js';
 import { oneToN, seqsOf } from '../support/durability-peer.js';
-import { startTestServer, useChildServers, type TestServer } from '../support/server.js';
+import { recordingLogger, startTestServer, useChildServers, type TestServer } from '../support/server.js';
 
 const baseConfig: ConfigInput = {
   timeouts: { deliveringTimeout: 30, handlingTimeout: 600 },
@@ -74,6 +74,20 @@ async function restart(): Promise<void> {
 }
 
 describe('in-process restart on the same store', () => {
+  it('says at start where interactions wait that the config no longer names, and what it does not reach', async () => {
+    server = await startTestServer({ ...baseConfig, queues: { ...baseConfig.queues, retired: { routing: 'none' } } });
+    const media = await open('MediaServer', 'media-1');
+    await submit(media, { queue: 'retired' });
+    await submit(media, { queue: 'retired' });
+    await submit(media, { queue: 'backlog' });
+    const store = server.store;
+    await server.stop();
+    clients = [];
+    const { logger, lines } = recordingLogger();
+    server = await startTestServer(baseConfig, store, logger);
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, where: { 'queue retired': 2 }, msg: expect.stringContaining('the config no longer names') }));
+  });
+
   it('keeps queued and workbin interactions where they were, in the same order', async () => {
     server = await startTestServer(baseConfig);
     const media = await open('MediaServer', 'media-1');

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeAll } from 'vitest';
 import { join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
 import { stringify } from 'yaml';
 import type { ConfigInput } from '../../src/config/config.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -23,10 +24,16 @@ export interface TestServer {
   dispose(): Promise<void>;
 }
 
-export async function startTestServer(config: ConfigInput = {}, store: TestStore = createTestStore()): Promise<TestServer> {
+/** A logger that keeps every line it is given, for tests of what the server logs. */
+export function recordingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  return { lines, logger: pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) }) };
+}
+
+export async function startTestServer(config: ConfigInput = {}, store: TestStore = createTestStore(), logger?: Logger): Promise<TestServer> {
   let server: RunningServer;
   try {
-    server = await startServer({ config, host: '127.0.0.1', port: 0, store: store.url, logLevel: process.env.OPENIXN_TEST_LOG_LEVEL ?? 'silent' });
+    server = await startServer({ config, host: '127.0.0.1', port: 0, store: store.url, logLevel: process.env.OPENIXN_TEST_LOG_LEVEL ?? 'silent', ...(logger !== undefined ? { logger } : {}) });
   } catch (error) {
     await store.dispose();
     throw error;
