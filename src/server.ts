@@ -354,8 +354,7 @@ class Server implements RunningServer, ConnectionHandler {
     const client = this.core.clientOf(connection.id);
     if (client === undefined) return;
     this.admission.registered(connection.id);
-    connection.allowLargeFrames?.();
-    if (client.clientType === 'AgentApplication') connection.limitRate?.(this.settings.limits.agentRequestsPerSecond, 'limits.agentRequestsPerSecond');
+    connection.registered?.(client.clientType === 'AgentApplication');
     this.logger.debug({ connection: connection.id, clientType: request.clientType, clientName: request.clientName, subject }, 'client registered');
   }
 

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { decode, encode, findReferenceId, type Request } from '../protocol/codec.js';
 import type { OutgoingMessage } from '../core/types.js';
-import { closeCodes, hardFrameLimitBytes, type Limits } from './limits.js';
+import { agentFrameLimitBytes, closeCodes, hardFrameLimitBytes, unregisteredFrameLimitBytes, type Limits } from './limits.js';
 import { RequestRate } from './request-rate.js';
 
 export { closeCodes };
@@ -30,7 +30,7 @@ interface ReceiverWithLimit {
 }
 
 /** What a Connection enforces itself; the rest of the limits are the server's and the core's. */
-export type ConnectionLimits = Pick<Limits, 'maxMessageBytes' | 'requestsPerSecond' | 'rateLimitCloseAfter' | 'maxBufferedBytes' | 'drainTimeoutMs'>;
+export type ConnectionLimits = Pick<Limits, 'maxMessageBytes' | 'maxUserDataBytes' | 'requestsPerSecond' | 'agentRequestsPerSecond' | 'bytesPerSecond' | 'agentBytesPerSecond' | 'rateLimitCloseAfter' | 'maxBufferedBytes' | 'drainTimeoutMs'>;
 
 /** What the server needs of a client connection: a WebSocket, or the built-in router's in-process one. */
 export interface ClientConnection {
@@ -43,10 +43,12 @@ export interface ClientConnection {
   bufferedAmount(): number;
   close(code: number, reason: string): void;
   terminate(): void;
-  /** Sets the connection's request rate (an agent's is lower than a server's); `option` names its setting. */
-  limitRate?(requestsPerSecond: number, option: string): void;
-  /** Registered: from now on frames up to the registered limit are read (before, only small ones). */
-  allowLargeFrames?(): void;
+  /**
+   * Registered: from now on the connection has its client type's rates (a desktop's are lower than
+   * a server's; before registration it has a desktop's), and frames up to the registered limit
+   * are read (before, only small ones).
+   */
+  registered?(asAgent: boolean): void;
 }
 
 export interface ConnectionHandler {
@@ -63,10 +65,14 @@ export class Connection implements ClientConnection {
   private readonly handler: ConnectionHandler;
   private readonly limits: ConnectionLimits;
   private readonly rate: RequestRate;
+  /** Frames above this get LimitExceeded unparsed: small until registration, then by client type (agentFrameLimitBytes). */
+  private frameLimitBytes = unregisteredFrameLimitBytes;
+  private frameLimitName = 'the limit before RequestRegisterClient';
   /** Rate refusals since the connection last kept to its rate for a whole second. */
   private refusedInARow = 0;
   private lastRefusalMs = 0;
-  private rateOption = 'limits.requestsPerSecond';
+  /** The settings behind the connection's rates, named in a refusal. */
+  private rateOptions = { frames: 'limits.agentRequestsPerSecond', bytes: 'limits.agentBytesPerSecond' };
   private closeReported = false;
   /** Frames that arrived while an earlier request of this connection was waiting. */
   private held: { frame: string; frameBytes: number }[] | null = null;
@@ -87,7 +93,8 @@ export class Connection implements ClientConnection {
     this.socket = socket;
     this.handler = handler;
     this.limits = limits;
-    this.rate = new RequestRate(limits.requestsPerSecond, Date.now());
+    // Until it registers, a connection has a desktop's rates and small frames: anonymous sockets are the cheapest to open.
+    this.rate = new RequestRate({ framesPerSecond: limits.agentRequestsPerSecond, bytesPerSecond: limits.agentBytesPerSecond, largestFrameBytes: unregisteredFrameLimitBytes }, Date.now());
     this.rawSocket = (socket as unknown as { _socket?: Socket })._socket;
     socket.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
     socket.on('close', () => {
@@ -140,15 +147,21 @@ export class Connection implements ClientConnection {
     this.socket.terminate();
   }
 
-  limitRate(requestsPerSecond: number, option: string): void {
-    this.rate.setRate(requestsPerSecond);
-    this.rateOption = option;
-  }
-
-  allowLargeFrames(): void {
+  registered(asAgent: boolean): void {
+    this.frameLimitBytes = asAgent ? agentFrameLimitBytes(this.limits) : this.limits.maxMessageBytes;
+    this.frameLimitName = asAgent ? 'a desktop\'s: limits.maxUserDataBytes and 64 KiB, at most limits.maxMessageBytes' : 'limits.maxMessageBytes';
+    // Read up to the server's frame limit, for desktops too: a frame between their smaller limit and
+    // this one is answered LimitExceeded, unparsed, and the connection stays (SPEC section 3).
+    const largestFrameBytes = hardFrameLimitBytes(this.limits.maxMessageBytes);
     const receiver = (this.socket as unknown as { _receiver?: ReceiverWithLimit })._receiver;
     if (receiver === undefined || typeof receiver._maxPayload !== 'number') throw new Error('ws changed: its receiver no longer has a _maxPayload to raise after registration');
-    receiver._maxPayload = hardFrameLimitBytes(this.limits.maxMessageBytes);
+    receiver._maxPayload = largestFrameBytes;
+    if (asAgent) {
+      this.rate.setRates({ framesPerSecond: this.limits.agentRequestsPerSecond, bytesPerSecond: this.limits.agentBytesPerSecond, largestFrameBytes });
+      return;
+    }
+    this.rate.setRates({ framesPerSecond: this.limits.requestsPerSecond, bytesPerSecond: this.limits.bytesPerSecond, largestFrameBytes });
+    this.rateOptions = { frames: 'limits.requestsPerSecond', bytes: 'limits.bytesPerSecond' };
   }
 
   // ---- A client that does not read ---------------------------------------------------------------
@@ -215,9 +228,10 @@ export class Connection implements ClientConnection {
 
   private onFrame(data: Buffer, isBinary: boolean): void {
     const now = Date.now();
-    if (!this.rate.take(now)) {
+    const over = this.rate.take(now, data.length);
+    if (over !== null) {
       this.lastRefusalMs = now;
-      this.onRateExceeded(data);
+      this.onRateExceeded(data, over);
       return;
     }
     // A flood just over the rate has a frame or two accepted at every refill: only a quiet second
@@ -227,7 +241,7 @@ export class Connection implements ClientConnection {
       this.handler.onInvalid(this, { message: 'EventError', errorCode: 'InvalidRequest', errorDescription: 'Send text frames with one JSON object each, not binary frames.' });
       return;
     }
-    if (data.length > this.limits.maxMessageBytes) {
+    if (data.length > this.frameLimitBytes) {
       // Too large to decode to text in full: decode() needs only the referenceId, found by a byte search.
       const at = data.indexOf('"referenceId"');
       this.process(at < 0 ? '' : data.subarray(at, at + 64).toString('utf8'), data.length);
@@ -240,7 +254,7 @@ export class Connection implements ClientConnection {
    * Over its rate, a frame is answered without being parsed. A client that keeps on regardless is
    * closed, after the answers it has been sent, and whatever it sends meanwhile is dropped.
    */
-  private onRateExceeded(data: Buffer): void {
+  private onRateExceeded(data: Buffer, over: 'frames' | 'bytes'): void {
     const refused = ++this.refusedInARow;
     if (refused > this.limits.rateLimitCloseAfter) return;
     const at = data.indexOf('"referenceId"');
@@ -249,7 +263,9 @@ export class Connection implements ClientConnection {
     const message: OutgoingMessage = {
       message: 'EventError',
       errorCode: 'LimitExceeded',
-      errorDescription: `The connection sent more than ${this.rate.perSecond} requests per second (${this.rateOption}); this one was not executed. ` +
+      errorDescription: (over === 'frames'
+        ? `The connection sent more than ${this.rate.framesPerSecond} requests per second (${this.rateOptions.frames}); this one was not executed. `
+        : `The connection sent more than ${this.rate.bytesPerSecond} bytes per second (${this.rateOptions.bytes}); this request was not executed. `) +
         (closing ? `After ${refused} refusals with no second within the rate between them, the connection is closed (limits.rateLimitCloseAfter).` : 'Slow down and send it again.'),
     };
     if (referenceId !== undefined) message.referenceId = referenceId;
@@ -261,7 +277,7 @@ export class Connection implements ClientConnection {
       this.held.push({ frame, frameBytes });
       return;
     }
-    const decoded = decode(frame, this.limits.maxMessageBytes, frameBytes);
+    const decoded = decode(frame, this.frameLimitBytes, frameBytes, this.frameLimitName);
     if (!decoded.ok) {
       const message: OutgoingMessage = { message: 'EventError', errorCode: decoded.errorCode, errorDescription: decoded.errorDescription };
       if (decoded.referenceId !== undefined) message.referenceId = decoded.referenceId;

@@ -10,8 +10,12 @@ export interface Limits {
   maxUserDataDepth: number;
   /** Frames per second per connection; also the burst a connection may send at once. */
   requestsPerSecond: number;
-  /** The same for a connection registered as an AgentApplication: a desktop needs far fewer. */
+  /** The same for a connection registered as an AgentApplication (and any connection before it registers): a desktop needs far fewer. */
   agentRequestsPerSecond: number;
+  /** Bytes of frames per second per connection; the burst is this or one largest frame, whichever is more. */
+  bytesPerSecond: number;
+  /** The same for an AgentApplication, and before registration. */
+  agentBytesPerSecond: number;
   /** A connection refused for rate this many times, with no second within its rate between the refusals, is closed (4029). */
   rateLimitCloseAfter: number;
   /** WebSocket connections at once; more are refused with HTTP 503 before the upgrade. */
@@ -37,6 +41,18 @@ export const unregisteredFrameLimitBytes = 64 * 1024;
 
 /** Frames above the larger of this and twice limits.maxMessageBytes are closed with 1009, unread; up to it they get EventError LimitExceeded. */
 export const hardFrameLimitBytesMax = 16 * 1024 * 1024;
+
+/**
+ * A desktop's frames are smaller than a server's: its largest request is a property change, whose
+ * user data is bounded by maxUserDataBytes, and every other request it sends is small. A larger
+ * frame gets LimitExceeded unparsed, so that no desktop can make the server spend a tenth of a
+ * second parsing a megabyte of JSON.
+ */
+export const agentFrameHeadroomBytes = 64 * 1024;
+
+export function agentFrameLimitBytes(limits: Pick<Limits, 'maxMessageBytes' | 'maxUserDataBytes'>): number {
+  return Math.min(limits.maxMessageBytes, limits.maxUserDataBytes + agentFrameHeadroomBytes);
+}
 
 /** The frame size above which a registered connection is closed (1009) instead of answered. */
 export function hardFrameLimitBytes(maxMessageBytes: number): number {

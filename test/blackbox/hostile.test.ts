@@ -53,19 +53,38 @@ async function wholeLog(url: string): Promise<Message[]> {
 }
 
 describe('1. every field is bounded, and nothing unchanged is logged again', () => {
-  test('a login with 45,000 skills is refused before it reaches the log; one at the bound is taken', async () => {
+  test('a login with 45,000 skills is refused unread; one over a bound is refused naming it; one at the bound is taken and logged once', async () => {
     const s = await stage();
     const desk = await s.desktop();
-    const skills = Object.fromEntries(Array.from({ length: 45_000 }, (_, index) => [`skill-${index}`, 1]));
-    const refused = await expectError(desk, { message: 'RequestAgentLogin', agentId: 'agent-1', placeId: 'place-1', skills }, 'InvalidRequest');
-    expect(refused.errorDescription).toContain('"skills"');
+    const skills = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, index) => [`skill-${index}`, 1]));
+    // 700 KB: over a desktop's frame limit (user data's limit and 64 KiB), so it is not even parsed.
+    const huge = await expectError(desk, { message: 'RequestAgentLogin', agentId: 'agent-1', placeId: 'place-1', skills: skills(45_000) }, 'LimitExceeded');
+    expect(huge.errorDescription).toContain('limits.maxUserDataBytes and 64 KiB');
+    const over = await expectError(desk, { message: 'RequestAgentLogin', agentId: 'agent-1', placeId: 'place-1', skills: skills(fieldBounds.maxLoginSkills + 1) }, 'InvalidRequest');
+    expect(over.errorDescription).toContain('"skills" must not have more than 100 properties');
     const media = Object.fromEntries(Array.from({ length: fieldBounds.maxLoginMediaTypes + 1 }, (_, index) => [`media-${index}`, 'ready']));
     await expectError(desk, { message: 'RequestAgentLogin', agentId: 'agent-1', placeId: 'place-1', media }, 'InvalidRequest');
-    const atBound = Object.fromEntries(Array.from({ length: fieldBounds.maxLoginSkills }, (_, index) => [`skill-${index}`, 1]));
-    await expectAck(desk, { message: 'RequestAgentLogin', agentId: 'agent-1', placeId: 'place-1', skills: atBound });
+    await expectAck(desk, { message: 'RequestAgentLogin', agentId: 'agent-1', placeId: 'place-1', skills: skills(fieldBounds.maxLoginSkills) });
     const logins = (await wholeLog(s.url)).filter((event) => event.message === 'EventAgentLogin');
     expect(logins).toHaveLength(1);
     expect(Object.keys(logins[0]!.skills as object)).toHaveLength(fieldBounds.maxLoginSkills);
+  });
+
+  test('a desktop sending large frames is held to limits.agentBytesPerSecond, its frames refused unread, and others are not slowed', async () => {
+    const s = await stage();
+    const desk = await s.desktop();
+    const probe = await s.mediaServer('probe');
+    const id = await s.submit();
+    const frame = { message: 'RequestAgentLogin', agentId: 'agent-1', placeId: 'place-1', skills: { padding: 1 }, media: { ['m'.repeat(200)]: 'ready' } };
+    const large = { ...frame, padding: 'x'.repeat(600_000) };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => desk.request(large, 20_000)));
+    expect(answers.every((answer) => answer.errorCode === 'LimitExceeded')).toBe(true);
+    // A burst of one largest frame's worth (twice limits.maxMessageBytes) is read; then 256 KiB a second.
+    const overRate = answers.filter((answer) => (answer.errorDescription as string).includes('limits.agentBytesPerSecond'));
+    expect(overRate.length).toBeGreaterThanOrEqual(4);
+    const started = performance.now();
+    expect(await probe.request({ message: 'RequestGetInteractionProperties', interactionId: id })).toMatchObject({ message: 'EventInteractionProperties' });
+    expect(performance.now() - started).toBeLessThan(500);
   });
 
   test('a repeated login that changes nothing is answered but not written again; a change is', async () => {

@@ -19,6 +19,8 @@ describe('limits', () => {
       maxUserDataDepth: 32,
       requestsPerSecond: 10_000,
       agentRequestsPerSecond: 100,
+      bytesPerSecond: 64 * 1024 * 1024,
+      agentBytesPerSecond: 256 * 1024,
       rateLimitCloseAfter: 1000,
       maxConnections: 10_000,
       maxConnectionsPerAddress: 1000,
