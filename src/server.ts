@@ -24,6 +24,9 @@ import { LocalConnection } from './transport/local-connection.js';
 import { Admission } from './transport/admission.js';
 import { Router } from './router/router.js';
 import { loadStrategies } from './router/strategies.js';
+import { answerScrape, listenForMetrics, type MetricsListener } from './metrics/endpoint.js';
+import { ServerMetrics, unregistered, type MetricsViews } from './metrics/server-metrics.js';
+import { metricsAccess } from './metrics/settings.js';
 
 export interface StartOptions {
   /** The parsed config; takes precedence over configPath. Without either, the default layout. */
@@ -49,6 +52,8 @@ export interface RunningServer {
   /** ws://host:port/ws */
   readonly url: string;
   readonly settings: Settings;
+  /** Where GET /metrics is served (http(s)://host:port/metrics); null when it is off. */
+  readonly metricsUrl: string | null;
   /** Checks every invariant of the core's state (O(n)); throws when one does not hold. For tests. */
   assertInvariants(): void;
   /** Stops accepting, commits what is in flight, closes every connection with 1001. */
@@ -123,6 +128,9 @@ class Server implements RunningServer, ConnectionHandler {
   private readonly admission: Admission;
   /** False while the store holds commits it cannot make (the database is away); see onStoreAvailability. */
   private storeAvailable = true;
+  private readonly tls: { cert: Buffer; key: Buffer } | null;
+  private readonly metrics: ServerMetrics | null;
+  private metricsListener: MetricsListener | null = null;
 
   constructor(
     settings: Settings, store: Store, logger: Logger, clock: Clock, onFatal: ((error: Error) => void) | undefined,
@@ -134,7 +142,11 @@ class Server implements RunningServer, ConnectionHandler {
     this.clock = clock;
     this.onFatalCallback = onFatal;
     this.authenticator = authenticator;
+    this.tls = tls;
     this.core = new Core(settings.core);
+    this.metrics = settings.metrics.enabled ? new ServerMetrics(this.metricsViews(), {
+      queues: [...settings.core.queues.keys()], mediaTypes: [...settings.core.mediaTypes.keys()], webhooks: settings.webhooks.map((webhook) => webhook.name),
+    }) : null;
     this.admission = new Admission(settings.limits, (connectionId) => this.core.clientOf(connectionId) !== undefined);
     this.commits = new GroupCommit({
       store,
@@ -142,6 +154,7 @@ class Server implements RunningServer, ConnectionHandler {
       counters: () => this.core.getCounters(),
       deliver: (out) => this.deliver(out),
       onFatal: (error) => this.fail(error, 'the store failed to commit'),
+      onCommitted: (durationMs, interactions, events) => this.metrics?.onCommitted(durationMs, interactions, events),
     });
     this.scheduler = new DeadlineScheduler(clock, () => this.core.nextDeadline(), (now) => {
       this.guarded(() => this.core.expire(now));
@@ -163,7 +176,14 @@ class Server implements RunningServer, ConnectionHandler {
   }
 
   get url(): string {
-    return `${this.settings.tls === null ? 'ws' : 'wss'}://${this.settings.host.includes(':') ? `[${this.settings.host}]` : this.settings.host}:${this.boundPort}/ws`;
+    return `${this.settings.tls === null ? 'ws' : 'wss'}://${hostForUrl(this.settings.host)}:${this.boundPort}/ws`;
+  }
+
+  get metricsUrl(): string | null {
+    const scheme = this.settings.tls === null ? 'http' : 'https';
+    if (this.metricsListener !== null) return `${scheme}://${hostForUrl(this.settings.metrics.listener!.host)}:${this.metricsListener.port}/metrics`;
+    if (metricsAccess(this.settings.metrics, 'server', this.authenticator !== null).kind === 'off') return null;
+    return `${scheme}://${hostForUrl(this.settings.host)}:${this.boundPort}/metrics`;
   }
 
   async start(): Promise<void> {
@@ -179,6 +199,7 @@ class Server implements RunningServer, ConnectionHandler {
       if (this.state === 'ready' && this.storeAvailable) return reply.code(200).send({ status: 'ready' });
       return reply.code(503).send({ status: this.state === 'ready' ? 'storeUnavailable' : this.state });
     });
+    this.serveMetricsOnServerPort();
     this.http.server.on('upgrade', (request, socket, head) => {
       const path = (request.url ?? '').split('?')[0];
       if (path !== '/ws' || this.state !== 'ready' || !this.storeAvailable) {
@@ -202,8 +223,53 @@ class Server implements RunningServer, ConnectionHandler {
     await this.http.listen({ host: this.settings.host, port: this.settings.port });
     const address = this.http.server.address();
     this.boundPort = typeof address === 'object' && address !== null ? address.port : this.settings.port;
+    await this.startMetricsListener();
     this.state = 'ready';
     this.logger.info({ host: this.settings.host, port: this.boundPort, url: this.url }, 'listening');
+  }
+
+  // ---- Metrics -------------------------------------------------------------------------------
+
+  private metricsViews(): MetricsViews {
+    return {
+      queueStatistics: () => this.core.queueStatistics(),
+      agentStatistics: () => this.core.agentStatistics(),
+      connectionsByClientType: () => {
+        const counts = new Map<string, number>();
+        for (const connection of this.connections.values()) {
+          if (connection instanceof LocalConnection) continue;
+          const clientType = this.core.clientOf(connection.id)?.clientType ?? unregistered;
+          counts.set(clientType, (counts.get(clientType) ?? 0) + 1);
+        }
+        return counts;
+      },
+      reportingStatistics: () => this.hub.statistics(),
+      storeAvailable: () => this.storeAvailable,
+      webhookStatistics: () => [],
+      now: () => this.clock.now(),
+    };
+  }
+
+  private serveMetricsOnServerPort(): void {
+    const access = metricsAccess(this.settings.metrics, 'server', this.authenticator !== null);
+    if (this.metrics === null || access.kind === 'off') return;
+    const metrics = this.metrics;
+    this.http.get('/metrics', async (request, reply) => {
+      const answer = await answerScrape(access, request.headers.authorization, metrics);
+      return reply.code(answer.status).headers(answer.headers).send(answer.body);
+    });
+    if (access.kind === 'refused') this.logger.info(access.reason);
+  }
+
+  private async startMetricsListener(): Promise<void> {
+    const listener = this.settings.metrics.listener;
+    if (this.metrics === null || listener === null) return;
+    const metrics = this.metrics;
+    const access = metricsAccess(this.settings.metrics, 'own', this.authenticator !== null);
+    this.metricsListener = await listenForMetrics(listener, this.tls, (authorization) => answerScrape(access, authorization, metrics), (error) => {
+      this.logger.error({ err: error }, 'a scrape of /metrics failed');
+    });
+    this.logger.info({ url: this.metricsUrl, key: access.kind === 'key' }, 'metrics listening');
   }
 
   // ---- The built-in router -------------------------------------------------------------------
@@ -289,7 +355,13 @@ class Server implements RunningServer, ConnectionHandler {
         break;
       }
     }
+    const startedAt = performance.now();
     this.guarded(() => this.core.request(context, request), connection, request.referenceId);
+    if (request.message === 'RequestRouteCall' && this.metrics !== null) {
+      // The invite it made, if any: its EventInvite ends the latency measured (deliver()).
+      const ticket = this.core.interaction(request.interactionId)?.ticket;
+      if (ticket?.routerId === connection.id && ticket.routerReferenceId === request.referenceId) this.metrics.onRouteCallInvited(ticket.ticketId, startedAt);
+    }
   }
 
   /** With authentication on, the token is verified first; the connection's later frames wait for it. */
@@ -400,8 +472,10 @@ class Server implements RunningServer, ConnectionHandler {
     for (const item of out) {
       if (item.to === null) {
         this.hub.deliver(item.message, events[event++]!.text);
+        this.metrics?.onReportingEvent(item.message);
         continue;
       }
+      if (item.message.message === 'EventInvite') this.metrics?.onInviteSent(item.message.ticketId as number, performance.now());
       this.connections.get(item.to)?.send(item.message);
       if ('afterSend' in item) item.afterSend();
     }
@@ -452,6 +526,7 @@ class Server implements RunningServer, ConnectionHandler {
     }, 2000);
     await closed;
     clearTimeout(grace);
+    await this.metricsListener?.close();
     this.sockets.close();
     await this.store.close();
     this.state = 'closed';
@@ -466,7 +541,12 @@ class Server implements RunningServer, ConnectionHandler {
     this.scheduler.stop();
     for (const connection of this.connections.values()) connection.close(closeCodes.internalError, 'internal error');
     void this.http.close().catch(() => undefined);
+    void this.metricsListener?.close();
     this.state = 'closed';
     this.onFatalCallback?.(error);
   }
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -62,6 +62,17 @@ export class ReportingHub {
     this.subscribers.delete(clientId);
   }
 
+  /** For the metrics: subscribers live and replaying, and the most committed events one has not been sent. O(subscribers). */
+  statistics(): { lastSeq: number; live: number; replaying: number; lagMax: number } {
+    let live = 0;
+    let lagMax = 0;
+    for (const subscriber of this.subscribers.values()) {
+      if (subscriber.live) live++;
+      lagMax = Math.max(lagMax, this.deliveredSeq - (subscriber.nextSeq - 1));
+    }
+    return { lastSeq: this.deliveredSeq, live, replaying: this.subscribers.size - live, lagMax };
+  }
+
   deliver(event: ReportingEvent, text: string): void {
     this.deliveredSeq = event.seq;
     for (const subscriber of this.subscribers.values()) {
