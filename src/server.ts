@@ -27,6 +27,7 @@ import { loadStrategies } from './router/strategies.js';
 import { answerScrape, listenForMetrics, type MetricsListener } from './metrics/endpoint.js';
 import { ServerMetrics, unregistered, type MetricsViews } from './metrics/server-metrics.js';
 import { metricsAccess } from './metrics/settings.js';
+import { readWebhookKeys, WebhookDispatcher, type WebhookKeys } from './webhooks/dispatcher.js';
 
 export interface StartOptions {
   /** The parsed config; takes precedence over configPath. Without either, the default layout. */
@@ -92,7 +93,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       : 'authentication is off and --insecure is given: any client that reaches this address may register as anything');
   }
   const tls = settings.tls === null ? null : { cert: readTlsFile(settings.tls.certFile, 'certFile'), key: readTlsFile(settings.tls.keyFile, 'keyFile') };
-  const server = new Server(settings, await openStore(settings.storeUrl), logger, options.clock ?? systemClock, options.onFatal, authenticator, tls);
+  const webhookKeys = readWebhookKeys(settings.webhooks);
+  const server = new Server(settings, await openStore(settings.storeUrl), logger, options.clock ?? systemClock, options.onFatal, authenticator, tls, webhookKeys);
   await server.start();
   return server;
 }
@@ -131,10 +133,13 @@ class Server implements RunningServer, ConnectionHandler {
   private readonly tls: { cert: Buffer; key: Buffer } | null;
   private readonly metrics: ServerMetrics | null;
   private metricsListener: MetricsListener | null = null;
+  private readonly webhookKeys: readonly WebhookKeys[];
+  private webhooks: WebhookDispatcher | null = null;
+  private webhooksStopped: Promise<void> | null = null;
 
   constructor(
     settings: Settings, store: Store, logger: Logger, clock: Clock, onFatal: ((error: Error) => void) | undefined,
-    authenticator: Authenticator | null, tls: { cert: Buffer; key: Buffer } | null,
+    authenticator: Authenticator | null, tls: { cert: Buffer; key: Buffer } | null, webhookKeys: readonly WebhookKeys[],
   ) {
     this.settings = settings;
     this.store = store;
@@ -143,6 +148,7 @@ class Server implements RunningServer, ConnectionHandler {
     this.onFatalCallback = onFatal;
     this.authenticator = authenticator;
     this.tls = tls;
+    this.webhookKeys = webhookKeys;
     this.core = new Core(settings.core);
     this.metrics = settings.metrics.enabled ? new ServerMetrics(this.metricsViews(), {
       queues: [...settings.core.queues.keys()], mediaTypes: [...settings.core.mediaTypes.keys()], webhooks: settings.webhooks.map((webhook) => webhook.name),
@@ -192,6 +198,7 @@ class Server implements RunningServer, ConnectionHandler {
     this.hub = new ReportingHub(this.store, loaded.counters.lastSeq, this.settings.limits.maxBufferedBytes);
     this.afterCore();
     await this.commits.drain();
+    await this.startWebhooks();
     await this.startBuiltinRouter();
     this.logger.info({ interactions: this.core.interactionCount(), lastSeq: loaded.counters.lastSeq, store: redactStoreUrl(this.settings.storeUrl) }, 'recovered state from the store');
 
@@ -245,7 +252,7 @@ class Server implements RunningServer, ConnectionHandler {
       },
       reportingStatistics: () => this.hub.statistics(),
       storeAvailable: () => this.storeAvailable,
-      webhookStatistics: () => [],
+      webhookStatistics: () => this.webhooks?.statistics() ?? [],
       now: () => this.clock.now(),
     };
   }
@@ -315,6 +322,26 @@ class Server implements RunningServer, ConnectionHandler {
     this.registerClient(routing, { message: 'RequestRegisterClient', referenceId: 1, clientType: 'RoutingEngine', clientName: 'builtin-router', queues: router.queues() }, openGrants);
     await this.commits.drain();
     this.logger.info({ queues: router.queues() }, 'built-in router serving');
+  }
+
+  // ---- Webhooks ------------------------------------------------------------------------------
+
+  /** Each endpoint reads the committed log on its own, from its durable cursor; deliver() tells them of new commits. */
+  private async startWebhooks(): Promise<void> {
+    if (this.webhookKeys.length === 0) return;
+    this.webhooks = await WebhookDispatcher.start({
+      endpoints: this.webhookKeys,
+      store: this.store,
+      committedSeq: () => this.hub.lastSeq,
+      clock: this.clock,
+      logger: this.logger,
+      onPost: (endpoint, delivered, events) => this.metrics?.onWebhookPost(endpoint, delivered, events),
+    });
+  }
+
+  private stopWebhooks(): Promise<void> {
+    this.webhooksStopped ??= this.webhooks?.stop() ?? Promise.resolve();
+    return this.webhooksStopped;
   }
 
   // ---- Connections ---------------------------------------------------------------------------
@@ -479,6 +506,7 @@ class Server implements RunningServer, ConnectionHandler {
       this.connections.get(item.to)?.send(item.message);
       if ('afterSend' in item) item.afterSend();
     }
+    if (events.length > 0) this.webhooks?.onCommitted();
   }
 
   assertInvariants(): void {
@@ -510,6 +538,7 @@ class Server implements RunningServer, ConnectionHandler {
   private async shutDown(): Promise<void> {
     if (this.state === 'closed') {
       // After a fail-stop nothing more is committed (the next start recovers): only the store is let go.
+      await this.stopWebhooks();
       await this.store.close().catch(() => undefined);
       return;
     }
@@ -528,6 +557,7 @@ class Server implements RunningServer, ConnectionHandler {
     clearTimeout(grace);
     await this.metricsListener?.close();
     this.sockets.close();
+    await this.stopWebhooks();
     await this.store.close();
     this.state = 'closed';
     this.logger.info('stopped');
@@ -542,6 +572,7 @@ class Server implements RunningServer, ConnectionHandler {
     for (const connection of this.connections.values()) connection.close(closeCodes.internalError, 'internal error');
     void this.http.close().catch(() => undefined);
     void this.metricsListener?.close();
+    void this.stopWebhooks();
     this.state = 'closed';
     this.onFatalCallback?.(error);
   }

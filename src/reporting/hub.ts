@@ -42,6 +42,11 @@ export class ReportingHub {
     this.replayHighWaterBytes = Math.min(replayHighWaterBytesMax, maxBufferedBytes / 4);
   }
 
+  /** The last seq delivered, which is also the last one committed. */
+  get lastSeq(): number {
+    return this.deliveredSeq;
+  }
+
   isSubscribed(clientId: string): boolean {
     return this.subscribers.has(clientId);
   }

@@ -2,12 +2,12 @@
 // ages per queue, the counters of committed events, the histograms, connections and agents, the
 // process metrics; no agent, interaction or client name in the output; and who may read it.
 
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import type { ConfigInput } from '../../src/config/config.js';
 import { TestClient, type Message } from '../support/client.js';
 import { authConfig, sha256 } from '../support/auth.js';
 import { sample, scrape } from '../support/metrics.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServers, type TestServer } from '../support/server.js';
 
 const config: ConfigInput = {
   mediaTypes: { chat: { capacity: 2 }, email: { deliveringTimeout: 0.3 } },
@@ -15,27 +15,9 @@ const config: ConfigInput = {
   router: { builtin: false },
 };
 
-let servers: TestServer[] = [];
-let clients: TestClient[] = [];
-
-afterEach(async () => {
-  for (const client of clients) client.socket.terminate();
-  clients = [];
-  for (const server of servers) await server.dispose();
-  servers = [];
-});
-
-async function start(configInput: ConfigInput): Promise<TestServer> {
-  const server = await startTestServer(configInput);
-  servers.push(server);
-  return server;
-}
-
-async function open(server: TestServer, clientType: string, clientName: string, extra: Record<string, unknown> = {}): Promise<TestClient> {
-  const client = await TestClient.register(server.url, clientType, clientName, extra);
-  clients.push(client);
-  return client;
-}
+const servers = useTestServers();
+const start = (configInput: ConfigInput) => servers.start(configInput);
+const open = (server: TestServer, clientType: string, clientName: string) => servers.open(server.url, clientType, clientName);
 
 async function acknowledged(client: TestClient, request: Record<string, unknown>): Promise<Message> {
   const answer = await client.request(request);
@@ -75,7 +57,7 @@ describe('the metrics after a known workload', () => {
     await acknowledged(media, { message: 'RequestStopProcessing', interactionId: pool[0] });
     const lastEvent = await reporting.next((event) => event.message === 'EventProcessingStopped' && event.interactionId === pool[0]);
     const unregistered = await TestClient.connect(server.url);
-    clients.push(unregistered);
+    onTestFinished(() => unregistered.socket.terminate());
 
     expect(server.server.metricsUrl).toBe(`http://127.0.0.1:${server.server.port}/metrics`);
     const { status, text, headers } = await scrape(server.server.metricsUrl!);
