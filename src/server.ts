@@ -182,7 +182,7 @@ class Server implements RunningServer, ConnectionHandler {
   }
 
   get url(): string {
-    return `${this.settings.tls === null ? 'ws' : 'wss'}://${hostForUrl(this.settings.host)}:${this.boundPort}/ws`;
+    return `${this.settings.tls === null ? 'ws' : 'wss'}://${this.settings.host.includes(':') ? `[${this.settings.host}]` : this.settings.host}:${this.boundPort}/ws`;
   }
 
   get metricsUrl(): string | null {
@@ -382,13 +382,15 @@ class Server implements RunningServer, ConnectionHandler {
         break;
       }
     }
+    if (request.message !== 'RequestRouteCall' || this.metrics === null) {
+      this.guarded(() => this.core.request(context, request), connection, request.referenceId);
+      return;
+    }
     const startedAt = performance.now();
     this.guarded(() => this.core.request(context, request), connection, request.referenceId);
-    if (request.message === 'RequestRouteCall' && this.metrics !== null) {
-      // The invite it made, if any: its EventInvite ends the latency measured (deliver()).
-      const ticket = this.core.interaction(request.interactionId)?.ticket;
-      if (ticket?.routerId === connection.id && ticket.routerReferenceId === request.referenceId) this.metrics.onRouteCallInvited(ticket.ticketId, startedAt);
-    }
+    // The invite it made, if any: its EventInvite leaving ends the latency measured (deliver()).
+    const ticket = this.core.interaction(request.interactionId)?.ticket;
+    if (ticket?.routerId === connection.id && ticket.routerReferenceId === request.referenceId) this.metrics.onRouteCallInvited(ticket.ticketId, startedAt);
   }
 
   /** With authentication on, the token is verified first; the connection's later frames wait for it. */

@@ -6,6 +6,8 @@
 // with an extra CA, and a receiver whose answer never ends.
 
 import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { ConfigInput } from '../../src/config/config.js';
@@ -14,7 +16,8 @@ import { TestClient, type Message } from '../support/client.js';
 import { Peer } from '../support/durability-peer.js';
 import { sample, scrape } from '../support/metrics.js';
 import { useChildServers, useTestServers, type TestServer } from '../support/server.js';
-import { waitUntil } from '../support/test-store.js';
+import { createTestStore, waitUntil } from '../support/test-store.js';
+import { startServer } from '../../src/server.js';
 import { WebhookReceiver, type ReceivedPost } from '../support/webhook-receiver.js';
 
 const secret = 'a-webhook-secret-of-more-than-thirty-two-characters';
@@ -290,5 +293,41 @@ describe('HTTPS', () => {
     expect(seqs(hook.deliveredEvents())).toEqual(range(1, lastSeq));
     expect(hook.posts.every((post) => post.headers['x-openixn-webhook'] === 'trusted')).toBe(true);
     await waitUntil(async () => sample((await scrape(server.server.metricsUrl!)).text, 'openixn_webhook_posts_total', { endpoint: 'untrusted', result: 'failed' }) >= 2, 'the untrusted endpoint failed twice');
+  });
+});
+
+describe('the log', () => {
+  test('names the endpoint, its origin and what failed, never the secret, the URL\'s credentials or query, nor the events', async () => {
+    const hook = await receiver();
+    hook.mode = 'fail';
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    }));
+    const url = hook.url.replace('http://', 'http://relay:hunter2-password@') + '?token=query-token-0123';
+    const store = createTestStore();
+    const server = await startServer({
+      config: withWebhooks([{ name: 'audited', url, secret, ...quick }]), host: '127.0.0.1', port: 0, store: store.url, logger,
+    });
+    try {
+      const media = await open(server.url, 'MediaServer', 'email-gateway');
+      expect((await media.request({ message: 'RequestSubmit', queue: 'pool', mediaType: 'email', userData: { customer: 'Zoë Confidential' } })).message).toBe('EventAck');
+      await hook.waitUntil(() => hook.posts.length >= 2, 'two POSTs answered 500');
+      // The receiver saw the credentials and the query: they were sent, only not logged.
+      expect(hook.posts[0]!.headers.authorization).toBe(`Basic ${Buffer.from('relay:hunter2-password').toString('base64')}`);
+    } finally {
+      await server.close();
+      await store.dispose();
+    }
+    const failures = lines.filter((line) => line.includes('webhook POST failed'));
+    expect(failures.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.parse(failures[0]!)).toMatchObject({ webhook: 'audited', target: new URL(hook.url).origin, status: 500, reason: 'HTTP 500', fromSeq: 1, toSeq: 2 });
+    const log = lines.join('');
+    for (const secretText of [secret, 'hunter2-password', 'query-token-0123', 'Zoë Confidential', hook.posts[0]!.headers['x-openixn-signature'] as string]) {
+      expect(log, `the log holds ${secretText}`).not.toContain(secretText);
+    }
   });
 });
