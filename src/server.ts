@@ -28,6 +28,10 @@ import { unregisteredFrameLimitBytes } from './transport/limits.js';
 import { RefusalLog } from './transport/refusal-log.js';
 import { Router } from './router/router.js';
 import { loadStrategies } from './router/strategies.js';
+import { answerScrape, listenForMetrics, type MetricsListener } from './metrics/endpoint.js';
+import { ServerMetrics, unregistered, type MetricsViews } from './metrics/server-metrics.js';
+import { metricsAccess } from './metrics/settings.js';
+import { readWebhookKeys, WebhookDispatcher, type WebhookKeys } from './webhooks/dispatcher.js';
 
 export interface StartOptions {
   /** The parsed config; takes precedence over configPath. Without either, the default layout. */
@@ -53,6 +57,8 @@ export interface RunningServer {
   /** ws://host:port/ws */
   readonly url: string;
   readonly settings: Settings;
+  /** Where GET /metrics is served (http(s)://host:port/metrics); null when it is off. */
+  readonly metricsUrl: string | null;
   /** Checks every invariant of the core's state (O(n)); throws when one does not hold. For tests. */
   assertInvariants(): void;
   /** Stops accepting, commits what is in flight, closes every connection with 1001. */
@@ -88,7 +94,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       : 'authentication is off and --insecure is given: any client that reaches this address may register as anything');
   }
   const tls = settings.tls === null ? null : { cert: readTlsFile(settings.tls.certFile, 'certFile'), key: readTlsFile(settings.tls.keyFile, 'keyFile') };
-  const server = new Server(settings, await openStore(settings.storeUrl), logger, options.clock ?? systemClock, options.onFatal, authenticator, tls);
+  const webhookKeys = readWebhookKeys(settings.webhooks);
+  const server = new Server(settings, await openStore(settings.storeUrl), logger, options.clock ?? systemClock, options.onFatal, authenticator, tls, webhookKeys);
   await server.start();
   return server;
 }
@@ -125,10 +132,16 @@ class Server implements RunningServer, ConnectionHandler {
   private readonly refusals: RefusalLog;
   /** False while the store holds commits it cannot make (the database is away); see onStoreAvailability. */
   private storeAvailable = true;
+  private readonly tls: { cert: Buffer; key: Buffer } | null;
+  private readonly metrics: ServerMetrics | null;
+  private metricsListener: MetricsListener | null = null;
+  private readonly webhookKeys: readonly WebhookKeys[];
+  private webhooks: WebhookDispatcher | null = null;
+  private webhooksStopped: Promise<void> | null = null;
 
   constructor(
     settings: Settings, store: Store, logger: Logger, clock: Clock, onFatal: ((error: Error) => void) | undefined,
-    authenticator: Authenticator | null, tls: { cert: Buffer; key: Buffer } | null,
+    authenticator: Authenticator | null, tls: { cert: Buffer; key: Buffer } | null, webhookKeys: readonly WebhookKeys[],
   ) {
     this.settings = settings;
     this.store = store;
@@ -136,7 +149,12 @@ class Server implements RunningServer, ConnectionHandler {
     this.clock = clock;
     this.onFatalCallback = onFatal;
     this.authenticator = authenticator;
+    this.tls = tls;
+    this.webhookKeys = webhookKeys;
     this.core = new Core(settings.core);
+    this.metrics = settings.metrics.enabled ? new ServerMetrics(this.metricsViews(), {
+      queues: [...settings.core.queues.keys()], mediaTypes: [...settings.core.mediaTypes.keys()], webhooks: settings.webhooks.map((webhook) => webhook.name),
+    }) : null;
     const limits = settings.limits;
     this.refusals = new RefusalLog(logger, (kind) => ({ [`limits.${kind.replace('Ms', '')}`]: kind in limits ? limits[kind as keyof typeof limits] : undefined }));
     this.admission = new Admission(limits, (connectionId) => this.core.clientOf(connectionId) !== undefined, (refusal, address) => this.refusals.refused(refusal, address));
@@ -146,6 +164,7 @@ class Server implements RunningServer, ConnectionHandler {
       counters: () => this.core.getCounters(),
       deliver: (out) => this.deliver(out),
       onFatal: (error) => this.fail(error, 'the store failed to commit'),
+      onCommitted: (durationMs, interactions, events) => this.metrics?.onCommitted(durationMs, interactions, events),
     });
     this.scheduler = new DeadlineScheduler(clock, () => this.core.nextDeadline(), (now) => {
       this.guarded(() => this.core.expire(now));
@@ -172,12 +191,20 @@ class Server implements RunningServer, ConnectionHandler {
     return `${this.settings.tls === null ? 'ws' : 'wss'}://${this.settings.host.includes(':') ? `[${this.settings.host}]` : this.settings.host}:${this.boundPort}/ws`;
   }
 
+  get metricsUrl(): string | null {
+    const scheme = this.settings.tls === null ? 'http' : 'https';
+    if (this.metricsListener !== null) return `${scheme}://${hostForUrl(this.settings.metrics.listener!.host)}:${this.metricsListener.port}/metrics`;
+    if (metricsAccess(this.settings.metrics, 'server', this.authenticator !== null).kind === 'off') return null;
+    return `${scheme}://${hostForUrl(this.settings.host)}:${this.boundPort}/metrics`;
+  }
+
   async start(): Promise<void> {
     const loaded = await this.store.load();
     this.core.recover(loaded.interactions, loaded.counters, this.clock.now(), loaded.agents);
     this.hub = new ReportingHub(this.store, loaded.counters.lastSeq, this.settings.limits.maxBufferedBytes);
     this.afterCore();
     await this.commits.drain();
+    await this.startWebhooks();
     await this.startBuiltinRouter();
     this.logger.info({ interactions: this.core.interactionCount(), lastSeq: loaded.counters.lastSeq, store: redactStoreUrl(this.settings.storeUrl) }, 'recovered state from the store');
     const unconfigured = this.core.unconfiguredLocations();
@@ -189,6 +216,7 @@ class Server implements RunningServer, ConnectionHandler {
       if (this.state === 'ready' && this.storeAvailable) return reply.code(200).send({ status: 'ready' });
       return reply.code(503).send({ status: this.state === 'ready' ? 'storeUnavailable' : this.state });
     });
+    this.serveMetricsOnServerPort();
     // Every socket counts from its accept, whatever it goes on to do (or not).
     this.http.server.on('connection', (socket: Socket) => this.admission.accept(socket, this.settings.tls === null));
     this.http.addHook('onRequest', async (request) => {
@@ -215,6 +243,7 @@ class Server implements RunningServer, ConnectionHandler {
     await this.http.listen({ host: this.settings.host, port: this.settings.port });
     const address = this.http.server.address();
     this.boundPort = typeof address === 'object' && address !== null ? address.port : this.settings.port;
+    await this.startMetricsListener();
     this.state = 'ready';
     this.logger.info({ host: this.settings.host, port: this.boundPort, url: this.url }, 'listening');
   }
@@ -236,6 +265,50 @@ class Server implements RunningServer, ConnectionHandler {
     } catch {
       return false;
     }
+  }
+
+  // ---- Metrics -------------------------------------------------------------------------------
+
+  private metricsViews(): MetricsViews {
+    return {
+      queueStatistics: () => this.core.queueStatistics(),
+      agentStatistics: () => this.core.agentStatistics(),
+      connectionsByClientType: () => {
+        const counts = new Map<string, number>();
+        for (const connection of this.connections.values()) {
+          if (connection instanceof LocalConnection) continue;
+          const clientType = this.core.clientOf(connection.id)?.clientType ?? unregistered;
+          counts.set(clientType, (counts.get(clientType) ?? 0) + 1);
+        }
+        return counts;
+      },
+      reportingStatistics: () => this.hub.statistics(),
+      storeAvailable: () => this.storeAvailable,
+      webhookStatistics: () => this.webhooks?.statistics() ?? [],
+      now: () => this.clock.now(),
+    };
+  }
+
+  private serveMetricsOnServerPort(): void {
+    const access = metricsAccess(this.settings.metrics, 'server', this.authenticator !== null);
+    if (this.metrics === null || access.kind === 'off') return;
+    const metrics = this.metrics;
+    this.http.get('/metrics', async (request, reply) => {
+      const answer = await answerScrape(access, request.headers.authorization, metrics);
+      return reply.code(answer.status).headers(answer.headers).send(answer.body);
+    });
+    if (access.kind === 'refused') this.logger.info(access.reason);
+  }
+
+  private async startMetricsListener(): Promise<void> {
+    const listener = this.settings.metrics.listener;
+    if (this.metrics === null || listener === null) return;
+    const metrics = this.metrics;
+    const access = metricsAccess(this.settings.metrics, 'own', this.authenticator !== null);
+    this.metricsListener = await listenForMetrics(listener, this.tls, (authorization) => answerScrape(access, authorization, metrics), (error) => {
+      this.logger.error({ err: error }, 'a scrape of /metrics failed');
+    });
+    this.logger.info({ url: this.metricsUrl, key: access.kind === 'key' }, 'metrics listening');
   }
 
   // ---- The built-in router -------------------------------------------------------------------
@@ -283,6 +356,26 @@ class Server implements RunningServer, ConnectionHandler {
     this.logger.info({ queues: router.queues() }, 'built-in router serving');
   }
 
+  // ---- Webhooks ------------------------------------------------------------------------------
+
+  /** Each endpoint reads the committed log on its own, from its durable cursor; deliver() tells them of new commits. */
+  private async startWebhooks(): Promise<void> {
+    if (this.webhookKeys.length === 0) return;
+    this.webhooks = await WebhookDispatcher.start({
+      endpoints: this.webhookKeys,
+      store: this.store,
+      committedSeq: () => this.hub.lastSeq,
+      clock: this.clock,
+      logger: this.logger,
+      onPost: (endpoint, delivered, events) => this.metrics?.onWebhookPost(endpoint, delivered, events),
+    });
+  }
+
+  private stopWebhooks(): Promise<void> {
+    this.webhooksStopped ??= this.webhooks?.stop() ?? Promise.resolve();
+    return this.webhooksStopped;
+  }
+
   // ---- Connections ---------------------------------------------------------------------------
 
   onRequest(connection: ClientConnection, request: Request): Promise<void> | void {
@@ -321,7 +414,15 @@ class Server implements RunningServer, ConnectionHandler {
         break;
       }
     }
+    if (request.message !== 'RequestRouteCall' || this.metrics === null) {
+      this.guarded(() => this.core.request(context, request), connection, request.referenceId);
+      return;
+    }
+    const startedAt = performance.now();
     this.guarded(() => this.core.request(context, request), connection, request.referenceId);
+    // The invite it made, if any: its EventInvite leaving ends the latency measured (deliver()).
+    const ticket = this.core.interaction(request.interactionId)?.ticket;
+    if (ticket?.routerId === connection.id && ticket.routerReferenceId === request.referenceId) this.metrics.onRouteCallInvited(ticket.ticketId, startedAt);
   }
 
   /** With authentication on, the token is verified first; the connection's later frames wait for it. */
@@ -432,11 +533,14 @@ class Server implements RunningServer, ConnectionHandler {
     for (const item of out) {
       if (item.to === null) {
         this.hub.deliver(item.message, events[event++]!.text);
+        this.metrics?.onReportingEvent(item.message);
         continue;
       }
+      if (item.message.message === 'EventInvite') this.metrics?.onInviteSent(item.message.ticketId as number, performance.now());
       this.connections.get(item.to)?.send(item.message);
       if ('afterSend' in item) item.afterSend();
     }
+    if (events.length > 0) this.webhooks?.onCommitted();
   }
 
   assertInvariants(): void {
@@ -468,6 +572,7 @@ class Server implements RunningServer, ConnectionHandler {
   private async shutDown(): Promise<void> {
     if (this.state === 'closed') {
       // After a fail-stop nothing more is committed (the next start recovers): only the store is let go.
+      await this.stopWebhooks();
       await this.store.close().catch(() => undefined);
       return;
     }
@@ -485,7 +590,9 @@ class Server implements RunningServer, ConnectionHandler {
     }, 2000);
     await closed;
     clearTimeout(grace);
+    await this.metricsListener?.close();
     this.sockets.close();
+    await this.stopWebhooks();
     await this.store.close();
     this.state = 'closed';
     this.logger.info('stopped');
@@ -499,7 +606,13 @@ class Server implements RunningServer, ConnectionHandler {
     this.scheduler.stop();
     for (const connection of this.connections.values()) connection.close(closeCodes.internalError, 'internal error');
     void this.http.close().catch(() => undefined);
+    void this.metricsListener?.close();
+    void this.stopWebhooks();
     this.state = 'closed';
     this.onFatalCallback?.(error);
   }
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -10,7 +10,11 @@ import { mediaSettings, type CoreConfig, type MediaTypeSettings, type Routing, t
 import type { QueueRoutingSettings, RouterSettings } from '../router/settings.js';
 import { apiKeyHash, defaultClaimNames, type ApiKeySettings, type AuthSettings, type JwtSettings } from '../auth/settings.js';
 import type { Limits } from '../transport/limits.js';
+import type { MetricsSettings } from '../metrics/settings.js';
+import type { WebhookSettings } from '../webhooks/settings.js';
 import { parseDuration } from './duration.js';
+import { MetricsSection, resolveMetrics } from './metrics-section.js';
+import { resolveWebhooks, WebhooksSection } from './webhooks-section.js';
 
 const Duration = Type.Union([Type.Number({ minimum: 0 }), Type.String()]);
 
@@ -121,6 +125,8 @@ export const ConfigFile = Type.Object({
   limits: Type.Optional(LimitsSection),
   auth: Type.Optional(Auth),
   log: Type.Optional(Type.Object({ level: Type.Optional(Type.Enum(logLevels)) }, { additionalProperties: false })),
+  metrics: Type.Optional(MetricsSection),
+  webhooks: Type.Optional(WebhooksSection),
 }, { additionalProperties: false });
 
 export type ConfigInput = Static<typeof ConfigFile>;
@@ -141,6 +147,10 @@ export interface Settings {
   router: RouterSettings;
   /** The config file's directory: strategy modules are found relative to it. */
   baseDirectory: string;
+  /** /metrics (docs/metrics.md). */
+  metrics: MetricsSettings;
+  /** Endpoints the reporting events are POSTed to (docs/webhooks.md); empty: none. */
+  webhooks: readonly WebhookSettings[];
 }
 
 export const defaults = {
@@ -287,9 +297,10 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
     maxUserDataDepth: limits.maxUserDataDepth,
   };
   const tls = config.server?.tls;
+  const port = overrides.port ?? config.server?.port ?? defaults.port;
   return {
     host: overrides.host ?? config.server?.host ?? defaults.host,
-    port: overrides.port ?? config.server?.port ?? defaults.port,
+    port,
     storeUrl: overrides.storeUrl ?? (config.store?.url !== undefined ? relativeTo(baseDirectory, config.store.url) : defaults.storeUrl),
     logLevel: checkLogLevel(overrides.logLevel ?? config.log?.level ?? defaults.logLevel, overrides.logLevel !== undefined ? '--log-level' : 'log.level'),
     tls: tls === undefined ? null : { certFile: resolve(baseDirectory, tls.certFile), keyFile: resolve(baseDirectory, tls.keyFile) },
@@ -304,6 +315,8 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
       capacity: (mediaType) => mediaSettings(core, mediaType).capacity,
     },
     baseDirectory,
+    metrics: resolveMetrics(config.metrics, port),
+    webhooks: resolveWebhooks(config.webhooks, new Set(queues.keys()), baseDirectory),
   };
 }
 

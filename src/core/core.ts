@@ -63,6 +63,21 @@ const senders: Record<CoreRequest['message'], readonly ClientType[]> = {
   RequestWorkbinNotifications: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
 };
 
+/** One configured queue as the metrics see it. */
+export interface QueueStatistics {
+  queue: string;
+  /** Interactions in the queue: queued, routing or invited (SPEC 4.1: they leave it when an agent takes them). */
+  waiting: number;
+  /** When the one that has been in the queue longest entered it (ms); null when the queue is empty. */
+  oldestEnteredAt: number | null;
+}
+
+/** The logged-in agents, and per media type they named, how many are ready and how many not. */
+export interface AgentStatistics {
+  loggedIn: number;
+  media: Map<string, { ready: number; notReady: number }>;
+}
+
 export class AssertionFailure extends Error {}
 
 function assert(condition: boolean, description: string): asserts condition {
@@ -1138,6 +1153,41 @@ export class Core {
       }
       assert(agent.clients.size > 0, `logged-in agent ${agent.agentId} has a connection`);
     }
+    for (const [queue, contents] of this.queues) {
+      let oldest: number | null = null;
+      for (const interaction of contents.values()) if (oldest === null || interaction.key.enteredAt < oldest) oldest = interaction.key.enteredAt;
+      assert(contents.oldestEnteredAt() === oldest, `queue ${queue} knows the entry time of its oldest interaction`);
+    }
+  }
+
+  // ---- Statistics ----------------------------------------------------------------------------
+  // Read-only views for the metrics, taken at each scrape: none of them scans every interaction.
+
+  /** Every configured queue, empty ones included. O(queues × priorities × log n). */
+  queueStatistics(): QueueStatistics[] {
+    const statistics: QueueStatistics[] = [];
+    for (const queue of this.config.queues.keys()) {
+      const contents = this.queues.get(queue);
+      statistics.push({ queue, waiting: contents?.size ?? 0, oldestEnteredAt: contents?.oldestEnteredAt() ?? null });
+    }
+    return statistics;
+  }
+
+  /**
+   * O(agents × the media types each named). The media types are the agents' own words: the caller
+   * decides which of them deserve a name of their own in its output.
+   */
+  agentStatistics(): AgentStatistics {
+    const media = new Map<string, { ready: number; notReady: number }>();
+    for (const agent of this.agents.values()) {
+      for (const [mediaType, state] of agent.media) {
+        let counts = media.get(mediaType);
+        if (counts === undefined) media.set(mediaType, (counts = { ready: 0, notReady: 0 }));
+        if (state.ready) counts.ready++;
+        else counts.notReady++;
+      }
+    }
+    return { loggedIn: this.agents.size, media };
   }
 }
 

@@ -39,6 +39,34 @@ export class OrderedQueue<T extends { key: QueueKey }> {
     return this.items;
   }
 
+  /**
+   * The earliest entry time of any item (null when empty), for the oldest-waiting statistic.
+   * Within one priority the first item entered earliest, so only the first of each priority is
+   * read: O(priorities × log n) rather than a scan of every item. Priorities are few in practice;
+   * a queue where every item has its own priority costs O(n log n), no worse than a scan.
+   */
+  oldestEnteredAt(): number | null {
+    let oldest: number | null = null;
+    for (let index = 0; index < this.items.length; index = this.priorityEnd(index)) {
+      const enteredAt = this.items[index]!.key.enteredAt;
+      if (oldest === null || enteredAt < oldest) oldest = enteredAt;
+    }
+    return oldest;
+  }
+
+  /** The index after the last item with the same priority as the one at `start`. */
+  private priorityEnd(start: number): number {
+    const priority = this.items[start]!.key.priority;
+    let low = start + 1;
+    let high = this.items.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.items[middle]!.key.priority === priority) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
   private lowerBound(key: QueueKey): number {
     let low = 0;
     let high = this.items.length;

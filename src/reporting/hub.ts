@@ -44,6 +44,11 @@ export class ReportingHub {
     this.replayHighWaterBytes = Math.min(replayHighWaterBytesMax, maxBufferedBytes / 4);
   }
 
+  /** The last seq delivered, which is also the last one committed. */
+  get lastSeq(): number {
+    return this.deliveredSeq;
+  }
+
   isSubscribed(clientId: string): boolean {
     return this.subscribers.has(clientId);
   }
@@ -62,6 +67,17 @@ export class ReportingHub {
 
   remove(clientId: string): void {
     this.subscribers.delete(clientId);
+  }
+
+  /** For the metrics: subscribers live and replaying, and the most committed events one has not been sent. O(subscribers). */
+  statistics(): { lastSeq: number; live: number; replaying: number; lagMax: number } {
+    let live = 0;
+    let lagMax = 0;
+    for (const subscriber of this.subscribers.values()) {
+      if (subscriber.live) live++;
+      lagMax = Math.max(lagMax, this.deliveredSeq - (subscriber.nextSeq - 1));
+    }
+    return { lastSeq: this.deliveredSeq, live, replaying: this.subscribers.size - live, lagMax };
   }
 
   deliver(event: ReportingEvent, text: string): void {

@@ -32,6 +32,8 @@ export interface GroupCommitOptions {
   counters: () => Counters;
   deliver: (batch: CommittedBatch) => void;
   onFatal: (error: Error) => void;
+  /** Each commit once durable: how long the store took (ms) and what it wrote, for the metrics. */
+  onCommitted?: (durationMs: number, interactions: number, events: number) => void;
 }
 
 /**
@@ -122,8 +124,10 @@ export class GroupCommit {
     }
     const interactions = [];
     for (const interaction of batch.changed.values()) interactions.push(toRecord(interaction));
+    const sentAt = performance.now();
     this.options.store.commit({ interactions, events, agents: [...batch.agents.values()], counters: this.options.counters() }).then(
       () => {
+        this.options.onCommitted?.(performance.now() - sentAt, interactions.length, events.length);
         entry.committed = true;
         this.deliverCommitted();
       },

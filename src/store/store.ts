@@ -19,6 +19,14 @@ export interface CommitBatch {
   counters: Counters;
 }
 
+/** How far one webhook endpoint (src/webhooks/) has received the reporting log. */
+export interface WebhookCursor {
+  /** The endpoint's name from the config. */
+  endpoint: string;
+  /** Every event up to and including this seq was delivered to it, or skipped by its filter. */
+  lastSeq: number;
+}
+
 export interface LoadedState {
   interactions: InteractionRecord[];
   agents: AgentLoginRecord[];
@@ -38,6 +46,13 @@ export interface Store {
   readEvents(fromSeq: number, toSeq: number, limit: number, maxBytes?: number): Promise<StoredEvent[]>;
   /** The interaction a media server submitted with this externalId, stopped ones included. */
   findByExternalId(submittedBy: string, externalId: string): Promise<string | null>;
+  /** Every webhook endpoint's cursor, in no particular order. */
+  readWebhookCursors(): Promise<WebhookCursor[]>;
+  /**
+   * Sets one endpoint's cursor, creating it if it is new. Written on its own, outside the core's
+   * commits: a cursor that lags after a crash only sends some events again (at least once).
+   */
+  saveWebhookCursor(cursor: WebhookCursor): Promise<void>;
   close(): Promise<void>;
   /**
    * For a store that holds commits through an outage (PostgreSQL): called with false when it cannot

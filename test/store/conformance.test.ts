@@ -366,6 +366,21 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
     expect(await store.readEvents(1, 10, 10)).toEqual(events(1, 2));
   });
 
+  it('keeps each webhook endpoint\'s cursor apart from the core\'s commits, across a re-open', async () => {
+    let store = await open();
+    expect(await store.readWebhookCursors()).toEqual([]);
+    await store.saveWebhookCursor({ endpoint: 'warehouse', lastSeq: 0 });
+    await store.saveWebhookCursor({ endpoint: 'crm "eu"', lastSeq: 2 ** 40 });
+    await store.commit(batch({ events: events(1, 3), counters: counters(3) }));
+    await store.saveWebhookCursor({ endpoint: 'warehouse', lastSeq: 3 });
+    const byEndpoint = (cursors: { endpoint: string; lastSeq: number }[]) => [...cursors].sort((left, right) => left.endpoint.localeCompare(right.endpoint));
+    expect(byEndpoint(await store.readWebhookCursors())).toEqual([{ endpoint: 'crm "eu"', lastSeq: 2 ** 40 }, { endpoint: 'warehouse', lastSeq: 3 }]);
+    store = await reopen(store);
+    expect(byEndpoint(await store.readWebhookCursors())).toEqual([{ endpoint: 'crm "eu"', lastSeq: 2 ** 40 }, { endpoint: 'warehouse', lastSeq: 3 }]);
+    // A cursor is no part of the core's state: loading and the counters do not see it.
+    expect(await store.load()).toEqual({ interactions: [], agents: [], counters: counters(3) });
+  });
+
   it('finds everything again after a close and a re-open', async () => {
     let store = await open();
     const records = [interaction('i1', { userData: awkwardUserData, externalId: 'ext-1' }), interaction('i2', { state: 'handling', assignedTo: 'agent-1', placeId: 'place-1' })];
@@ -378,6 +393,24 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
     expect(await store.findByExternalId('media-1', 'ext-3')).toBe('i3');
     await store.commit(batch({ events: events(7, 7), counters: counters(7, 3, 0, 3) }));
     expect(await store.readEvents(6, 7, 10)).toEqual(events(6, 7));
+  });
+});
+
+// The server runs SQLite in its worker: the cursors cross the thread boundary and come back whole.
+describe.runIf(workerBuilt)('the SQLite store in its worker', () => {
+  it('saves and reads webhook cursors, across a re-open', async () => {
+    const home = sqliteWorker.create();
+    try {
+      let store = await home.open();
+      await store.saveWebhookCursor({ endpoint: 'warehouse', lastSeq: 7 });
+      await store.saveWebhookCursor({ endpoint: 'warehouse', lastSeq: 9 });
+      await store.close();
+      store = await home.open();
+      expect(await store.readWebhookCursors()).toEqual([{ endpoint: 'warehouse', lastSeq: 9 }]);
+      await store.close();
+    } finally {
+      await home.dispose();
+    }
   });
 });
 
@@ -447,10 +480,10 @@ describe('the PostgreSQL store in its schema', () => {
     for (const outcome of outcomes) {
       if (outcome.status === 'rejected') expect(String(outcome.reason)).toContain('another openixn is using this store');
     }
-    expect(await tablesOf(schema)).toEqual(['agent_logins', 'counters', 'interactions', 'reporting_log', 'schema_version']);
+    expect(await tablesOf(schema)).toEqual(['agent_logins', 'counters', 'interactions', 'reporting_log', 'schema_version', 'webhook_cursors']);
     const sql = administration();
     try {
-      expect((await sql.unsafe<{ version: number }[]>(`SELECT version FROM "${schema}".schema_version ORDER BY version`)).map((row) => row.version)).toEqual([1, 2, 3]);
+      expect((await sql.unsafe<{ version: number }[]>(`SELECT version FROM "${schema}".schema_version ORDER BY version`)).map((row) => row.version)).toEqual([1, 2, 3, 4]);
     } finally {
       await sql.end();
     }

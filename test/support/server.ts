@@ -10,6 +10,7 @@ import { pino, type Logger } from 'pino';
 import { stringify } from 'yaml';
 import type { ConfigInput } from '../../src/config/config.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { TestClient } from './client.js';
 import { createTestStore, type TestStore } from './test-store.js';
 
 export interface TestServer {
@@ -128,6 +129,36 @@ export function useChildServers(): { start(config: ConfigInput): Promise<ChildSe
     store() {
       store ??= createTestStore();
       return store;
+    },
+  };
+}
+
+/**
+ * For a describe block (or a file) of in-process tests: servers started and clients opened through
+ * it are closed after each test, the clients first, and every server's store deleted.
+ */
+export function useTestServers(): {
+  start(config: ConfigInput, store?: TestStore): Promise<TestServer>;
+  open(url: string, clientType: string, clientName: string, extra?: Record<string, unknown>): Promise<TestClient>;
+} {
+  let servers: TestServer[] = [];
+  let clients: TestClient[] = [];
+  afterEach(async () => {
+    for (const client of clients) client.socket.terminate();
+    clients = [];
+    for (const server of servers) await server.dispose();
+    servers = [];
+  });
+  return {
+    async start(config, store) {
+      const server = await startTestServer(config, store);
+      servers.push(server);
+      return server;
+    },
+    async open(url, clientType, clientName, extra = {}) {
+      const client = await TestClient.register(url, clientType, clientName, extra);
+      clients.push(client);
+      return client;
     },
   };
 }

@@ -69,6 +69,13 @@ export const migrations: readonly ((schema: string) => string)[] = [
   ALTER TABLE ${schema}.counters ADD COLUMN commit_number BIGINT NOT NULL DEFAULT 0;
   ALTER TABLE ${schema}.counters ADD COLUMN writer TEXT NOT NULL DEFAULT '';
   `,
+  // 4: how far each webhook endpoint has received the reporting log, by endpoint name.
+  (schema) => `
+  CREATE TABLE ${schema}.webhook_cursors (
+    endpoint TEXT PRIMARY KEY,
+    last_seq BIGINT NOT NULL
+  );
+  `,
 ];
 
 /**

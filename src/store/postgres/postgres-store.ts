@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import type { AgentLoginRecord, Counters, InteractionRecord } from '../../core/types.js';
 import { fromInteractionRow, type InteractionRow } from '../interaction-row.js';
-import { fromChunks, toChunk, type CommitBatch, type LoadedState, type Store, type StoredEvent } from '../store.js';
+import { fromChunks, toChunk, type CommitBatch, type LoadedState, type Store, type StoredEvent, type WebhookCursor } from '../store.js';
 import { ReplaceableClient, type Sql } from './client.js';
 import { StoreOwnership } from './ownership.js';
 import { isTransientFault, retryDelayMs } from './faults.js';
@@ -405,6 +405,17 @@ export class PostgresStore implements Store {
   async findByExternalId(submittedBy: string, externalId: string): Promise<string | null> {
     const rows = await this.reads.run((sql) => sql.unsafe<{ interaction_id: string }[]>(this.statements.selectInteractionByExternalId, [submittedBy, externalId], { prepare: true }));
     return rows[0]?.interaction_id ?? null;
+  }
+
+  // Webhook cursors go over the read connections: they are no part of the numbered commits, and a
+  // slow receiver's bookkeeping must never queue behind (or ahead of) the core's work.
+  async readWebhookCursors(): Promise<WebhookCursor[]> {
+    const rows = await this.reads.run((sql) => sql.unsafe<{ endpoint: string; last_seq: number }[]>(this.statements.selectWebhookCursors));
+    return rows.map((row) => ({ endpoint: row.endpoint, lastSeq: row.last_seq }));
+  }
+
+  async saveWebhookCursor(cursor: WebhookCursor): Promise<void> {
+    await this.reads.run((sql) => sql.unsafe(this.statements.upsertWebhookCursor, [cursor.endpoint, cursor.lastSeq], { prepare: true }));
   }
 
   /** Waits for the commits already issued, then closes the connections. */

@@ -42,6 +42,9 @@ export interface Statements {
   selectChunks: string;
   selectLogins: string;
   selectCounters: string;
+  selectWebhookCursors: string;
+  /** $1 endpoint, $2 last seq. */
+  upsertWebhookCursor: string;
 }
 
 export function statements(schemaName: string): Statements {
@@ -98,5 +101,9 @@ export function statements(schemaName: string): Statements {
       ORDER BY first_seq`,
     selectLogins: `SELECT agent_id, place_id FROM ${schema}.agent_logins`,
     selectCounters: `SELECT last_interaction, last_ticket, last_entry, last_seq FROM ${schema}.counters WHERE id = 1`,
+    selectWebhookCursors: `SELECT endpoint, last_seq FROM ${schema}.webhook_cursors`,
+    upsertWebhookCursor: `
+      INSERT INTO ${schema}.webhook_cursors (endpoint, last_seq) VALUES ($1, $2)
+      ON CONFLICT (endpoint) DO UPDATE SET last_seq = excluded.last_seq`,
   };
 }

@@ -52,4 +52,11 @@ export const migrations: readonly string[] = [
     place_id TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 3: how far each webhook endpoint has received the reporting log, by endpoint name.
+  `
+  CREATE TABLE webhook_cursors (
+    endpoint TEXT PRIMARY KEY,
+    last_seq INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AgentLoginRecord, Counters, InteractionRecord } from '../../core/types.js';
 import { fromInteractionRow, type InteractionRow } from '../interaction-row.js';
-import { fromChunks, toChunk, type CommitBatch, type EventChunk, type LoadedState, type Store, type StoredEvent } from '../store.js';
+import { fromChunks, toChunk, type CommitBatch, type EventChunk, type LoadedState, type Store, type StoredEvent, type WebhookCursor } from '../store.js';
 import { migrations } from './migrations.js';
 
 /** A commit batch whose reporting events are one chunk (null for none). */
@@ -84,6 +84,8 @@ export class SqliteStore implements Store {
   private readonly deleteLogin: Database.Statement;
   private readonly selectChunks: Database.Statement;
   private readonly selectExternalId: Database.Statement;
+  private readonly selectWebhookCursors: Database.Statement;
+  private readonly upsertWebhookCursor: Database.Statement;
   private readonly commitBatches: (batches: readonly ChunkedBatch[]) => void;
 
   constructor(path: string) {
@@ -116,6 +118,8 @@ export class SqliteStore implements Store {
       'SELECT first_seq AS firstSeq, events FROM reporting_log WHERE last_seq >= ? AND first_seq <= ? ORDER BY first_seq LIMIT ?',
     );
     this.selectExternalId = this.database.prepare('SELECT interaction_id FROM interactions WHERE submitted_by = ? AND external_id = ?').pluck();
+    this.selectWebhookCursors = this.database.prepare('SELECT endpoint, last_seq AS lastSeq FROM webhook_cursors');
+    this.upsertWebhookCursor = this.database.prepare('INSERT INTO webhook_cursors (endpoint, last_seq) VALUES (?, ?) ON CONFLICT (endpoint) DO UPDATE SET last_seq = excluded.last_seq');
     this.commitBatches = this.database.transaction((batches: readonly ChunkedBatch[]) => {
       for (const batch of batches) {
         for (const record of batch.interactions) this.upsertInteraction.run(toRow(record));
@@ -172,6 +176,19 @@ export class SqliteStore implements Store {
 
   findByExternalId(submittedBy: string, externalId: string): Promise<string | null> {
     return Promise.resolve((this.selectExternalId.get(submittedBy, externalId) as string | undefined) ?? null);
+  }
+
+  readWebhookCursors(): Promise<WebhookCursor[]> {
+    return Promise.resolve(this.selectWebhookCursors.all() as WebhookCursor[]);
+  }
+
+  saveWebhookCursor(cursor: WebhookCursor): Promise<void> {
+    try {
+      this.upsertWebhookCursor.run(cursor.endpoint, cursor.lastSeq);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   close(): Promise<void> {

@@ -5,7 +5,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { toChunk, type CommitBatch, type EventChunk, type LoadedState, type Store, type StoredEvent } from '../store.js';
+import { toChunk, type CommitBatch, type EventChunk, type LoadedState, type Store, type StoredEvent, type WebhookCursor } from '../store.js';
 
 export type WorkerRequest = { id: number } & (
   | { operation: 'load' }
@@ -17,6 +17,8 @@ export type WorkerRequest = { id: number } & (
   | { operation: 'commit'; records: string; chunk: EventChunk | null }
   | { operation: 'readEvents'; fromSeq: number; toSeq: number; limit: number; maxBytes?: number }
   | { operation: 'findByExternalId'; submittedBy: string; externalId: string }
+  | { operation: 'readWebhookCursors' }
+  | { operation: 'saveWebhookCursor'; cursor: WebhookCursor }
   | { operation: 'close' }
 );
 
@@ -97,6 +99,14 @@ export class SqliteWorkerStore implements Store {
 
   findByExternalId(submittedBy: string, externalId: string): Promise<string | null> {
     return this.call({ operation: 'findByExternalId', submittedBy, externalId }) as Promise<string | null>;
+  }
+
+  readWebhookCursors(): Promise<WebhookCursor[]> {
+    return this.call({ operation: 'readWebhookCursors' }) as Promise<WebhookCursor[]>;
+  }
+
+  saveWebhookCursor(cursor: WebhookCursor): Promise<void> {
+    return this.call({ operation: 'saveWebhookCursor', cursor }) as Promise<void>;
   }
 
   async close(): Promise<void> {
