@@ -4,6 +4,8 @@
 import { afterEach } from 'vitest';
 import type { ClientOptions } from '../../src/client/index.js';
 import type { Emitter } from '../../src/client/emitter.js';
+import { TestClient, type Message } from './client.js';
+import { readReportingLog } from './durability-peer.js';
 
 /** Timings for tests: a dead connection is found within 0.6 s, a retry comes within 0.2 s. */
 export const quick = {
@@ -47,4 +49,54 @@ export function nextEvent<Events extends object, Name extends keyof Events>(
       resolve(payload);
     });
   });
+}
+
+/**
+ * The whole reporting log as the server stores it, read by a plain WebSocket client (not the
+ * SDK under test) from seq 1 up to a marker it makes happen: a login of agent "log-marker".
+ */
+export async function wholeLog(url: string): Promise<Message[]> {
+  const marker = await TestClient.register(url, 'AgentApplication', 'log-marker');
+  try {
+    const { reporter, before } = await readReportingLog(
+      url,
+      async () => {
+        await marker.request({ message: 'RequestAgentLogin', agentId: 'log-marker', placeId: 'log-marker' });
+      },
+      (event) => event.message === 'EventAgentLogin' && event.agentId === 'log-marker',
+    );
+    reporter.socket.terminate();
+    return before;
+  } finally {
+    marker.socket.terminate();
+  }
+}
+
+/** Resolves once `condition` holds, checked now and at every changed(); for state several listeners build up. */
+export class Progress {
+  private waiters: { condition: () => boolean; resolve: () => void }[] = [];
+
+  changed(): void {
+    const ready = this.waiters.filter((waiter) => waiter.condition());
+    this.waiters = this.waiters.filter((waiter) => !ready.includes(waiter));
+    for (const waiter of ready) waiter.resolve();
+  }
+
+  until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        condition,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((other) => other !== waiter);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting until ${what}`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
 }
