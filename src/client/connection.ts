@@ -58,6 +58,8 @@ export class Connection {
   private socketUrl = '';
   private socketOpened = false;
   private socketClosed: Promise<void> = Promise.resolve();
+  /** Fails the opening of the current socket, when it is let go before it opened. */
+  private openFailed: ((error: Error) => void) | null = null;
   private liveness: Liveness | null = null;
   /** Resolves when the established session's socket is gone. */
   private sessionEnded: (() => void) | null = null;
@@ -148,9 +150,10 @@ export class Connection {
       } catch (caught) {
         if (this.closed) return;
         if (stopsReconnecting(caught)) {
+          // Stopped first, so that the client hears of the refusal and not of a drop.
           this.closed = true;
-          if (this.socket !== null) this.cut(this.socket, 1000, 'registration refused', true);
           this.hooks.onStopped(caught);
+          if (this.socket !== null) this.cut(this.socket, 1000, 'registration refused', true);
           return;
         }
         error = caught;
@@ -187,7 +190,7 @@ export class Connection {
       await Promise.race([this.openSocket(url), expired]);
       await Promise.race([this.hooks.onOpen(url), expired]);
     } catch (error) {
-      if (this.socket !== null) this.cut(this.socket, 1006, 'attempt failed', false);
+      if (this.socket !== null && !stopsReconnecting(error)) this.cut(this.socket, 1006, 'attempt failed', false);
       throw error;
     } finally {
       clearTimeout(timer);
@@ -199,12 +202,14 @@ export class Connection {
     return new Promise((resolve, reject) => {
       const socket = new this.WebSocket!(url);
       this.socket = socket;
+      this.openFailed = reject;
       this.socketUrl = url;
       this.socketOpened = false;
       this.socketClosed = new Promise((resolveClosed) => socket.addEventListener('close', () => resolveClosed()));
       socket.addEventListener('open', () => {
         if (this.socket !== socket) return;
         this.socketOpened = true;
+        this.openFailed = null;
         this.liveness = new Liveness(socket, this.settings, () => this.send(this.hooks.probe()), () => {
           if (this.socket === socket) this.cut(socket, 1006, `no answer to a ping within ${this.settings.pingTimeoutMs} ms`, false);
         });
@@ -217,9 +222,7 @@ export class Connection {
       socket.addEventListener('error', () => undefined);
       socket.addEventListener('close', (event) => {
         if (this.socket !== socket) return;
-        const opened = this.socketOpened;
-        this.detach(event.code, event.reason);
-        if (!opened) reject(new Error(`Could not connect to ${url} (close code ${event.code}${event.reason === '' ? '' : `: ${event.reason}`}).`));
+        this.detach(event.code, event.reason, new Error(`Could not connect to ${url} (close code ${event.code}${event.reason === '' ? '' : `: ${event.reason}`}).`));
       });
     });
   }
@@ -244,8 +247,11 @@ export class Connection {
     }
   }
 
-  private detach(code: number, reason: string): void {
+  private detach(code: number, reason: string, openError = new Error(`The connection to ${this.socketUrl} was given up before it opened (${reason}).`)): void {
     const opened = this.socketOpened;
+    const openFailed = this.openFailed;
+    this.openFailed = null;
+    openFailed?.(openError);
     this.socket = null;
     this.socketOpened = false;
     this.liveness?.stop();

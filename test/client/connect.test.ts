@@ -57,16 +57,29 @@ describe('connecting', () => {
         },
       }));
       const closed = nextEvent(media, 'closed');
+      let drops = 0;
+      media.on('disconnected', () => drops++);
       const refused = await media.connect().then(() => null, (error: unknown) => error);
       expect(refused).toBeInstanceOf(OpenixnError);
       expect(refused).toMatchObject({ code: 'Unauthorized', request: 'RequestRegisterClient' });
       expect((await closed).error).toBe(refused);
       expect(media.state).toBe('closed');
       expect(tokens).toBe(1);
+      expect(drops).toBe(0);
       await expect(media.submit({ queue: 'backlog', mediaType: 'chat' })).rejects.toMatchObject({ code: 'Closed' });
     } finally {
       await server.dispose();
     }
+  });
+
+  it('close() while it keeps trying a dead server ends the attempts and rejects connect() with Closed', async () => {
+    const media = track(new MediaServerClient({ urls: [await deadUrl()], clientName: 'gateway', ...quick }));
+    const retrying = nextEvent(media, 'reconnecting', (retry) => retry.attempt === 3);
+    const connecting = media.connect().then(() => null, (error: unknown) => error);
+    await retrying;
+    await media.close();
+    expect(await connecting).toMatchObject({ code: 'Closed' });
+    expect(media.state).toBe('closed');
   });
 
   it('registers again with a fresh token from the callback after a restart', async () => {
