@@ -4,30 +4,26 @@
 // dist/ (npm test builds before the suites run).
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { temporaryDirectory } from '../support/test-store.js';
+import { packageDirectory as repository, userProject } from '../support/sdk.js';
 
 const run = promisify(execFile);
-const repository = resolve(import.meta.dirname, '../..');
 const clientDirectory = join(repository, 'dist/client');
 const packageJson = JSON.parse(readFileSync(join(repository, 'package.json'), 'utf8')) as { bin: Record<string, string> };
 
 let project: string;
+let disposeProject: () => void;
 
 beforeAll(() => {
-  if (!existsSync(join(clientDirectory, 'index.js'))) throw new Error('dist/client is missing: run `npm run build` (npm test builds first).');
-  project = temporaryDirectory();
-  mkdirSync(join(project, 'node_modules'));
-  symlinkSync(repository, join(project, 'node_modules/openixn'), 'dir');
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'sdk-user', type: 'module', private: true }));
+  ({ directory: project, dispose: disposeProject } = userProject());
 });
 
 afterAll(() => {
-  rmSync(project, { recursive: true, force: true });
+  disposeProject();
 });
 
 describe('the built client', () => {

@@ -1,11 +1,14 @@
 // For the SDK's tests: clients with short timings (so a drop is found and mended in well under a
 // second), closed after every test, and a way to wait for a client's next event without sleeping.
 
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterEach } from 'vitest';
 import type { ClientOptions } from '../../src/client/index.js';
 import type { Emitter } from '../../src/client/emitter.js';
 import { TestClient, type Message } from './client.js';
 import { readReportingLog } from './durability-peer.js';
+import { temporaryDirectory } from './test-store.js';
 
 /** Timings for tests: a dead connection is found within 0.6 s, a retry comes within 0.2 s. */
 export const quick = {
@@ -99,4 +102,20 @@ export class Progress {
       this.waiters.push(waiter);
     });
   }
+}
+
+/** The repository: the openixn package. */
+export const packageDirectory = resolve(import.meta.dirname, '../..');
+
+/**
+ * A directory set up as a user's project with openixn installed: node_modules/openixn links to
+ * this repository, as npm links a local package. Scripts in it import 'openixn/client' by name.
+ */
+export function userProject(): { directory: string; dispose(): void } {
+  if (!existsSync(join(packageDirectory, 'dist/client/index.js'))) throw new Error('dist/client is missing: run `npm run build` (npm test builds first).');
+  const directory = temporaryDirectory();
+  mkdirSync(join(directory, 'node_modules'));
+  symlinkSync(packageDirectory, join(directory, 'node_modules/openixn'), 'dir');
+  writeFileSync(join(directory, 'package.json'), JSON.stringify({ name: 'sdk-user', type: 'module', private: true }));
+  return { directory, dispose: () => rmSync(directory, { recursive: true, force: true }) };
 }
