@@ -16,38 +16,23 @@
 //                          [--media-servers 4]
 
 import { fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { get as httpGet } from 'node:http';
-import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CHAT_CAPACITY, CLOCK_TICKS_PER_SECOND, cpuTicksOf, delay, findFreePort, httpStatus, QUEUE_NAME, SERVER_CONFIG_YAML } from './harness.js';
 
-const CHAT_CAPACITY = 4;
-const QUEUE_NAME = 'bench';
-const SERVER_CONFIG_YAML = `timeouts: { deliveringTimeout: 30, handlingTimeout: 600 }
-mediaTypes: { chat: { capacity: ${CHAT_CAPACITY} } }
-queues: { ${QUEUE_NAME}: { routing: external } }
-router: { builtin: false }
-`;
 const CONNECT_CONCURRENCY = 25;
 const HEALTH_TIMEOUT_MS = 30_000;
 const DRAIN_TIMEOUT_MS = 10_000;
-// Linux reports process CPU time in clock ticks of 1/100 s on every common configuration.
-const CLOCK_TICKS_PER_SECOND = 100;
 
 const benchFile = fileURLToPath(import.meta.url);
 const serverMainFile = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 function log(line) {
   process.stderr.write(`[bench:sdk] ${line}\n`);
-}
-
-function delay(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function readOptions() {
@@ -87,28 +72,6 @@ function readOptions() {
 // ---------------------------------------------------------------------------------------------
 // Parent: a server and a generator per run, then the result line.
 // ---------------------------------------------------------------------------------------------
-
-function findFreePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function httpStatus(url) {
-  return new Promise((resolve, reject) => {
-    const request = httpGet(url, { timeout: 2_000 }, (response) => {
-      response.resume();
-      resolve(response.statusCode);
-    });
-    request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', reject);
-  });
-}
 
 async function waitForHealth(port, server) {
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
@@ -183,12 +146,6 @@ async function runParent(options) {
 // ---------------------------------------------------------------------------------------------
 // Generator: the lifecycle, common to both modes, over a client layer per mode.
 // ---------------------------------------------------------------------------------------------
-
-function cpuTicksOf(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
 
 /**
  * The lifecycle and the router's bookkeeping, whichever client layer carries the messages. The
