@@ -5,6 +5,11 @@
 type Listener<Payload> = (payload: Payload) => void;
 
 export class Emitter<Events extends object> {
+  /**
+   * Types only, never set: the map of event names to payloads, so that a generic helper can find
+   * a client's events (`Client['eventMap']`); inference cannot reach them through `on`.
+   */
+  declare readonly eventMap?: Events;
   private readonly listeners = new Map<keyof Events, Set<Listener<never>>>();
 
   /** Adds a listener; returns a function that removes it. */

@@ -36,16 +36,20 @@ export function useSdkClients(): <Client extends Closable>(client: Client) => Cl
   };
 }
 
+/** The map of event names to payloads of a client. */
+type EventsOf<Client extends { eventMap?: object }> = NonNullable<Client['eventMap']>;
+
 /** Resolves with the next event of that name (that matches), or rejects after timeoutMs. */
-export function nextEvent<Events extends object, Name extends keyof Events>(
-  client: Emitter<Events>, name: Name, match: (payload: Events[Name]) => boolean = () => true, timeoutMs = 10_000,
-): Promise<Events[Name]> {
+export function nextEvent<Client extends { eventMap?: object }, Name extends keyof EventsOf<Client>>(
+  client: Client, name: Name, match: (payload: EventsOf<Client>[Name]) => boolean = () => true, timeoutMs = 10_000,
+): Promise<EventsOf<Client>[Name]> {
+  const events = client as unknown as Emitter<EventsOf<Client>>;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       remove();
       reject(new Error(`timed out after ${timeoutMs} ms waiting for ${String(name)}`));
     }, timeoutMs);
-    const remove = client.on(name, (payload) => {
+    const remove = events.on(name, (payload) => {
       if (!match(payload)) return;
       clearTimeout(timer);
       remove();
