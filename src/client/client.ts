@@ -22,7 +22,7 @@ export interface ClientOptions {
   pingIntervalMs?: number;
   /** How long an answer may take before the connection counts as dead. Default 5,000. */
   pingTimeoutMs?: number;
-  /** Opening, registering and restoring must take no longer, else the attempt fails. Default 10,000. */
+  /** Getting the token, opening, registering and restoring must take no longer, else the attempt fails. Default 10,000. */
   connectTimeoutMs?: number;
   /** The shortest wait between attempts, and the base of the doubling. Default 250. */
   backoffMinMs?: number;

@@ -12,7 +12,7 @@ import { open, resolveWebSocket, type WebSocketConstructor, type WebSocketLike }
 export interface ConnectionSettings extends BackoffSettings, LivenessSettings {
   urls: readonly string[];
   WebSocket: WebSocketConstructor | undefined;
-  /** Opening the socket, registering and restoring the session must finish within this. */
+  /** Getting a token, opening the socket, registering and restoring the session must finish within this. */
   connectTimeoutMs: number;
 }
 

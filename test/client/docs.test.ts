@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { clientDefaults, reportingDefaults, sdkErrorCodes } from '../../src/client/index.js';
 import type { ConfigInput } from '../../src/config/config.js';
 import { packageDirectory, userProject } from '../support/sdk.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -110,5 +111,14 @@ describe('docs/sdk.md', () => {
     expect(replayed.at(-1)).toMatch(/^\d+ EventProcessingStopped$/);
     expect(replayed.filter((line) => / EventInteractionSubmitted$/.test(line))).toHaveLength(1);
     expect(replayed.map((line) => Number(line.split(' ')[0]))).toEqual(replayed.map((_, index) => index + 1));
+  });
+
+  it('lists exactly the SDK\'s own error codes, and the options with their defaults', () => {
+    const errors = page.slice(page.indexOf('## Errors'), page.indexOf('## Reconnect and resume'));
+    const codes = [...errors.matchAll(/^\| `(\w+)` \|/gm)].map((match) => match[1]);
+    expect(codes).toEqual(Object.keys(sdkErrorCodes));
+    const options = page.slice(page.indexOf('## Options'), page.indexOf('## Decisions'));
+    const documented = new Map([...options.matchAll(/^\| `(\w+)`[^|]*\| ([\d,]+) \|/gm)].map((match) => [match[1], Number(match[2]!.replaceAll(',', ''))]));
+    expect(Object.fromEntries(documented)).toEqual({ ...clientDefaults, ...reportingDefaults });
   });
 });
