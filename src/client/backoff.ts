@@ -11,12 +11,12 @@ export interface BackoffSettings {
 }
 
 /**
- * The wait before attempt `attempt + 1` after `attempt` failures in a row (0 after a session that
- * worked): uniform in [min, min(max, min × 2^(attempt + 1))].
+ * The wait before the next attempt after `failures` failed attempts in a row (0 after a session
+ * that worked): uniform in [min, min(max, min × 2^(failures + 1))].
  */
-export function backoffDelayMs(attempt: number, settings: BackoffSettings, random: () => number = Math.random): number {
+export function backoffDelayMs(failures: number, settings: BackoffSettings, random: () => number = Math.random): number {
   const { backoffMinMs: min, backoffMaxMs: max } = settings;
-  const ceiling = Math.min(max, min * 2 ** Math.min(attempt + 1, 52));
+  const ceiling = Math.min(max, min * 2 ** Math.min(failures + 1, 52));
   return min + random() * Math.max(0, ceiling - min);
 }
 

@@ -24,8 +24,8 @@ export interface Drop {
 }
 
 export interface Retry {
-  /** Failed attempts since the last session that was established. */
-  attempt: number;
+  /** Attempts that failed in a row since the last session that was established (0 after a drop). */
+  failures: number;
   delayMs: number;
   /** The URL the next attempt goes to. */
   url: string;
@@ -159,13 +159,15 @@ export class Connection {
         error = caught;
       }
       if (this.closed) return;
-      this.ring.advance();
       if (this.suspension !== null) {
+        // Paused, not failed: back to the same server as soon as the consumer has caught up.
         await this.suspension.promise;
         continue;
       }
-      const delayMs = backoffDelayMs(error === null ? 0 : failures++, this.settings);
-      this.hooks.onRetry({ attempt: failures, delayMs, url: this.ring.current(), error });
+      this.ring.advance();
+      if (error !== null) failures++;
+      const delayMs = backoffDelayMs(failures, this.settings);
+      this.hooks.onRetry({ failures, delayMs, url: this.ring.current(), error });
       await this.sleep(delayMs);
     }
   }

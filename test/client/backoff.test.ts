@@ -7,9 +7,9 @@ import { backoffDelayMs, UrlRing } from '../../src/client/backoff.js';
 const settings = { backoffMinMs: 250, backoffMaxMs: 30_000 };
 
 describe('backoffDelayMs', () => {
-  it('spans [min, min × 2^(attempt+1)] up to the maximum', () => {
-    const lowest = [0, 1, 2, 3, 10].map((attempt) => backoffDelayMs(attempt, settings, () => 0));
-    const highest = [0, 1, 2, 3, 6, 7, 10, 2000].map((attempt) => backoffDelayMs(attempt, settings, () => 1));
+  it('spans [min, min × 2^(failures+1)] up to the maximum', () => {
+    const lowest = [0, 1, 2, 3, 10].map((failures) => backoffDelayMs(failures, settings, () => 0));
+    const highest = [0, 1, 2, 3, 6, 7, 10, 2000].map((failures) => backoffDelayMs(failures, settings, () => 1));
     expect(lowest).toEqual([250, 250, 250, 250, 250]);
     expect(highest).toEqual([500, 1000, 2000, 4000, 30_000, 30_000, 30_000, 30_000]);
     expect(backoffDelayMs(2, settings, () => 0.5)).toBe(1125);
