@@ -13,10 +13,8 @@
 //                                [--media-servers 4] [--store URL | --store postgres]
 
 import { fork, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
@@ -24,15 +22,7 @@ import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timer
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-
-// The chat capacity written into the server's config; the router tracks it on its own side.
-const CHAT_CAPACITY = 4;
-const QUEUE_NAME = 'bench';
-const SERVER_CONFIG_YAML = `timeouts: { deliveringTimeout: 30, handlingTimeout: 600 }
-mediaTypes: { chat: { capacity: ${CHAT_CAPACITY} } }
-queues: { ${QUEUE_NAME}: { routing: external } }
-router: { builtin: false }
-`;
+import { CHAT_CAPACITY, CLOCK_TICKS_PER_SECOND, cpuTicksOf, delay, findFreePort, httpStatus, QUEUE_NAME, SERVER_CONFIG_YAML } from './harness.js';
 
 const HEALTH_TIMEOUT_MS = 30_000;
 const SERVER_STOP_GRACE_MS = 10_000;
@@ -45,8 +35,6 @@ const DRAIN_TIMEOUT_MS = 10_000;
 // generator records skipped submissions instead of growing without bound.
 const OPEN_LOOP_IN_FLIGHT_MAX = 20_000;
 const OPEN_LOOP_TICK_MS = 5;
-// Linux reports process CPU time in clock ticks of 1/100 s on every common configuration.
-const CLOCK_TICKS_PER_SECOND = 100;
 
 const benchFile = fileURLToPath(import.meta.url);
 const serverMainFile = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -100,22 +88,6 @@ function readOptions() {
 // Parent: server process, generator process, result line, clean-up.
 // ---------------------------------------------------------------------------------------------
 
-function findFreePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function delay(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 async function waitForHealth(port, serverExit) {
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
   let lastProblem = 'no answer yet';
@@ -131,17 +103,6 @@ async function waitForHealth(port, serverExit) {
     await delay(100);
   }
   throw new Error(`GET /healthz did not answer 200 within ${HEALTH_TIMEOUT_MS / 1000} s (last: ${lastProblem})`);
-}
-
-function httpStatus(url) {
-  return new Promise((resolve, reject) => {
-    const request = httpGet(url, { timeout: 2_000 }, (response) => {
-      response.resume();
-      resolve(response.statusCode);
-    });
-    request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', reject);
-  });
 }
 
 function describeExit(exit) {
@@ -400,17 +361,6 @@ class Agent {
     this.placeIdJson = JSON.stringify(`place-${index}`);
     this.socket = null;
     this.load = 0;
-  }
-}
-
-function cpuTicksOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 14 and 15 of /proc/PID/stat (utime, stime) are 11 and 12 after the command name.
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return null;
   }
 }
 

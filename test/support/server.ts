@@ -101,7 +101,7 @@ export async function startChildServer(config: ConfigInput, store: TestStore, po
  * shares that store (so a restart finds it), and after the test every child still running is
  * killed and the store deleted.
  */
-export function useChildServers(): { start(config: ConfigInput): Promise<ChildServer>; store(): TestStore } {
+export function useChildServers(): { start(config: ConfigInput, port?: number): Promise<ChildServer>; store(): TestStore } {
   let children: ChildServer[] = [];
   let store: TestStore | undefined;
   beforeAll(() => {
@@ -120,9 +120,10 @@ export function useChildServers(): { start(config: ConfigInput): Promise<ChildSe
     store = undefined;
   });
   return {
-    async start(config) {
+    /** A port of 0 picks a free one; a restart passes the port of the server it replaces. */
+    async start(config, port = 0) {
       store ??= createTestStore();
-      const child = await startChildServer(config, store);
+      const child = await startChildServer(config, store, port);
       children.push(child);
       return child;
     },

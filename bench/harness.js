@@ -1,0 +1,58 @@
+// What the lifecycle benchmarks (bench/lifecycle.js, bench/sdk.js) share: the server's config
+// for the lifecycle, a free port, /healthz, and a process's CPU time.
+
+import { readFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { createServer } from 'node:net';
+import { setTimeout } from 'node:timers';
+
+// The chat capacity written into the server's config; the benchmarks' routers track it on their own side.
+export const CHAT_CAPACITY = 4;
+export const QUEUE_NAME = 'bench';
+export const SERVER_CONFIG_YAML = `timeouts: { deliveringTimeout: 30, handlingTimeout: 600 }
+mediaTypes: { chat: { capacity: ${CHAT_CAPACITY} } }
+queues: { ${QUEUE_NAME}: { routing: external } }
+router: { builtin: false }
+`;
+
+// Linux reports process CPU time in clock ticks of 1/100 s on every common configuration.
+export const CLOCK_TICKS_PER_SECOND = 100;
+
+export function delay(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function findFreePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export function httpStatus(url) {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { timeout: 2_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', reject);
+  });
+}
+
+/** A process's user + system CPU time in clock ticks (/proc/PID/stat), or null when it is gone. */
+export function cpuTicksOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of /proc/PID/stat (utime, stime) are 11 and 12 after the command name.
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}
