@@ -23,6 +23,8 @@ import type { Store } from './store/store.js';
 import { DeadlineScheduler, systemClock, type Clock } from './timers/scheduler.js';
 import { closeCodes, Connection, type ClientConnection, type ConnectionHandler } from './transport/connections.js';
 import { LocalConnection } from './transport/local-connection.js';
+import { registerApi, type ApiBackend, type ApiCaller } from './http/api.js';
+import { packageVersion, registerDocuments } from './http/documents.js';
 import { Admission } from './transport/admission.js';
 import { unregisteredFrameLimitBytes } from './transport/limits.js';
 import { RefusalLog } from './transport/refusal-log.js';
@@ -66,6 +68,12 @@ export interface RunningServer {
 }
 
 type RegisterRequest = Extract<Request, { message: 'RequestRegisterClient' }>;
+
+/** A page of the reporting log over HTTP holds about this much text at most. */
+const httpEventPageBytes = 1024 * 1024;
+
+/** A REST request whose answer has not come by then (the server is stopping) is answered Internal. */
+const httpAnswerTimeoutMs = 30_000;
 
 /** The answer to a request refused while the database is away: nothing was changed. */
 const storeUnavailableDescription = 'The database is unavailable, so nothing was changed; retry shortly.';
@@ -217,6 +225,14 @@ class Server implements RunningServer, ConnectionHandler {
       return reply.code(503).send({ status: this.state === 'ready' ? 'storeUnavailable' : this.state });
     });
     this.serveMetricsOnServerPort();
+    registerDocuments(this.http, { version: packageVersion(), title: 'openixn' });
+    registerApi(this.http, this.apiBackend(), {
+      maxBodyBytes: this.settings.limits.maxMessageBytes,
+      rates: {
+        framesPerSecond: this.settings.limits.requestsPerSecond, bytesPerSecond: this.settings.limits.bytesPerSecond,
+        agentFramesPerSecond: this.settings.limits.agentRequestsPerSecond, agentBytesPerSecond: this.settings.limits.agentBytesPerSecond,
+      },
+    });
     // Every socket counts from its accept, whatever it goes on to do (or not).
     this.http.server.on('connection', (socket: Socket) => this.admission.accept(socket, this.settings.tls === null));
     this.http.addHook('onRequest', async (request) => {
@@ -227,7 +243,7 @@ class Server implements RunningServer, ConnectionHandler {
       const path = (request.url ?? '').split('?')[0];
       const refusal = path !== '/ws' ? '404 Not Found'
         : this.state !== 'ready' || !this.storeAvailable ? '503 Service Unavailable'
-          : !this.originAllowed(request) ? '403 Forbidden' : null;
+          : !this.originAllowed(request.headers.origin, request.headers.host) ? '403 Forbidden' : null;
       if (refusal !== null) {
         if (refusal.startsWith('403')) this.refusals.refused('origin', `${request.socket.remoteAddress ?? ''} (Origin ${String(request.headers.origin).slice(0, 200)})`);
         socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -254,14 +270,13 @@ class Server implements RunningServer, ConnectionHandler {
    * origin and those in server.allowedOrigins may connect; a client that sends no Origin is not a
    * browser, and is left to authentication.
    */
-  private originAllowed(request: IncomingMessage): boolean {
-    const origin = request.headers.origin;
+  private originAllowed(origin: string | undefined, host: string | undefined): boolean {
     if (origin === undefined) return true;
     if (this.settings.allowedOrigins.has(origin)) return true;
     try {
       const url = new URL(origin);
       const scheme = this.settings.tls === null ? 'http:' : 'https:';
-      return url.protocol === scheme && url.host === request.headers.host;
+      return url.protocol === scheme && url.host === host;
     } catch {
       return false;
     }
@@ -276,6 +291,7 @@ class Server implements RunningServer, ConnectionHandler {
       connectionsByClientType: () => {
         const counts = new Map<string, number>();
         for (const connection of this.connections.values()) {
+          // The server's own clients, and REST requests (which are not connections), are not counted.
           if (connection instanceof LocalConnection) continue;
           const clientType = this.core.clientOf(connection.id)?.clientType ?? unregistered;
           counts.set(clientType, (counts.get(clientType) ?? 0) + 1);
@@ -311,6 +327,66 @@ class Server implements RunningServer, ConnectionHandler {
     this.logger.info({ url: this.metricsUrl, key: access.kind === 'key' }, 'metrics listening');
   }
 
+  // ---- The REST API --------------------------------------------------------------------------
+
+  private apiBackend(): ApiBackend {
+    return {
+      identify: (authorization, address) => this.identifyHttpCaller(authorization, address),
+      originAllowed: (origin, host) => this.originAllowed(origin, host),
+      execute: (caller, request) => this.executeForHttp(caller, request),
+      unavailable: () => {
+        if (this.state !== 'ready') return { errorCode: 'Internal', errorDescription: 'The server is not serving (it is starting or stopping); retry shortly.' };
+        return this.storeAvailable ? null : { errorCode: 'Internal', errorDescription: storeUnavailableDescription };
+      },
+      queues: () => this.settings.core.queues,
+      queueOverview: () => this.core.queueOverview(),
+      queuePage: (queue, after, count) => this.core.queuePage(queue, after, count),
+      agentOverview: () => this.core.agentOverview(),
+      readEvents: async (fromSeq, limit) => {
+        const lastSeq = this.hub.lastSeq;
+        return { events: fromSeq > lastSeq ? [] : await this.store.readEvents(fromSeq, lastSeq, limit, httpEventPageBytes), lastSeq };
+      },
+      now: () => this.clock.now(),
+    };
+  }
+
+  /** The caller a request's credential names; without authentication, a trusted caller. */
+  private async identifyHttpCaller(authorization: string | undefined, address: string): Promise<ApiCaller | { errorCode: 'Unauthorized'; errorDescription: string }> {
+    if (this.authenticator === null) return { clientType: 'MediaServer', clientName: 'http', grants: openGrants, key: address, trusted: true };
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    const identity = await this.authenticator.identify(token, this.clock.now());
+    if (!identity.ok) {
+      this.logger.info({ address, reason: identity.errorDescription }, 'REST request refused');
+      return identity;
+    }
+    return { clientType: identity.clientType, clientName: identity.clientName, grants: identity.grants, key: `${identity.clientType}:${identity.subject}`, trusted: false };
+  }
+
+  /**
+   * A REST request as a client of its own for its lifetime: registered with the caller's grants,
+   * it sends the one protocol request, and its answer (after the commit, like any answer) ends
+   * it. The core so decides what it may do exactly as for a WebSocket client.
+   */
+  private executeForHttp(caller: ApiCaller, request: Request): Promise<OutgoingMessage> {
+    const registration = 1;
+    const answerReference = 2;
+    let connection!: LocalConnection;
+    const answered = new Promise<OutgoingMessage>((resolve) => {
+      const timer = setTimeout(() => resolve({ message: 'EventError', errorCode: 'Internal', errorDescription: 'The server did not answer in time; the request may or may not have been carried out.' }), httpAnswerTimeoutMs);
+      timer.unref();
+      connection = new LocalConnection(`h${++this.nextConnection}`, (message) => {
+        if (message.referenceId === answerReference || (message.referenceId === registration && message.message === 'EventError')) {
+          clearTimeout(timer);
+          resolve(message as OutgoingMessage);
+        }
+      }, false);
+    });
+    this.connections.set(connection.id, connection);
+    this.registerClient(connection, { message: 'RequestRegisterClient', referenceId: registration, clientType: caller.clientType, clientName: caller.clientName }, caller.grants);
+    if (this.core.clientOf(connection.id) !== undefined) void this.onRequest(connection, { ...request, referenceId: answerReference } as Request);
+    return answered.finally(() => this.onClose(connection));
+  }
+
   // ---- The built-in router -------------------------------------------------------------------
 
   /**
@@ -337,11 +413,11 @@ class Server implements RunningServer, ConnectionHandler {
     const routing = new LocalConnection('builtin-router', (message) => {
       router.onMessage(message, this.clock.now());
       sendRequests();
-    });
+    }, true);
     const reporting = new LocalConnection('builtin-router-reporting', (event) => {
       router.onReport(event, this.clock.now());
       sendRequests();
-    });
+    }, true);
     const routerTimer = new DeadlineScheduler(this.clock, () => router.nextDeadline(), (now) => {
       router.tick(now);
       sendRequests();
@@ -381,7 +457,7 @@ class Server implements RunningServer, ConnectionHandler {
   onRequest(connection: ClientConnection, request: Request): Promise<void> | void {
     // The built-in router is part of the server: its requests go on, and wait for the store like
     // the moves already made. Refusing them would leave its interactions unrouted after the outage.
-    if (!this.storeAvailable && !(connection instanceof LocalConnection)) {
+    if (!this.storeAvailable && connection.partOfServer !== true) {
       connection.send({ message: 'EventError', referenceId: request.referenceId, errorCode: 'Internal', errorDescription: storeUnavailableDescription });
       return;
     }

@@ -12,6 +12,14 @@ export type AuthOutcome =
   | { ok: true; grants: ClientGrants; /** Who the credentials name, for the log. */ subject: string }
   | { ok: false; errorCode: 'Unauthorized' | 'Forbidden'; errorDescription: string };
 
+/** Who a credential alone says its bearer is: for HTTP requests, which name no client type or name of their own. */
+export type Identity =
+  | { ok: true; clientType: ClientType; clientName: string; grants: ClientGrants; subject: string }
+  | { ok: false; errorCode: 'Unauthorized'; errorDescription: string };
+
+/** The client name of a token that names none, over HTTP. */
+const unnamedHttpClient = 'http';
+
 /** RFC 7518 section 3.2: an HMAC key at least as long as the hash; shorter ones can be guessed. */
 const minimumSecretBytes = 32;
 const asymmetricDefaults = ['RS256', 'ES256'];
@@ -58,6 +66,31 @@ export class Authenticator {
       return unauthorized(describeTokenError(error, this.apiKeys.size > 0));
     }
     return this.fromClaims(payload, this.jwt.settings, clientType, clientName);
+  }
+
+  /**
+   * The client a credential is for, without a registration to compare it with (the REST API): an
+   * API key's type and name, or a token's claims (a token without a clientName claim is named
+   * "http"). The grants are those the same credential gets at registration.
+   */
+  async identify(token: string | undefined, nowMs = Date.now()): Promise<Identity> {
+    if (token === undefined || token === '') return { ok: false, errorCode: 'Unauthorized', errorDescription: 'This request needs credentials: authentication is on. Send "Authorization: Bearer" with an API key or a signed token (JWT).' };
+    const apiKey = this.apiKeys.get(apiKeyHash(token));
+    let clientType: ClientType;
+    let clientName: string;
+    if (apiKey !== undefined) {
+      ({ clientType, clientName } = apiKey);
+    } else {
+      const claims = this.jwt === null ? null : peekClaims(token);
+      const claimedType = claims?.[this.jwt!.settings.claims.clientType];
+      const claimedName = claims?.[this.jwt!.settings.claims.clientName];
+      clientType = typeof claimedType === 'string' && (clientTypes as readonly string[]).includes(claimedType) ? (claimedType as ClientType) : 'ReportingEngine';
+      clientName = typeof claimedName === 'string' && claimedName !== '' ? claimedName : unnamedHttpClient;
+    }
+    // The same checks as a registration with those claims: the signature, expiry and every claim.
+    const outcome = await this.authenticate(token, clientType, clientName, nowMs);
+    if (!outcome.ok) return { ok: false, errorCode: 'Unauthorized', errorDescription: outcome.errorDescription };
+    return { ok: true, clientType, clientName, grants: outcome.grants, subject: outcome.subject };
   }
 
   private fromApiKey(key: ApiKeySettings, clientType: ClientType, clientName: string): AuthOutcome {
@@ -107,6 +140,21 @@ function placesOf(claim: unknown): ReadonlySet<string> | null {
   const list = typeof claim === 'string' ? [claim] : claim;
   if (!Array.isArray(list) || list.length > maxPlacesPerToken || !list.every((place) => typeof place === 'string' && place !== '')) return null;
   return new Set(list as string[]);
+}
+
+/**
+ * A token's claims, read without verifying it: only to learn which client type and name to verify
+ * it for, which authenticate() then does in full. Null when it is not a JWT at all.
+ */
+function peekClaims(token: string): Record<string, unknown> | null {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return null;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
+    return typeof claims === 'object' && claims !== null ? (claims as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 function unauthorized(errorDescription: string): AuthOutcome {

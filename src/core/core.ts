@@ -78,6 +78,27 @@ export interface AgentStatistics {
   media: Map<string, { ready: number; notReady: number }>;
 }
 
+/** A queue's interactions by state, for the REST API. */
+export interface QueueOverview {
+  queue: string;
+  /** In the queue and offered to no router, or waiting for one. */
+  queued: number;
+  /** Held by a router looking for an agent. */
+  routing: number;
+  /** An invite is out. */
+  invited: number;
+  /** Taken from this queue by an agent that handles it now (it returns here if the agent loses it). */
+  handling: number;
+  oldestEnteredAt: number | null;
+}
+
+/** A logged-in agent, for the REST API: per media type, readiness, load (invited + handling) and capacity. */
+export interface AgentOverview {
+  agentId: string;
+  placeId: string;
+  media: Record<string, { ready: boolean; reason: string | null; load: number; capacity: number }>;
+}
+
 export class AssertionFailure extends Error {}
 
 function assert(condition: boolean, description: string): asserts condition {
@@ -1189,6 +1210,49 @@ export class Core {
     }
     return { loggedIn: this.agents.size, media };
   }
+
+  // ---- Overviews -----------------------------------------------------------------------------
+  // Read-only views for the REST API, taken per request. queueOverview scans every live
+  // interaction (O(n)); the others are bounded by what they return.
+
+  queueOverview(): QueueOverview[] {
+    const overviews = new Map<string, QueueOverview>();
+    for (const { queue, oldestEnteredAt } of this.queueStatistics()) overviews.set(queue, { queue, queued: 0, routing: 0, invited: 0, handling: 0, oldestEnteredAt });
+    for (const interaction of this.interactions.values()) {
+      const overview = interaction.workbin === null ? overviews.get(interaction.queue!) : undefined;
+      if (overview === undefined || interaction.state === 'stopped') continue;
+      overview[interaction.state]++;
+    }
+    return [...overviews.values()];
+  }
+
+  /** A page of a queue's waiting interactions in queue order, after the one with key `after`. */
+  queuePage(queue: string, after: QueueKey | null, count: number): { interactions: Record<string, unknown>[]; last: QueueKey | null } {
+    const page = this.queues.get(queue)?.page(after, count) ?? [];
+    return { interactions: page.map(toWire), last: page.at(-1)?.key ?? null };
+  }
+
+  /** Every logged-in agent, in agent id order. O(agents × media types). */
+  agentOverview(): AgentOverview[] {
+    const overviews: AgentOverview[] = [];
+    for (const agent of [...this.agents.values()].sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0))) {
+      const mediaTypes = new Set(agent.media.keys());
+      for (const interaction of this.owned.get(agent.agentId) ?? []) mediaTypes.add(interaction.mediaType);
+      for (const ticket of agent.invites) mediaTypes.add(this.interactions.get(ticket.interactionId)!.mediaType);
+      const media: AgentOverview['media'] = {};
+      for (const mediaType of mediaTypes) {
+        const state = agent.media.get(mediaType);
+        // defineProperty: a media type named "__proto__" is a media type like any other.
+        Object.defineProperty(media, mediaType, {
+          value: { ready: state?.ready ?? false, reason: state?.reason ?? null, load: this.load(agent.agentId, mediaType), capacity: mediaSettings(this.config, mediaType).capacity },
+          enumerable: true, writable: true, configurable: true,
+        });
+      }
+      overviews.push({ agentId: agent.agentId, placeId: agent.placeId, media });
+    }
+    return overviews;
+  }
+
 }
 
 /** What an agent hears about an interaction it does not hold, whatever the interaction's state. */

@@ -39,6 +39,16 @@ export class OrderedQueue<T extends { key: QueueKey }> {
     return this.items;
   }
 
+  /** Up to `count` items in order after the item with key `after` (from the first when null): a page that holds still while items come and go. */
+  page(after: QueueKey | null, count: number): T[] {
+    let start = 0;
+    if (after !== null) {
+      start = this.lowerBound(after);
+      if (start < this.items.length && compareKeys(this.items[start]!.key, after) === 0) start++;
+    }
+    return this.items.slice(start, start + count);
+  }
+
   /**
    * The earliest entry time of any item (null when empty), for the oldest-waiting statistic.
    * Within one priority the first item entered earliest, so only the first of each priority is

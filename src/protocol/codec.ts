@@ -12,7 +12,26 @@ export type Decoded =
   | { ok: true; request: Request }
   | { ok: false; errorCode: ErrorCode; errorDescription: string; referenceId?: number };
 
-const validators = new Map(Object.entries(requests).map(([name, schema]) => [name, Compile(schema)]));
+/**
+ * A schema compiled into a check that answers with the first thing wrong with a value, in a
+ * sentence naming `what`, or null when the value fits. It costs what reading the value costs,
+ * refused or not: collections are counted against their bounds first, the compiled check stops at
+ * the first failure, and the description is found on a sample. The WebSocket's requests and the
+ * REST API's bodies are checked by it alike.
+ */
+export function compileCheck(schema: TSchema): (value: unknown, what: string) => string | null {
+  const validator = Compile(schema);
+  return (value, what) => {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const tooMany = countOverBound(schema, value as Record<string, unknown>);
+      if (tooMany !== null) return `In ${what}, ${tooMany}.`;
+    }
+    if (validator.Check(value)) return null;
+    return describeErrors(what, validator.Errors(sampled(value, 0)));
+  };
+}
+
+const checks = new Map(Object.entries(requests).map(([name, schema]) => [name, compileCheck(schema)]));
 
 /** Reads the referenceId of a frame too large to parse, so its EventError can still be matched. */
 const referenceIdPattern = /"referenceId"\s*:\s*(-?\d{1,15})/;
@@ -33,34 +52,42 @@ export function decode(frame: string, maxMessageBytes: number, frameBytes = Buff
       ...(referenceId !== undefined ? { referenceId } : {}),
     };
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(frame);
-  } catch {
-    return { ok: false, errorCode: 'InvalidRequest', errorDescription: 'The message is not valid JSON.' };
-  }
+  const json = parseJson(frame);
+  if (!json.ok) return { ok: false, errorCode: 'InvalidRequest', errorDescription: `The message ${json.problem}.` };
+  const parsed = json.value;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return { ok: false, errorCode: 'InvalidRequest', errorDescription: 'A message is one JSON object.' };
   }
   const body = parsed as Record<string, unknown>;
   const referenceId = Number.isInteger(body.referenceId) ? (body.referenceId as number) : undefined;
   const withReference = referenceId === undefined ? {} : { referenceId };
-  if (frame.includes('\\u') && surrogateEscape.test(frame) && hasLoneSurrogate(parsed)) {
+  if (json.loneSurrogate) {
     return { ok: false, errorCode: 'InvalidRequest', errorDescription: 'The message holds text that is not valid Unicode: an unpaired surrogate escape such as "\\ud800".', ...withReference };
   }
   if (typeof body.message !== 'string') {
     return { ok: false, errorCode: 'InvalidRequest', errorDescription: 'The message has no "message" attribute naming it.', ...withReference };
   }
-  const validator = validators.get(body.message);
-  if (validator === undefined) {
+  const check = checks.get(body.message);
+  if (check === undefined) {
     return { ok: false, errorCode: 'InvalidRequest', errorDescription: `"${body.message.slice(0, 100)}" is not a request this server knows.`, ...withReference };
   }
-  const tooMany = countOverBound(requests[body.message as RequestName], body);
-  if (tooMany !== null) return { ok: false, errorCode: 'InvalidRequest', errorDescription: `In ${body.message}, ${tooMany}.`, ...withReference };
-  if (!validator.Check(parsed)) {
-    return { ok: false, errorCode: 'InvalidRequest', errorDescription: describeErrors(body.message, validator.Errors(sampled(parsed, 0))), ...withReference };
-  }
+  const refusal = check(parsed, body.message);
+  if (refusal !== null) return { ok: false, errorCode: 'InvalidRequest', errorDescription: refusal, ...withReference };
   return { ok: true, request: parsed as Request };
+}
+
+/**
+ * JSON text as a value, and whether it holds an unpaired surrogate anywhere (a string or a key):
+ * for frames and for HTTP bodies alike.
+ */
+export function parseJson(text: string): { ok: true; value: unknown; loneSurrogate: boolean } | { ok: false; problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, problem: 'is not valid JSON' };
+  }
+  return { ok: true, value, loneSurrogate: text.includes('\\u') && surrogateEscape.test(text) && hasLoneSurrogate(value) };
 }
 
 /**
@@ -159,7 +186,8 @@ function describeErrors(message: string, errors: readonly SchemaError[]): string
   }
   const path = named.instancePath.slice(1).replaceAll('/', '.');
   // A path can hold a client's key: it is echoed only in part.
-  const where = named.instancePath === '' ? 'the message' : `"${path.length > 80 ? `${path.slice(0, 80)}…` : path}"`;
+  if (named.instancePath === '') return `${message} ${named.message}.`;
+  const where = `"${path.length > 80 ? `${path.slice(0, 80)}…` : path}"`;
   if (named.keyword === 'pattern') return `In ${message}, ${where} must not contain control, line-separator or invisible formatting characters.`;
   if (named.keyword === 'enum') {
     const allowed = (named.params as { allowedValues?: unknown[] }).allowedValues ?? [];

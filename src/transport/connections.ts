@@ -49,6 +49,8 @@ export interface ClientConnection {
    * are read (before, only small ones).
    */
   registered?(asAgent: boolean): void;
+  /** The server's own in-process client (the built-in router): its requests wait out a database outage instead of being refused. */
+  readonly partOfServer?: boolean;
 }
 
 export interface ConnectionHandler {

@@ -1,7 +1,8 @@
-// docs/sdk.md's examples, run as a user runs them: every ```js block is a script in a project
-// that has openixn installed, started against a real server with the config the page shows, in
-// the page's order (the agent waits, the router starts, the media server submits, reporting
-// replays). A page whose examples no longer work fails here.
+// The README's SDK examples (its "Integrating" part), run as a user runs them: every ```js block
+// is a script in a project that has openixn installed, started against a real server with the
+// config the README names, in the README's order (the agent waits, the router starts, the media
+// server submits, reporting replays). Examples that no longer work fail here. docs/sdk.md's tables
+// of error codes and options are checked against the code.
 
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,8 @@ import { packageDirectory, userProject } from '../support/sdk.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const page = readFileSync(join(packageDirectory, 'docs/sdk.md'), 'utf8');
+const readme = readFileSync(join(packageDirectory, 'README.md'), 'utf8');
+const integrating = readme.slice(readme.indexOf('## Integrating'), readme.indexOf('\n## ', readme.indexOf('## Integrating') + 1));
 
 /** The page's config, as the server is started with it. */
 const config: ConfigInput = {
@@ -22,9 +25,9 @@ const config: ConfigInput = {
 
 function examples(): Map<string, string> {
   const found = new Map<string, string>();
-  for (const match of page.matchAll(/^```js(.*)\n([\s\S]*?)^```$/gm)) {
+  for (const match of integrating.matchAll(/^```js(.*)\n([\s\S]*?)^```$/gm)) {
     const name = /\bexample=([a-z-]+)/.exec(match[1]!)?.[1];
-    if (name === undefined) throw new Error(`a js block of docs/sdk.md has no example=NAME, so it would not be run: ${match[2]!.slice(0, 80)}`);
+    if (name === undefined) throw new Error(`a js block of the README's Integrating part has no example=NAME, so it would not be run: ${match[2]!.slice(0, 80)}`);
     found.set(name, match[2]!);
   }
   return found;
@@ -38,7 +41,7 @@ interface Running {
   kill(): void;
 }
 
-describe('docs/sdk.md', () => {
+describe('the README\'s SDK examples and docs/sdk.md', () => {
   let server: TestServer;
   let project: ReturnType<typeof userProject>;
   const running: Running[] = [];

@@ -1,0 +1,351 @@
+// The REST API under /api/v1, on the server's own port and with its authentication: submit, read,
+// stop and change interactions; queues with their live counts and their interactions a page at a
+// time; workbins; agents with their load; and the reporting log a page at a time. A route that acts
+// on an interaction is the protocol request of the same name, carried out by the core for the
+// caller exactly as if it had sent it over the WebSocket, so one role table decides both; the
+// read-only views have their own small table (access.ts). Every route has a TypeBox schema, from
+// which the OpenAPI document is generated (documents.ts).
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Type, { type Static, type TObject, type TProperties, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import type { AgentOverview, QueueOverview } from '../core/core.js';
+import type { ClientGrants, ClientType, OutgoingMessage } from '../core/types.js';
+import type { QueueKey } from '../core/ordered-queue.js';
+import type { Routing } from '../core/config.js';
+import { compileCheck, parseJson, type Request } from '../protocol/codec.js';
+import { InteractionOnWire, RequestChangeProperties, RequestStopProcessing, RequestSubmit, fieldBounds, WorkbinRef } from '../protocol/messages.js';
+import type { StoredEvent } from '../store/store.js';
+import { mayRead, type View } from './access.js';
+import { ErrorBody, sendError, type ApiError } from './errors.js';
+import { ApiRateLimiter } from './rate.js';
+
+/** Who is asking: the client a credential names, or (authentication off) a trusted caller. */
+export interface ApiCaller {
+  clientType: ClientType;
+  clientName: string;
+  grants: ClientGrants;
+  /** What the rate limiter counts by: the credential's subject, or the remote address. */
+  key: string;
+  /** Authentication is off: every view is open, and interactions are acted on as a media server of scope all. */
+  trusted: boolean;
+}
+
+/** What the API needs of the server. */
+export interface ApiBackend {
+  /** The caller of a request from its Authorization header, or an error (Unauthorized). */
+  identify(authorization: string | undefined, address: string): Promise<ApiCaller | ApiError>;
+  /** Whether a browser page on this Origin may call (as for the WebSocket). */
+  originAllowed(origin: string | undefined, host: string | undefined): boolean;
+  /** Carries out a protocol request for the caller and resolves with its answer (EventAck, EventError or a named event). */
+  execute(caller: ApiCaller, request: Request): Promise<OutgoingMessage>;
+  /** A refusal to give every request while the server cannot serve (the database is away), or null. */
+  unavailable(): ApiError | null;
+  queues(): ReadonlyMap<string, { routing: Routing; pullable: boolean }>;
+  queueOverview(): QueueOverview[];
+  queuePage(queue: string, after: QueueKey | null, count: number): { interactions: Record<string, unknown>[]; last: QueueKey | null };
+  agentOverview(): AgentOverview[];
+  /** Committed reporting events from fromSeq, at most `limit`, and the last committed seq. */
+  readEvents(fromSeq: number, limit: number): Promise<{ events: StoredEvent[]; lastSeq: number }>;
+  now(): number;
+}
+
+export interface ApiOptions {
+  maxBodyBytes: number;
+  rates: { framesPerSecond: number; bytesPerSecond: number; agentFramesPerSecond: number; agentBytesPerSecond: number };
+}
+
+export const apiPrefix = '/api/v1';
+
+/** Pages of queues, workbins and the log hold at most this many entries. */
+const pageSizeMax = 1000;
+const pageSizeDefault = 100;
+
+const closed = { additionalProperties: false } as const;
+
+/** A request's schema as a body: its attributes without `message`, `referenceId` and those the path names. */
+function bodyOf<Properties extends TProperties, InPath extends string = never>(schema: TObject<Properties>, description: string, inPath: readonly InPath[] = []) {
+  const properties: Record<string, TSchema> = {};
+  for (const [name, property] of Object.entries(schema.properties)) {
+    if (name !== 'message' && name !== 'referenceId' && !(inPath as readonly string[]).includes(name)) properties[name] = property;
+  }
+  return Type.Object(properties, { ...closed, description }) as unknown as TObject<Omit<Properties, 'message' | 'referenceId' | InPath>>;
+}
+
+const SubmitBody = bodyOf(RequestSubmit, 'RequestSubmit\'s attributes');
+const StopBody = bodyOf(RequestStopProcessing, 'RequestStopProcessing\'s attributes but the interactionId (in the path); the body may be left out', ['interactionId']);
+const PropertiesBody = bodyOf(RequestChangeProperties, 'RequestChangeProperties\'s attributes but the interactionId (in the path)', ['interactionId']);
+const InteractionParams = Type.Object({ interactionId: Type.String({ minLength: 1, maxLength: 64 }) }, closed);
+const QueueParams = Type.Object({ queue: Type.String({ minLength: 1, maxLength: fieldBounds.maxNameLength }) }, closed);
+const WorkbinParams = Type.Object({ workbin: WorkbinRef.properties.name, ownerId: WorkbinRef.properties.name }, closed);
+const PageQuery = Type.Object({
+  after: Type.Optional(Type.String({ maxLength: 200, description: 'the `next` of the previous page' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: pageSizeMax, default: pageSizeDefault })),
+}, closed);
+const EventsQuery = Type.Object({
+  fromSeq: Type.Integer({ minimum: 1, description: 'the first seq wanted (inclusive)' }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: pageSizeMax, default: pageSizeDefault })),
+}, closed);
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ ...RequestSubmit.properties.externalId, description: 'taken as the externalId: the same key from the same client submits once' })),
+});
+
+const Page = Type.Object({
+  interactions: Type.Array(InteractionOnWire),
+  next: Type.Union([Type.String(), Type.Null()], { description: 'pass as `after` for the next page; null at the end' }),
+});
+const QueueRow = Type.Object({
+  queue: Type.String(),
+  mode: Type.Enum(['builtin', 'external', 'none'], { description: 'how the queue is routed' }),
+  pullable: Type.Boolean(),
+  waiting: Type.Integer({ description: 'in the queue: queued, routing or invited' }),
+  queued: Type.Integer({ description: 'waiting, offered to no router' }),
+  routing: Type.Integer({ description: 'held by a router' }),
+  invited: Type.Integer({ description: 'an invite is out' }),
+  handling: Type.Integer({ description: 'taken from this queue and handled by an agent now' }),
+  oldestWaitingSeconds: Type.Union([Type.Number(), Type.Null()], { description: 'how long the longest-waiting one has been in the queue' }),
+});
+const AgentRow = Type.Object({
+  agentId: Type.String(),
+  placeId: Type.String(),
+  media: Type.Record(Type.String(), Type.Object({ ready: Type.Boolean(), reason: Type.Union([Type.String(), Type.Null()]), load: Type.Integer(), capacity: Type.Integer() })),
+});
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 429: ErrorBody, 500: ErrorBody, 503: ErrorBody };
+const security = [{ bearer: [] }];
+
+export function registerApi(http: FastifyInstance, backend: ApiBackend, options: ApiOptions): void {
+  const rates = new ApiRateLimiter(options.rates);
+  void http.register(async (api) => {
+    // The protocol's own JSON reading (it refuses unpaired surrogates, which PostgreSQL cannot
+    // store) and its own checks (bounded in cost, one sentence for the first problem).
+    // JSON only: a browser page on another site may send a form or text/plain without asking first.
+    api.removeAllContentTypeParsers();
+    api.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.maxBodyBytes }, (_request, text, done) => {
+      const json = parseJson(text as string);
+      if (!json.ok) return done(Object.assign(new Error(`The body ${json.problem}.`), { statusCode: 400, code: 'OPENIXN_BAD_JSON' }));
+      if (json.loneSurrogate) return done(Object.assign(new Error('The body holds text that is not valid Unicode: an unpaired surrogate escape such as "\\ud800".'), { statusCode: 400, code: 'OPENIXN_BAD_JSON' }));
+      done(null, json.value);
+    });
+    api.setValidatorCompiler(({ schema, httpPart }) => {
+      const check = compileCheck(schema as TSchema);
+      const what = httpPart === 'body' ? 'the body' : `the ${httpPart ?? 'request'}`;
+      return (value: unknown) => {
+        // A body left out is an empty one: a schema that needs nothing (a stop) takes it.
+        const converted = httpPart === 'body' ? (value ?? {}) : Value.Convert(schema as TSchema, Value.Default(schema as TSchema, value));
+        const refusal = check(converted, what);
+        return refusal === null ? { value: converted } : { error: new Error(refusal.charAt(0).toUpperCase() + refusal.slice(1)) };
+      };
+    });
+    api.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, _request, reply) => {
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, { errorCode: 'LimitExceeded', errorDescription: `The body is larger than ${options.maxBodyBytes} bytes (limits.maxMessageBytes).` }, 413);
+      if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, { errorCode: 'InvalidRequest', errorDescription: 'Send the body as application/json.' }, 415);
+      if ((error.statusCode ?? 500) < 500) return sendError(reply, { errorCode: 'InvalidRequest', errorDescription: error.message });
+      reply.log.error({ err: error }, 'a REST request failed');
+      return sendError(reply, { errorCode: 'Internal', errorDescription: 'The server hit an internal error; retry shortly.' });
+    });
+
+    /** Every route's first step: the Origin, the server's state, the caller's credential and rate. */
+    api.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      if (!backend.originAllowed(request.headers.origin, request.headers.host)) {
+        return sendError(reply, { errorCode: 'Forbidden', errorDescription: 'Pages on this origin may not use this server (server.allowedOrigins).' });
+      }
+      const unavailable = backend.unavailable();
+      if (unavailable !== null) return sendError(reply, unavailable, 503);
+      const caller = await backend.identify(request.headers.authorization, request.socket.remoteAddress ?? '');
+      if ('errorCode' in caller) return sendError(reply.header('www-authenticate', 'Bearer'), caller);
+      const over = rates.take(caller, Number(request.headers['content-length'] ?? 0), backend.now());
+      if (over !== null) return sendError(reply, { errorCode: 'LimitExceeded', errorDescription: over });
+      request.caller = caller;
+    });
+
+    /** Runs a protocol request for the caller; an EventError becomes the error answer. */
+    const execute = async (request: FastifyRequest, reply: FastifyReply, protocolRequest: Request): Promise<OutgoingMessage | null> => {
+      const caller = request.caller!;
+      if (caller.clientType === 'RoutingEngine') {
+        // A router holds interactions over its connection; one per HTTP request would join and leave the round-robin.
+        sendError(reply, { errorCode: 'Forbidden', errorDescription: 'A RoutingEngine acts on interactions over the WebSocket, where it holds them.' });
+        return null;
+      }
+      const answer = await backend.execute(caller, protocolRequest);
+      if (answer.message === 'EventError') {
+        sendError(reply, { errorCode: answer.errorCode as ApiError['errorCode'], errorDescription: answer.errorDescription as string }, (answer.errorDescription as string).startsWith('The database is unavailable') ? 503 : undefined);
+        return null;
+      }
+      return answer;
+    };
+
+    const refuseView = (request: FastifyRequest, reply: FastifyReply, view: View, queuePullable = false): boolean => {
+      const caller = request.caller!;
+      if (caller.trusted || mayRead(caller, view, queuePullable)) return false;
+      sendError(reply, { errorCode: 'Forbidden', errorDescription: `A ${caller.clientType}${caller.clientType === 'MediaServer' ? ` with media scope "${caller.grants.mediaScope}"` : ''} may not read ${viewNames[view]}.` });
+      return true;
+    };
+
+    api.post('/interactions', {
+      schema: {
+        summary: 'Submit an interaction (RequestSubmit)', tags: ['interactions'], security,
+        description: 'Media servers. Answers once the interaction is durable. An Idempotency-Key header is taken as the externalId: the same key from the same client name returns the same interaction and creates nothing, also after a restart.',
+        body: SubmitBody, headers: IdempotencyHeaders,
+        response: { 201: Type.Object({ interactionId: Type.String() }), ...errors },
+      },
+    }, async (request, reply) => {
+      const body = request.body as Static<typeof SubmitBody>;
+      const key = (request.headers as Static<typeof IdempotencyHeaders>)['idempotency-key'];
+      if (key !== undefined && body.externalId !== undefined && key !== body.externalId) {
+        return sendError(reply, { errorCode: 'InvalidRequest', errorDescription: 'The Idempotency-Key header and the body\'s externalId differ; send one of them.' });
+      }
+      const answer = await execute(request, reply, { message: 'RequestSubmit', referenceId: 0, ...body, ...(key !== undefined ? { externalId: key } : {}) });
+      if (answer === null) return reply;
+      return reply.code(201).send({ interactionId: answer.interactionId });
+    });
+
+    api.get('/interactions/:interactionId', {
+      schema: {
+        summary: 'Read an interaction (RequestGetInteractionProperties)', tags: ['interactions'], security,
+        params: InteractionParams, response: { 200: Type.Object({ interaction: InteractionOnWire }), ...errors },
+      },
+    }, async (request, reply) => {
+      const { interactionId } = request.params as Static<typeof InteractionParams>;
+      const answer = await execute(request, reply, { message: 'RequestGetInteractionProperties', referenceId: 0, interactionId });
+      return answer === null ? reply : reply.send({ interaction: answer.interaction });
+    });
+
+    api.post('/interactions/:interactionId/stop', {
+      schema: {
+        summary: 'Stop processing an interaction (RequestStopProcessing)', tags: ['interactions'], security,
+        params: InteractionParams, body: StopBody, response: { 204: Type.Null(), ...errors },
+      },
+    }, async (request, reply) => {
+      const { interactionId } = request.params as Static<typeof InteractionParams>;
+      const body = (request.body ?? {}) as Static<typeof StopBody>;
+      const answer = await execute(request, reply, { message: 'RequestStopProcessing', referenceId: 0, ...body, interactionId });
+      return answer === null ? reply : reply.code(204).send();
+    });
+
+    api.patch('/interactions/:interactionId/properties', {
+      schema: {
+        summary: 'Change an interaction\'s properties (RequestChangeProperties)', tags: ['interactions'], security,
+        params: InteractionParams, body: PropertiesBody, response: { 204: Type.Null(), ...errors },
+      },
+    }, async (request, reply) => {
+      const { interactionId } = request.params as Static<typeof InteractionParams>;
+      const body = request.body as Static<typeof PropertiesBody>;
+      const answer = await execute(request, reply, { message: 'RequestChangeProperties', referenceId: 0, ...body, interactionId });
+      return answer === null ? reply : reply.code(204).send();
+    });
+
+    api.get('/queues', {
+      schema: {
+        summary: 'Every queue with its live counts', tags: ['queues'], security,
+        description: 'Counts every live interaction (its cost grows with them): for a dashboard, not for a loop.',
+        response: { 200: Type.Object({ queues: Type.Array(QueueRow) }), ...errors },
+      },
+    }, async (request, reply) => {
+      if (refuseView(request, reply, 'queues')) return reply;
+      const now = backend.now();
+      const settings = backend.queues();
+      return reply.send({
+        queues: backend.queueOverview().map((overview) => ({
+          queue: overview.queue,
+          mode: settings.get(overview.queue)?.routing ?? 'none',
+          pullable: settings.get(overview.queue)?.pullable ?? true,
+          waiting: overview.queued + overview.routing + overview.invited,
+          queued: overview.queued,
+          routing: overview.routing,
+          invited: overview.invited,
+          handling: overview.handling,
+          oldestWaitingSeconds: overview.oldestEnteredAt === null ? null : Math.max(0, now - overview.oldestEnteredAt) / 1000,
+        })),
+      });
+    });
+
+    api.get('/queues/:queue/interactions', {
+      schema: {
+        summary: 'A page of a queue\'s waiting interactions, in queue order', tags: ['queues'], security,
+        description: 'Pages hold still while interactions come and go: each page starts after the last one of the page before.',
+        params: QueueParams, querystring: PageQuery, response: { 200: Page, ...errors },
+      },
+    }, async (request, reply) => {
+      const { queue } = request.params as Static<typeof QueueParams>;
+      const query = request.query as Static<typeof PageQuery>;
+      const settings = backend.queues().get(queue);
+      if (settings === undefined) return sendError(reply, { errorCode: 'UnknownQueue', errorDescription: `There is no queue named "${queue}".` });
+      if (refuseView(request, reply, 'queueInteractions', settings.pullable)) return reply;
+      const after = query.after === undefined ? null : readCursor(query.after);
+      if (after === undefined) return sendError(reply, { errorCode: 'InvalidRequest', errorDescription: '"after" is not a cursor this server gave.' });
+      const page = backend.queuePage(queue, after, query.limit ?? pageSizeDefault);
+      return reply.send({ interactions: page.interactions, next: page.interactions.length < (query.limit ?? pageSizeDefault) || page.last === null ? null : writeCursor(page.last) });
+    });
+
+    api.get('/workbins/:workbin/:ownerId/interactions', {
+      schema: {
+        summary: 'A page of a workbin\'s interactions (RequestGetWorkbinContent)', tags: ['workbins'], security,
+        description: 'Workbins are small: `after` is the id of the last interaction of the page before.',
+        params: WorkbinParams, querystring: PageQuery, response: { 200: Page, ...errors },
+      },
+    }, async (request, reply) => {
+      const { workbin, ownerId } = request.params as Static<typeof WorkbinParams>;
+      const query = request.query as Static<typeof PageQuery>;
+      const answer = await execute(request, reply, { message: 'RequestGetWorkbinContent', referenceId: 0, workbin: { name: workbin, ownerId } });
+      if (answer === null) return reply;
+      const all = answer.interactions as { interactionId: string }[];
+      const start = query.after === undefined ? 0 : all.findIndex((interaction) => interaction.interactionId === query.after) + 1;
+      const limit = query.limit ?? pageSizeDefault;
+      const page = all.slice(start, start + limit);
+      return reply.send({ interactions: page, next: start + limit < all.length ? page.at(-1)!.interactionId : null });
+    });
+
+    api.get('/agents', {
+      schema: {
+        summary: 'The logged-in agents: per media type, readiness, load and capacity', tags: ['agents'], security,
+        response: { 200: Type.Object({ agents: Type.Array(AgentRow) }), ...errors },
+      },
+    }, async (request, reply) => {
+      if (refuseView(request, reply, 'agents')) return reply;
+      return reply.send({ agents: backend.agentOverview() });
+    });
+
+    api.get('/reporting/events', {
+      schema: {
+        summary: 'A page of the reporting log from a seq', tags: ['reporting'], security,
+        description: 'Each event exactly as a reporting client receives it. Ask again from `nextSeq` for more; at the end of the log the page is empty.',
+        querystring: EventsQuery,
+        response: { 200: Type.Object({ events: Type.Array(Type.Object({ seq: Type.Integer(), message: Type.String() }, { additionalProperties: true })), nextSeq: Type.Integer(), lastSeq: Type.Integer() }), ...errors },
+      },
+    }, async (request, reply) => {
+      if (refuseView(request, reply, 'reportingEvents')) return reply;
+      const query = request.query as Static<typeof EventsQuery>;
+      const { events, lastSeq } = await backend.readEvents(query.fromSeq, query.limit ?? pageSizeDefault);
+      const nextSeq = events.length === 0 ? Math.max(query.fromSeq, 1) : events.at(-1)!.seq + 1;
+      // The stored texts as they are: each event exactly as clients received it, not encoded again.
+      return reply.type('application/json; charset=utf-8').serializer((payload) => payload as string)
+        .send(`{"events":[${events.map((event) => event.text).join(',')}],"nextSeq":${nextSeq},"lastSeq":${lastSeq}}`);
+    });
+  }, { prefix: apiPrefix });
+}
+
+const viewNames: Record<View, string> = {
+  queues: 'the queues',
+  queueInteractions: 'this queue\'s interactions',
+  agents: 'the agents',
+  reportingEvents: 'the reporting log',
+};
+
+/** A page's cursor: the queue key of its last interaction, opaque to clients. */
+function writeCursor(key: QueueKey): string {
+  return Buffer.from(`${key.priority}.${key.enteredAt}.${key.entryOrder}`).toString('base64url');
+}
+
+/** The key in a cursor; undefined when it is not one this server wrote. */
+function readCursor(cursor: string): QueueKey | undefined {
+  const parts = Buffer.from(cursor, 'base64url').toString('latin1').split('.').map(Number);
+  if (parts.length !== 3 || !parts.every(Number.isSafeInteger)) return undefined;
+  return { priority: parts[0]!, enteredAt: parts[1]!, entryOrder: parts[2]! };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: ApiCaller;
+  }
+}

@@ -1,0 +1,51 @@
+// The REST API's request rates: the same two buckets as a WebSocket connection's (requests and
+// bytes a second, src/transport/request-rate.ts), kept per caller (a credential's subject, or the
+// remote address without authentication) rather than per connection, since HTTP clients open and
+// close connections at will. Callers idle for a while are forgotten, and their number is bounded.
+
+import { RequestRate } from '../transport/request-rate.js';
+import type { ApiCaller } from './api.js';
+
+/** A caller not seen for this long starts again with full buckets. */
+const idleForgetMs = 60_000;
+/** Callers tracked at once; beyond it (after forgetting the idle ones) requests are refused. */
+const callersMax = 10_000;
+
+export interface ApiRates {
+  framesPerSecond: number;
+  bytesPerSecond: number;
+  agentFramesPerSecond: number;
+  agentBytesPerSecond: number;
+}
+
+export class ApiRateLimiter {
+  private readonly rates: ApiRates;
+  private readonly callers = new Map<string, { rate: RequestRate; lastMs: number }>();
+
+  constructor(rates: ApiRates) {
+    this.rates = rates;
+  }
+
+  /** Takes one request of `bytes`; null when it may go on, else the sentence that refuses it. */
+  take(caller: ApiCaller, bytes: number, nowMs: number): string | null {
+    const agent = caller.clientType === 'AgentApplication';
+    let entry = this.callers.get(caller.key);
+    if (entry === undefined) {
+      if (this.callers.size >= callersMax) this.forgetIdle(nowMs);
+      if (this.callers.size >= callersMax) return `The server is tracking ${callersMax} REST callers already; retry shortly.`;
+      const framesPerSecond = agent ? this.rates.agentFramesPerSecond : this.rates.framesPerSecond;
+      const bytesPerSecond = agent ? this.rates.agentBytesPerSecond : this.rates.bytesPerSecond;
+      entry = { rate: new RequestRate({ framesPerSecond, bytesPerSecond, largestFrameBytes: 0 }, nowMs), lastMs: nowMs };
+      this.callers.set(caller.key, entry);
+    }
+    entry.lastMs = nowMs;
+    const over = entry.rate.take(nowMs, bytes);
+    if (over === null) return null;
+    const option = `limits.${agent ? 'agent' : ''}${over === 'frames' ? (agent ? 'RequestsPerSecond' : 'requestsPerSecond') : (agent ? 'BytesPerSecond' : 'bytesPerSecond')}`;
+    return `More than ${over === 'frames' ? `${entry.rate.framesPerSecond} requests` : `${entry.rate.bytesPerSecond} bytes`} a second from this caller (${option}); slow down and send it again.`;
+  }
+
+  private forgetIdle(nowMs: number): void {
+    for (const [key, entry] of this.callers) if (nowMs - entry.lastMs > idleForgetMs) this.callers.delete(key);
+  }
+}

@@ -1,0 +1,340 @@
+// The REST API from real HTTP clients against a real server: every route, its errors and limits,
+// the role table driven through the REST API and the WebSocket alike (the same credential must
+// get the same answer on both), pages that hold still while the queue changes, the README's curl
+// examples as written, and the OpenAPI and AsyncAPI documents (valid, complete, current).
+
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Parser } from '@asyncapi/parser';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { ConfigInput } from '../../src/config/config.js';
+import { openApiDocument } from '../../src/http/documents.js';
+import { asyncApiDocument, reportingMessagePrefix } from '../../src/protocol/asyncapi.js';
+import { compileCheck } from '../../src/protocol/codec.js';
+import { clientEventExamples, reportingEventExamples, requestExamples } from '../../src/protocol/examples.js';
+import { clientEvents, reportingEvents, requests } from '../../src/protocol/messages.js';
+import { agentToken, authConfig, newApiKey, type ApiKey } from '../support/auth.js';
+import { TestClient, type Message } from '../support/client.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const layout: ConfigInput = {
+  queues: { backlog: { routing: 'none' }, routed: { routing: 'external' }, closed: { routing: 'none', pullable: false } },
+  workbins: { drafts: { owner: 'agent' } },
+  router: { builtin: false },
+};
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** An HTTP request to the server; the body as JSON (or text when `raw`). */
+async function call(server: TestServer, method: string, path: string, options: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  const base = server.url.replace('ws://', 'http://').replace('/ws', '');
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${base}${path}`, { method, headers, body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)) });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+}
+
+describe('the REST API without authentication', () => {
+  let server: TestServer;
+  let media: TestClient;
+
+  beforeAll(async () => {
+    server = await startTestServer({ ...layout, limits: { maxMessageBytes: 8192 } });
+    media = await TestClient.register(server.url, 'MediaServer', 'gateway');
+  });
+
+  afterAll(async () => {
+    media.socket.terminate();
+    await server.dispose();
+  });
+
+  test('submit, idempotency, read, change, stop: each the protocol request of the same name', async () => {
+    const submitted = await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'email', userData: { subject: 'Hi' } } });
+    expect(submitted).toMatchObject({ status: 201, body: { interactionId: expect.stringMatching(/^[0-9a-z]{16}$/) } });
+    const id = submitted.body.interactionId as string;
+    const once = await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'email' }, headers: { 'idempotency-key': 'mail-1' } });
+    const again = await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'email' }, headers: { 'idempotency-key': 'mail-1' } });
+    expect(again.body.interactionId).toBe(once.body.interactionId);
+    expect(await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'email', externalId: 'x' }, headers: { 'idempotency-key': 'y' } })).toMatchObject({ status: 400 });
+    expect(await call(server, 'PATCH', `/api/v1/interactions/${id}/properties`, { body: { changedProperties: { vip: true } } })).toMatchObject({ status: 204 });
+    // The WebSocket sees the same interaction.
+    const read = await media.request({ message: 'RequestGetInteractionProperties', interactionId: id });
+    expect(read).toMatchObject({ interaction: { userData: { subject: 'Hi', vip: true } } });
+    expect(await call(server, 'GET', `/api/v1/interactions/${id}`)).toEqual({ status: 200, body: { interaction: read.interaction } });
+    expect(await call(server, 'POST', `/api/v1/interactions/${id}/stop`)).toMatchObject({ status: 204 });
+    expect(await call(server, 'POST', `/api/v1/interactions/${id}/stop`, { body: { reason: 'twice' } })).toMatchObject({ status: 409, body: { errorCode: 'InvalidState' } });
+    expect(await call(server, 'GET', '/api/v1/interactions/zzzzzzzzzzzzzzzz')).toMatchObject({ status: 404, body: { errorCode: 'UnknownInteraction' } });
+    expect(await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'nowhere', mediaType: 'email' } })).toMatchObject({ status: 404, body: { errorCode: 'UnknownQueue' } });
+  });
+
+  test('bad requests are refused with what to fix, and change nothing', async () => {
+    expect(await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog' } })).toEqual({ status: 400, body: { errorCode: 'InvalidRequest', errorDescription: 'The body lacks the required attribute "mediaType".' } });
+    expect((await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'e', bogus: 1 } })).body.errorDescription).toBe('The body has unknown attribute "bogus".');
+    expect((await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'back\u202elog', mediaType: 'e' } })).status).toBe(400);
+    expect((await call(server, 'POST', '/api/v1/interactions', { raw: '{"queue":"backlog","mediaType":"\\ud800"}', headers: { 'content-type': 'application/json' } })).body.errorDescription).toContain('not valid Unicode');
+    expect((await call(server, 'POST', '/api/v1/interactions', { raw: '{"queue":', headers: { 'content-type': 'application/json' } })).body).toEqual({ errorCode: 'InvalidRequest', errorDescription: 'The body is not valid JSON.' });
+    // Only JSON: a page elsewhere may post a form or text/plain without asking first.
+    expect((await call(server, 'POST', '/api/v1/interactions', { raw: 'queue=backlog', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(415);
+    expect(await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'e', userData: { big: 'x'.repeat(9000) } } })).toMatchObject({ status: 413, body: { errorCode: 'LimitExceeded' } });
+    expect(await call(server, 'GET', '/api/v1/queues/backlog/interactions?limit=5000')).toMatchObject({ status: 400 });
+    expect(await call(server, 'GET', '/api/v1/queues/backlog/interactions?after=bm9wZQ')).toMatchObject({ status: 400, body: { errorDescription: '"after" is not a cursor this server gave.' } });
+    expect(await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'e' }, headers: { origin: 'https://evil.example' } })).toMatchObject({ status: 403 });
+  });
+
+  test('a caller over its rate gets 429, and the server goes on', async () => {
+    const limited = await startTestServer({ ...layout, limits: { requestsPerSecond: 2 } });
+    try {
+      // Two a second: of 12 sent at once at most 2, and a few refilled meanwhile, get through.
+      const answers = await Promise.all(Array.from({ length: 12 }, () => call(limited, 'GET', '/api/v1/queues')));
+      expect(answers.filter((answer) => answer.status === 429).length).toBeGreaterThanOrEqual(6);
+      expect(answers.find((answer) => answer.status === 429)!.body.errorDescription).toContain('limits.requestsPerSecond');
+      expect(await media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'email' })).toMatchObject({ message: 'EventAck' });
+    } finally {
+      await limited.dispose();
+    }
+  });
+});
+
+describe('queues, agents and the reporting log', () => {
+  let server: TestServer;
+  afterEach(async () => {
+    await server.dispose();
+  });
+
+  test('the queue counts agree with what waits, is routed, invited and handled', async () => {
+    server = await startTestServer(layout);
+    const media = await TestClient.register(server.url, 'MediaServer', 'gateway');
+    const router = await TestClient.register(server.url, 'RoutingEngine', 'urs');
+    const agent = await TestClient.register(server.url, 'AgentApplication', 'desk');
+    await agent.request({ message: 'RequestAgentLogin', agentId: 'agent-1', placeId: 'place-1', media: { chat: 'ready' } });
+    const ids: string[] = [];
+    for (let index = 0; index < 4; index++) ids.push((await media.request({ message: 'RequestSubmit', queue: 'routed', mediaType: 'chat' })).interactionId as string);
+    for (let index = 0; index < 3; index++) await media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'chat' });
+    for (const id of ids) await router.next((message) => message.message === 'EventRouteRequest' && (message.interaction as Message).interactionId === id);
+    router.send({ message: 'RequestRouteCall', interactionId: ids[0], agentId: 'agent-1' });
+    const invite = await agent.next('EventInvite');
+    await agent.request({ message: 'RequestAccept', ticketId: invite.ticketId, interactionId: ids[0] });
+    router.send({ message: 'RequestRouteCall', interactionId: ids[1], agentId: 'agent-2' });
+    await agent.request({ message: 'RequestCancelNotReadyForMedia', mediaType: 'chat' });
+    const queues = (await call(server, 'GET', '/api/v1/queues')).body.queues as Record<string, unknown>[];
+    expect(queues.find((row) => row.queue === 'routed')).toMatchObject({ mode: 'external', waiting: 3, queued: 0, routing: 3, invited: 0, handling: 1 });
+    expect(queues.find((row) => row.queue === 'backlog')).toMatchObject({ mode: 'none', pullable: true, waiting: 3, queued: 3, routing: 0, handling: 0, oldestWaitingSeconds: expect.any(Number) });
+    expect(queues.find((row) => row.queue === 'closed')).toMatchObject({ pullable: false, waiting: 0, oldestWaitingSeconds: null });
+    expect((await call(server, 'GET', '/api/v1/agents')).body).toEqual({ agents: [{ agentId: 'agent-1', placeId: 'place-1', media: { chat: { ready: true, reason: null, load: 1, capacity: 1 } } }] });
+    for (const client of [media, router, agent]) client.socket.terminate();
+  });
+
+  test('pages of a queue hold still while it changes: nothing twice, nothing that stayed is skipped', async () => {
+    server = await startTestServer(layout);
+    const media = await TestClient.register(server.url, 'MediaServer', 'gateway');
+    const ids: string[] = [];
+    for (let index = 0; index < 25; index++) ids.push((await media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'chat', priority: index % 3 === 0 ? 1 : 0 })).interactionId as string);
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    do {
+      const page = (await call(server, 'GET', `/api/v1/queues/backlog/interactions?limit=10${after === null ? '' : `&after=${after}`}`)).body;
+      seen.push(...(page.interactions as { interactionId: string }[]).map((interaction) => interaction.interactionId));
+      after = page.next as string | null;
+      // Meanwhile the first one of what is left is stopped, and a new one comes in at the back.
+      if (pages++ === 0) {
+        await media.request({ message: 'RequestStopProcessing', interactionId: ids[24] });
+        ids.push((await media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'chat' })).interactionId as string);
+      }
+    } while (after !== null);
+    expect(new Set(seen).size).toBe(seen.length);
+    const pull = await TestClient.register(server.url, 'AgentApplication', 'desk');
+    await pull.request({ message: 'RequestAgentLogin', agentId: 'agent-1', placeId: 'place-1' });
+    const inOrder = ((await pull.request({ message: 'RequestPull', queue: 'backlog', count: 100 })).interactions as { interactionId: string }[]).map((interaction) => interaction.interactionId);
+    expect(seen.filter((id) => id !== ids[24])).toEqual(inOrder);
+    media.socket.terminate();
+    pull.socket.terminate();
+  });
+
+  test('the reporting log a page at a time is what a replay over the WebSocket gives', async () => {
+    server = await startTestServer(layout);
+    const media = await TestClient.register(server.url, 'MediaServer', 'gateway');
+    for (let index = 0; index < 12; index++) await media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'chat', userData: { n: index } });
+    const reporter = await TestClient.register(server.url, 'ReportingEngine', 'stats');
+    await reporter.request({ message: 'RequestStartReporting', fromSeq: 1 });
+    await reporter.next((message) => message.seq === 24);
+    const replayed = reporter.received.filter((message) => typeof message.seq === 'number');
+    const paged: Message[] = [];
+    let fromSeq = 1;
+    for (;;) {
+      const page = (await call(server, 'GET', `/api/v1/reporting/events?fromSeq=${fromSeq}&limit=5`)).body;
+      expect(page.lastSeq).toBe(24);
+      if ((page.events as Message[]).length === 0) break;
+      paged.push(...(page.events as Message[]));
+      fromSeq = page.nextSeq as number;
+    }
+    expect(paged).toEqual(replayed);
+    media.socket.terminate();
+    reporter.socket.terminate();
+  });
+});
+
+describe('one role table for the WebSocket and the REST API', () => {
+  let server: TestServer;
+  const keys: Record<'media' | 'mediaAll' | 'router' | 'reporting' | 'other', ApiKey> = {
+    media: newApiKey('MediaServer', 'gateway-1'),
+    mediaAll: newApiKey('MediaServer', 'archive', 'all'),
+    router: newApiKey('RoutingEngine', 'urs'),
+    reporting: newApiKey('ReportingEngine', 'stats'),
+    other: newApiKey('MediaServer', 'gateway-2'),
+  };
+  let agentCredential: string;
+  const opened: TestClient[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({ ...layout, auth: authConfig(Object.values(keys)) });
+    agentCredential = await agentToken('agent-1');
+  });
+
+  afterAll(async () => {
+    for (const client of opened) client.socket.terminate();
+    await server.dispose();
+  });
+
+  async function registered(clientType: string, clientName: string, token: string): Promise<TestClient> {
+    const client = await TestClient.register(server.url, clientType, clientName, { token });
+    opened.push(client);
+    return client;
+  }
+
+  type Role = 'agent' | 'media' | 'mediaAll' | 'router' | 'reporting';
+  const roles: Role[] = ['agent', 'media', 'mediaAll', 'router', 'reporting'];
+  const credential = (role: Role) => (role === 'agent' ? agentCredential : keys[role].key);
+  const identity = (role: Role): [string, string] => (role === 'agent' ? ['AgentApplication', 'desk'] : [keys[role].clientType, keys[role].clientName]);
+
+  /** An interaction submitted by gateway-1 (the `media` role's own) or gateway-2 (someone else's). */
+  async function interaction(whose: 'own' | 'other'): Promise<string> {
+    const submitter = await registered('MediaServer', whose === 'own' ? 'gateway-1' : 'gateway-2', whose === 'own' ? keys.media.key : keys.other.key);
+    return (await submitter.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'chat' })).interactionId as string;
+  }
+
+  const routes: { name: string; ws: (id: string) => Record<string, unknown>; rest: (id: string) => [string, string, unknown?] }[] = [
+    { name: 'submit', ws: () => ({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'chat' }), rest: () => ['POST', '/api/v1/interactions', { queue: 'backlog', mediaType: 'chat' }] },
+    { name: 'read', ws: (id) => ({ message: 'RequestGetInteractionProperties', interactionId: id }), rest: (id) => ['GET', `/api/v1/interactions/${id}`] },
+    { name: 'change', ws: (id) => ({ message: 'RequestChangeProperties', interactionId: id, changedProperties: { a: 1 } }), rest: (id) => ['PATCH', `/api/v1/interactions/${id}/properties`, { changedProperties: { a: 1 } }] },
+    { name: 'stop', ws: (id) => ({ message: 'RequestStopProcessing', interactionId: id }), rest: (id) => ['POST', `/api/v1/interactions/${id}/stop`, {}] },
+    { name: 'workbin', ws: () => ({ message: 'RequestGetWorkbinContent', workbin: { name: 'drafts', ownerId: 'agent-1' } }), rest: () => ['GET', '/api/v1/workbins/drafts/agent-1/interactions'] },
+  ];
+
+  const cells = routes.flatMap((route) => roles.flatMap((role) => (['own', 'other'] as const).map((whose) => ({ route, role, whose }))));
+
+  test.each(cells.map((cell) => [cell.route.name, cell.role, cell.whose, cell] as const))('%s by %s on %s work: the same answer on both', async (_name, role, whose, cell) => {
+    const [clientType, clientName] = identity(role);
+    const ws = await registered(clientType, clientName, credential(role));
+    const wsAnswer = await ws.request(cell.route.ws(await interaction(whose)));
+    const [method, path, body] = cell.route.rest(await interaction(whose));
+    const restAnswer = await call(server, method, path, { token: credential(role), ...(body !== undefined ? { body } : {}) });
+    const wsOutcome = wsAnswer.message === 'EventError' ? wsAnswer.errorCode : 'ok';
+    const restOutcome = restAnswer.status < 300 ? 'ok' : restAnswer.body.errorCode;
+    if (role === 'router') {
+      // A router holds interactions over its connection: over REST it does not act on them at all
+      // (registering one for a request would make it join, and leave, the round-robin).
+      expect(restAnswer).toMatchObject({ status: 403, body: { errorCode: 'Forbidden', errorDescription: expect.stringContaining('over the WebSocket') } });
+    } else {
+      expect(restOutcome, JSON.stringify(restAnswer.body)).toBe(wsOutcome);
+    }
+  });
+
+  test('the views: who may read queues, a queue\'s interactions, the agents and the log', async () => {
+    const outcome = async (role: Role, path: string) => (await call(server, 'GET', path, { token: credential(role) })).status;
+    const table: Record<string, Record<Role, number>> = {
+      '/api/v1/queues': { agent: 200, media: 200, mediaAll: 200, router: 200, reporting: 200 },
+      '/api/v1/queues/backlog/interactions': { agent: 200, media: 403, mediaAll: 200, router: 200, reporting: 200 },
+      '/api/v1/queues/closed/interactions': { agent: 403, media: 403, mediaAll: 200, router: 200, reporting: 200 },
+      '/api/v1/agents': { agent: 403, media: 403, mediaAll: 200, router: 200, reporting: 200 },
+      '/api/v1/reporting/events?fromSeq=1': { agent: 403, media: 403, mediaAll: 403, router: 403, reporting: 200 },
+    };
+    for (const [path, expected] of Object.entries(table)) {
+      for (const role of roles) expect(`${role} ${path} ${await outcome(role, path)}`).toBe(`${role} ${path} ${expected[role]}`);
+    }
+  });
+
+  test('without a credential, or with a bad one, 401 and nothing else', async () => {
+    expect(await call(server, 'GET', '/api/v1/queues')).toMatchObject({ status: 401, body: { errorCode: 'Unauthorized' } });
+    expect(await call(server, 'GET', '/api/v1/queues', { token: 'not-a-key-of-this-server-0000000000' })).toMatchObject({ status: 401 });
+    expect(await call(server, 'GET', '/api/v1/queues', { token: await agentToken('agent-1', { expiresIn: -60 }) })).toMatchObject({ status: 401, body: { errorDescription: expect.stringContaining('expired') } });
+  });
+});
+
+describe('the README\'s curl examples', () => {
+  test('run as written against a server without authentication', async () => {
+    const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
+    const script = /```sh example=rest\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(script).toBeDefined();
+    const server = await startTestServer({ queues: { backlog: { routing: 'none' } } });
+    try {
+      const base = server.url.replace('ws://', 'http://').replace('/ws', '');
+      const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script!.replace('OPENIXN=http://127.0.0.1:7120', `OPENIXN=${base}`)]);
+      const lines = stdout.trim().split('\n');
+      const id = /^submitted ([0-9a-z]{16})$/.exec(lines[0]!)?.[1];
+      expect(id).toBeDefined();
+      expect(JSON.parse(lines[1]!)).toMatchObject({ interaction: { interactionId: id, userData: { subject: 'Where is my order?', priorityCustomer: true } } });
+      expect(JSON.parse(lines[2]!).queues).toContainEqual(expect.objectContaining({ queue: 'backlog', waiting: 1 }));
+      expect(JSON.parse(lines[3]!).interactions).toHaveLength(1);
+      expect((JSON.parse(lines[4]!).events as Message[]).map((event) => event.message)).toContain('EventProcessingStopped');
+      expect(JSON.parse(lines[5]!)).toEqual({ errorCode: 'InvalidRequest', errorDescription: 'The body lacks the required attribute "mediaType".' });
+    } finally {
+      await server.dispose();
+    }
+  });
+});
+
+describe('the machine-readable documents', () => {
+  test('the OpenAPI document is valid OpenAPI 3.1, has every route, and docs/openapi.json is current', async () => {
+    const document = await openApiDocument();
+    const validation = await new Validator().validate(document as never);
+    expect(validation.errors ?? []).toEqual([]);
+    expect(Object.keys(document.paths as object).sort()).toEqual([
+      '/api/v1/agents', '/api/v1/interactions', '/api/v1/interactions/{interactionId}', '/api/v1/interactions/{interactionId}/properties',
+      '/api/v1/interactions/{interactionId}/stop', '/api/v1/queues', '/api/v1/queues/{queue}/interactions', '/api/v1/reporting/events',
+      '/api/v1/workbins/{workbin}/{ownerId}/interactions',
+    ]);
+    expect(JSON.parse(readFileSync(resolve(root, 'docs/openapi.json'), 'utf8')), 'run npm run docs:api').toEqual(JSON.parse(JSON.stringify(document)));
+  });
+
+  test('the server serves both, and the browsable reference', async () => {
+    const server = await startTestServer(layout);
+    try {
+      expect((await call(server, 'GET', '/openapi.json')).body).toMatchObject({ openapi: '3.1.0' });
+      expect((await call(server, 'GET', '/asyncapi.json')).body).toMatchObject({ asyncapi: '3.0.0' });
+      const page = await fetch(server.url.replace('ws://', 'http://').replace('/ws', '/api/docs/'));
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('swagger');
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  test('the AsyncAPI document is valid AsyncAPI 3.0, names every message the server takes or sends, and docs/asyncapi.json is current', async () => {
+    const document = asyncApiDocument(JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')).version as string);
+    const { document: parsed, diagnostics } = await new Parser().parse(JSON.stringify(document));
+    expect(diagnostics.filter((diagnostic) => diagnostic.severity === 0)).toEqual([]);
+    expect(parsed).toBeDefined();
+    const messages = Object.keys((document.components as { messages: object }).messages).sort();
+    expect(messages).toEqual([...Object.keys(requests), ...Object.keys(clientEvents), ...Object.keys(reportingEvents).map((name) => `${reportingMessagePrefix}${name}`)].sort());
+    expect(JSON.parse(readFileSync(resolve(root, 'docs/asyncapi.json'), 'utf8')), 'run npm run docs:api').toEqual(document);
+  });
+
+  test('every example in it passes its message\'s schema', () => {
+    for (const [examples, schemas] of [[requestExamples, requests], [clientEventExamples, clientEvents], [reportingEventExamples, reportingEvents]] as const) {
+      for (const [name, schema] of Object.entries(schemas)) {
+        const example = (examples as Record<string, unknown>)[name];
+        expect(compileCheck(schema)(example, name), name).toBeNull();
+      }
+    }
+  });
+});
