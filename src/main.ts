@@ -10,6 +10,7 @@ import { startServer } from './server.js';
 import { checkLogLevel, defaults, logLevels, readConfigFile, resolveSettings } from './config/config.js';
 import { migrateStore } from './store/open-store.js';
 import { simulateCommand } from './sim/cli.js';
+import { demoCommand } from './demo/demo.js';
 
 /** The store URL from the environment, for deployments that keep credentials out of files and flags. */
 const storeEnvironmentVariable = 'OPENIXN_STORE';
@@ -18,6 +19,7 @@ const usage = `openixn: an open-source interaction server for contact centres
 
 Usage:
   openixn serve [--config FILE] [--port N] [--host H] [--store URL] [--log-level LEVEL] [--insecure]
+  openixn demo [--port N] [--agents N] [--rate R] [--handle-time T]
   openixn --version
   openixn migrate [--config FILE] [--store URL]
   openixn simulate --agents N --arrival-rate R --handle-time T [--config FILE] [--duration SECONDS] [--json] ...
@@ -25,6 +27,8 @@ Usage:
 Commands:
   serve              run the server (it migrates the store first)
   migrate            create or migrate the store, then exit (for a deploy step that runs before the servers)
+  demo               a live contact centre to watch and join: a server, media servers and bot agents
+                     (openixn demo --help)
   simulate           run the core and the built-in router on virtual time: service level, speed of
                      answer, occupancy and abandonment (openixn simulate --help)
 
@@ -87,6 +91,7 @@ function parseArguments(argv: string[]) {
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'simulate') return simulateCommand(argv.slice(1));
+  if (argv[0] === 'demo') return demoCommand(argv.slice(1));
   const { values, positionals } = parseArguments(argv);
   if (values.version) {
     process.stdout.write(`openixn ${version()}\n`);

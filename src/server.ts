@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { AssertionFailure, Core } from './core/core.js';
+import { mediaSettings } from './core/config.js';
 import { inProcessGrants, openGrants, type ClientGrants, type OutgoingMessage } from './core/types.js';
 import { Authenticator } from './auth/authenticator.js';
 import { checkExposure, isLoopback } from './auth/exposure.js';
@@ -19,12 +20,13 @@ import type { Request } from './protocol/codec.js';
 import { ReportingHub, type ReportingSink } from './reporting/hub.js';
 import { GroupCommit, type CommittedBatch } from './store/group-commit.js';
 import { openStore, redactStoreUrl } from './store/open-store.js';
-import type { Store } from './store/store.js';
+import type { Store, StoredEvent } from './store/store.js';
 import { DeadlineScheduler, systemClock, type Clock } from './timers/scheduler.js';
 import { closeCodes, Connection, type ClientConnection, type ConnectionHandler } from './transport/connections.js';
 import { LocalConnection } from './transport/local-connection.js';
 import { registerApi, type ApiBackend, type ApiCaller } from './http/api.js';
 import { packageVersion, registerDocuments } from './http/documents.js';
+import { registerPages } from './http/pages.js';
 import { Admission } from './transport/admission.js';
 import { unregisteredFrameLimitBytes } from './transport/limits.js';
 import { RefusalLog } from './transport/refusal-log.js';
@@ -71,6 +73,9 @@ type RegisterRequest = Extract<Request, { message: 'RequestRegisterClient' }>;
 
 /** A page of the reporting log over HTTP holds about this much text at most. */
 const httpEventPageBytes = 1024 * 1024;
+
+/** How many events one history request reads at most before it answers with where it stopped. */
+const historyScanEvents = 20_000;
 
 /** A REST request whose answer has not come by then (the server is stopping) is answered Internal. */
 const httpAnswerTimeoutMs = 30_000;
@@ -226,6 +231,7 @@ class Server implements RunningServer, ConnectionHandler {
     });
     this.serveMetricsOnServerPort();
     registerDocuments(this.http, { version: packageVersion(), title: 'openixn' });
+    registerPages(this.http);
     registerApi(this.http, this.apiBackend(), {
       maxBodyBytes: this.settings.limits.maxMessageBytes,
       rates: {
@@ -305,6 +311,50 @@ class Server implements RunningServer, ConnectionHandler {
     };
   }
 
+  /**
+   * An interaction's events, read from the log: from the first event at or after its submit time
+   * (found by a binary search on eventTime, which never decreases with seq) or from fromSeq,
+   * keeping the events that name it, until it stops or one scan's budget is spent.
+   */
+  private async history(interactionId: string, fromSeq: number | undefined): Promise<{ events: StoredEvent[]; nextSeq: number; complete: boolean } | null> {
+    const lastSeq = this.hub.lastSeq;
+    let seq = fromSeq;
+    if (seq === undefined) {
+      const submittedAt = this.core.interaction(interactionId)?.submittedAt ?? await this.store.findSubmittedAt(interactionId);
+      if (submittedAt === null) return null;
+      seq = await this.firstSeqAtOrAfter(submittedAt, lastSeq);
+    }
+    const marker = `"interactionId":${JSON.stringify(interactionId)}`;
+    const events: StoredEvent[] = [];
+    let scanned = 0;
+    while (seq <= lastSeq && scanned < historyScanEvents) {
+      const page = await this.store.readEvents(seq, lastSeq, 1000, httpEventPageBytes);
+      if (page.length === 0) break;
+      for (const event of page) {
+        seq = event.seq + 1;
+        scanned++;
+        // The text is searched before it is parsed: most events are about other interactions.
+        if (!event.text.includes(marker)) continue;
+        events.push(event);
+        if (event.text.includes('"message":"EventProcessingStopped"')) return { events, nextSeq: seq, complete: true };
+      }
+    }
+    return { events, nextSeq: seq, complete: seq > lastSeq };
+  }
+
+  private async firstSeqAtOrAfter(time: number, lastSeq: number): Promise<number> {
+    let low = 1;
+    let high = lastSeq + 1;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      const [event] = await this.store.readEvents(middle, middle, 1);
+      const eventTime = event === undefined ? Number.POSITIVE_INFINITY : Date.parse((JSON.parse(event.text) as { eventTime: string }).eventTime);
+      if (eventTime < time) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
   private serveMetricsOnServerPort(): void {
     const access = metricsAccess(this.settings.metrics, 'server', this.authenticator !== null);
     if (this.metrics === null || access.kind === 'off') return;
@@ -339,6 +389,20 @@ class Server implements RunningServer, ConnectionHandler {
         return this.storeAvailable ? null : { errorCode: 'Internal', errorDescription: storeUnavailableDescription };
       },
       queues: () => this.settings.core.queues,
+      layout: () => {
+        const core = this.settings.core;
+        const seconds = (ms: number) => ms / 1000;
+        return {
+          version: packageVersion(),
+          queues: [...core.queues].map(([queue, settings]) => ({ queue, mode: settings.routing, pullable: settings.pullable })),
+          mediaTypes: [...core.mediaTypes.keys()].map((mediaType) => {
+            const settings = mediaSettings(core, mediaType);
+            return { mediaType, capacity: settings.capacity, deliveringTimeoutSeconds: seconds(settings.deliveringTimeoutMs), handlingTimeoutSeconds: seconds(settings.handlingTimeoutMs) };
+          }),
+          defaults: { capacity: core.defaultCapacity, deliveringTimeoutSeconds: seconds(core.deliveringTimeoutMs), handlingTimeoutSeconds: seconds(core.handlingTimeoutMs) },
+          workbins: [...core.workbins].map(([workbin, settings]) => ({ workbin, owner: settings.owner })),
+        };
+      },
       queueOverview: () => this.core.queueOverview(),
       queuePage: (queue, after, count) => this.core.queuePage(queue, after, count),
       agentOverview: () => this.core.agentOverview(),
@@ -346,6 +410,8 @@ class Server implements RunningServer, ConnectionHandler {
         const lastSeq = this.hub.lastSeq;
         return { events: fromSeq > lastSeq ? [] : await this.store.readEvents(fromSeq, lastSeq, limit, httpEventPageBytes), lastSeq };
       },
+      history: (interactionId, fromSeq) => this.history(interactionId, fromSeq),
+      findByExternalId: (clientName, externalId) => this.store.findByExternalId(clientName, externalId),
       now: () => this.clock.now(),
     };
   }

@@ -42,11 +42,20 @@ export interface ApiBackend {
   /** A refusal to give every request while the server cannot serve (the database is away), or null. */
   unavailable(): ApiError | null;
   queues(): ReadonlyMap<string, { routing: Routing; pullable: boolean }>;
+  /** What the pages need to draw their controls: queues, media types with their settings, workbins. */
+  layout(): Static<typeof Layout>;
   queueOverview(): QueueOverview[];
   queuePage(queue: string, after: QueueKey | null, count: number): { interactions: Record<string, unknown>[]; last: QueueKey | null };
   agentOverview(): AgentOverview[];
   /** Committed reporting events from fromSeq, at most `limit`, and the last committed seq. */
   readEvents(fromSeq: number, limit: number): Promise<{ events: StoredEvent[]; lastSeq: number }>;
+  /**
+   * The reporting events about one interaction, from its submit (or fromSeq) on, as far as one
+   * bounded scan of the log reaches; null for an id never stored.
+   */
+  history(interactionId: string, fromSeq: number | undefined): Promise<{ events: StoredEvent[]; nextSeq: number; complete: boolean } | null>;
+  /** The interaction a media server submitted with this externalId. */
+  findByExternalId(clientName: string, externalId: string): Promise<string | null>;
   now(): number;
 }
 
@@ -86,6 +95,8 @@ const EventsQuery = Type.Object({
   fromSeq: Type.Integer({ minimum: 1, description: 'the first seq wanted (inclusive)' }),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: pageSizeMax, default: pageSizeDefault })),
 }, closed);
+const ExternalIdQuery = Type.Object({ clientName: RequestSubmit.properties.queue, externalId: RequestSubmit.properties.queue }, closed);
+const HistoryQuery = Type.Object({ fromSeq: Type.Optional(Type.Integer({ minimum: 1, description: 'where the previous answer stopped (its nextSeq)' })) }, closed);
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ ...RequestSubmit.properties.externalId, description: 'taken as the externalId: the same key from the same client submits once' })),
 });
@@ -109,6 +120,14 @@ const AgentRow = Type.Object({
   agentId: Type.String(),
   placeId: Type.String(),
   media: Type.Record(Type.String(), Type.Object({ ready: Type.Boolean(), reason: Type.Union([Type.String(), Type.Null()]), load: Type.Integer(), capacity: Type.Integer() })),
+});
+
+export const Layout = Type.Object({
+  version: Type.String(),
+  queues: Type.Array(Type.Object({ queue: Type.String(), mode: Type.Enum(['builtin', 'external', 'none']), pullable: Type.Boolean() })),
+  mediaTypes: Type.Array(Type.Object({ mediaType: Type.String(), capacity: Type.Integer(), deliveringTimeoutSeconds: Type.Number(), handlingTimeoutSeconds: Type.Number() }), { description: 'the media types the config names; others have the defaults' }),
+  defaults: Type.Object({ capacity: Type.Integer(), deliveringTimeoutSeconds: Type.Number(), handlingTimeoutSeconds: Type.Number() }),
+  workbins: Type.Array(Type.Object({ workbin: Type.String(), owner: Type.Enum(['agent', 'place', 'agentGroup', 'placeGroup']) })),
 });
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 429: ErrorBody, 500: ErrorBody, 503: ErrorBody };
@@ -200,6 +219,37 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
       return reply.code(201).send({ interactionId: answer.interactionId });
     });
 
+    api.get('/interactions', {
+      schema: {
+        summary: 'Find an interaction by the externalId a media server gave it', tags: ['interactions'], security,
+        description: 'An externalId is unique per media server client name, so both are given. Stopped interactions are found too. Readers of the reporting log may ask.',
+        querystring: ExternalIdQuery, response: { 200: Type.Object({ interactionId: Type.String() }), ...errors },
+      },
+    }, async (request, reply) => {
+      if (refuseView(request, reply, 'reportingEvents')) return reply;
+      const { clientName, externalId } = request.query as Static<typeof ExternalIdQuery>;
+      const interactionId = await backend.findByExternalId(clientName, externalId);
+      if (interactionId === null) return sendError(reply, { errorCode: 'UnknownInteraction', errorDescription: `Media server "${clientName}" submitted nothing with externalId "${externalId}".` });
+      return reply.send({ interactionId });
+    });
+
+    api.get('/interactions/:interactionId/history', {
+      schema: {
+        summary: 'What happened to an interaction: its events from the reporting log', tags: ['reporting'], security,
+        description: 'From its submit on, as far as one scan of the log reaches (about 20,000 events). `complete`: the scan reached its EventProcessingStopped, or the end of the log (an interaction still live); otherwise ask again from `nextSeq`. Readers of the reporting log may ask.',
+        params: InteractionParams, querystring: HistoryQuery,
+        response: { 200: Type.Object({ events: Type.Array(Type.Object({ seq: Type.Integer(), message: Type.String() }, { additionalProperties: true })), nextSeq: Type.Integer(), complete: Type.Boolean() }), ...errors },
+      },
+    }, async (request, reply) => {
+      if (refuseView(request, reply, 'reportingEvents')) return reply;
+      const { interactionId } = request.params as Static<typeof InteractionParams>;
+      const { fromSeq } = request.query as Static<typeof HistoryQuery>;
+      const history = await backend.history(interactionId, fromSeq);
+      if (history === null) return sendError(reply, { errorCode: 'UnknownInteraction', errorDescription: `There is no interaction with id "${interactionId}".` });
+      return reply.type('application/json; charset=utf-8').serializer((payload) => payload as string)
+        .send(`{"events":[${history.events.map((event) => event.text).join(',')}],"nextSeq":${history.nextSeq},"complete":${history.complete}}`);
+    });
+
     api.get('/interactions/:interactionId', {
       schema: {
         summary: 'Read an interaction (RequestGetInteractionProperties)', tags: ['interactions'], security,
@@ -234,6 +284,14 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
       const answer = await execute(request, reply, { message: 'RequestChangeProperties', referenceId: 0, ...body, interactionId });
       return answer === null ? reply : reply.code(204).send();
     });
+
+    api.get('/layout', {
+      schema: {
+        summary: 'The queues, media types and workbins the config names', tags: ['queues'], security,
+        description: 'For clients that draw controls for them (the agent desktop, the dashboard). Every authenticated client may read it.',
+        response: { 200: Layout, ...errors },
+      },
+    }, async (_request, reply) => reply.send(backend.layout()));
 
     api.get('/queues', {
       schema: {

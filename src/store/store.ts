@@ -46,6 +46,8 @@ export interface Store {
   readEvents(fromSeq: number, toSeq: number, limit: number, maxBytes?: number): Promise<StoredEvent[]>;
   /** The interaction a media server submitted with this externalId, stopped ones included. */
   findByExternalId(submittedBy: string, externalId: string): Promise<string | null>;
+  /** When an interaction was submitted (ms), stopped ones included; null for an id never stored. Where an interaction's history starts in the log. */
+  findSubmittedAt(interactionId: string): Promise<number | null>;
   /** Every webhook endpoint's cursor, in no particular order. */
   readWebhookCursors(): Promise<WebhookCursor[]>;
   /**

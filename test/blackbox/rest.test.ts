@@ -299,9 +299,9 @@ describe('the machine-readable documents', () => {
     const validation = await new Validator().validate(document as never);
     expect(validation.errors ?? []).toEqual([]);
     expect(Object.keys(document.paths as object).sort()).toEqual([
-      '/api/v1/agents', '/api/v1/interactions', '/api/v1/interactions/{interactionId}', '/api/v1/interactions/{interactionId}/properties',
-      '/api/v1/interactions/{interactionId}/stop', '/api/v1/queues', '/api/v1/queues/{queue}/interactions', '/api/v1/reporting/events',
-      '/api/v1/workbins/{workbin}/{ownerId}/interactions',
+      '/api/v1/agents', '/api/v1/interactions', '/api/v1/interactions/{interactionId}', '/api/v1/interactions/{interactionId}/history',
+      '/api/v1/interactions/{interactionId}/properties', '/api/v1/interactions/{interactionId}/stop', '/api/v1/layout', '/api/v1/queues',
+      '/api/v1/queues/{queue}/interactions', '/api/v1/reporting/events', '/api/v1/workbins/{workbin}/{ownerId}/interactions',
     ]);
     expect(JSON.parse(readFileSync(resolve(root, 'docs/openapi.json'), 'utf8')), 'run npm run docs:api').toEqual(JSON.parse(JSON.stringify(document)));
   });

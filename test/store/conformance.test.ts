@@ -289,6 +289,9 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
     expect(await store.findByExternalId('media-2', 'ext-done')).toBe('i3');
     expect(await store.findByExternalId('media-2', 'ext-live')).toBeNull();
     expect(await store.findByExternalId('media-1', 'ext-unknown')).toBeNull();
+    // When each was submitted, stopped ones included: where its history starts in the log.
+    expect(await store.findSubmittedAt('i2')).toBe(baseTime);
+    expect(await store.findSubmittedAt('i9')).toBeNull();
   });
 
   it('reads events across chunk boundaries, with a limit and bounds inside a chunk', async () => {

@@ -402,6 +402,11 @@ export class PostgresStore implements Store {
     return fromChunks(rows.map((row) => ({ firstSeq: row.first_seq, events: row.events })), fromSeq, toSeq, limit, maxBytes);
   }
 
+  async findSubmittedAt(interactionId: string): Promise<number | null> {
+    const rows = await this.reads.run((sql) => sql.unsafe<{ submitted_at: number }[]>(this.statements.selectSubmittedAt, [interactionId], { prepare: true }));
+    return rows[0]?.submitted_at ?? null;
+  }
+
   async findByExternalId(submittedBy: string, externalId: string): Promise<string | null> {
     const rows = await this.reads.run((sql) => sql.unsafe<{ interaction_id: string }[]>(this.statements.selectInteractionByExternalId, [submittedBy, externalId], { prepare: true }));
     return rows[0]?.interaction_id ?? null;

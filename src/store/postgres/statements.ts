@@ -36,6 +36,7 @@ export interface Statements {
   /** The number of the last commit stored. */
   selectCommitNumber: string;
   selectLiveInteractions: string;
+  selectSubmittedAt: string;
   /** $1 submitted_by, $2 external_id. */
   selectInteractionByExternalId: string;
   /** $1 fromSeq, $2 toSeq, $3 limit (events), $4 the characters after which no further chunk is read. */
@@ -81,6 +82,7 @@ export function statements(schemaName: string): Statements {
     commit,
     selectCommitNumber: `SELECT commit_number FROM ${schema}.counters WHERE id = 1`,
     selectLiveInteractions: `SELECT ${names} FROM ${schema}.interactions WHERE state <> 'stopped'`,
+    selectSubmittedAt: `SELECT submitted_at FROM ${schema}.interactions WHERE interaction_id = $1`,
     selectInteractionByExternalId: `SELECT interaction_id FROM ${schema}.interactions WHERE submitted_by = $1 AND external_id = $2`,
     // The chunks never overlap, so the one holding fromSeq is the last that starts at or before
     // it; starting the index scan there keeps a replay from the end of a long log cheap.

@@ -84,6 +84,7 @@ export class SqliteStore implements Store {
   private readonly deleteLogin: Database.Statement;
   private readonly selectChunks: Database.Statement;
   private readonly selectExternalId: Database.Statement;
+  private readonly selectSubmittedAt: Database.Statement;
   private readonly selectWebhookCursors: Database.Statement;
   private readonly upsertWebhookCursor: Database.Statement;
   private readonly commitBatches: (batches: readonly ChunkedBatch[]) => void;
@@ -118,6 +119,7 @@ export class SqliteStore implements Store {
       'SELECT first_seq AS firstSeq, events FROM reporting_log WHERE last_seq >= ? AND first_seq <= ? ORDER BY first_seq LIMIT ?',
     );
     this.selectExternalId = this.database.prepare('SELECT interaction_id FROM interactions WHERE submitted_by = ? AND external_id = ?').pluck();
+    this.selectSubmittedAt = this.database.prepare('SELECT submitted_at FROM interactions WHERE interaction_id = ?').pluck();
     this.selectWebhookCursors = this.database.prepare('SELECT endpoint, last_seq AS lastSeq FROM webhook_cursors');
     this.upsertWebhookCursor = this.database.prepare('INSERT INTO webhook_cursors (endpoint, last_seq) VALUES (?, ?) ON CONFLICT (endpoint) DO UPDATE SET last_seq = excluded.last_seq');
     this.commitBatches = this.database.transaction((batches: readonly ChunkedBatch[]) => {
@@ -176,6 +178,10 @@ export class SqliteStore implements Store {
 
   findByExternalId(submittedBy: string, externalId: string): Promise<string | null> {
     return Promise.resolve((this.selectExternalId.get(submittedBy, externalId) as string | undefined) ?? null);
+  }
+
+  findSubmittedAt(interactionId: string): Promise<number | null> {
+    return Promise.resolve((this.selectSubmittedAt.get(interactionId) as number | undefined) ?? null);
   }
 
   readWebhookCursors(): Promise<WebhookCursor[]> {

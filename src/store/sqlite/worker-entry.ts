@@ -59,6 +59,7 @@ async function handle(request: Exclude<WorkerRequest, { operation: 'commit' }>):
     case 'load': return store.load();
     case 'readEvents': return store.readEvents(request.fromSeq, request.toSeq, request.limit, request.maxBytes);
     case 'findByExternalId': return store.findByExternalId(request.submittedBy, request.externalId);
+    case 'findSubmittedAt': return store.findSubmittedAt(request.interactionId);
     case 'readWebhookCursors': return store.readWebhookCursors();
     case 'saveWebhookCursor': return store.saveWebhookCursor(request.cursor);
     case 'close': {

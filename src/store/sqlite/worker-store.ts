@@ -17,6 +17,7 @@ export type WorkerRequest = { id: number } & (
   | { operation: 'commit'; records: string; chunk: EventChunk | null }
   | { operation: 'readEvents'; fromSeq: number; toSeq: number; limit: number; maxBytes?: number }
   | { operation: 'findByExternalId'; submittedBy: string; externalId: string }
+  | { operation: 'findSubmittedAt'; interactionId: string }
   | { operation: 'readWebhookCursors' }
   | { operation: 'saveWebhookCursor'; cursor: WebhookCursor }
   | { operation: 'close' }
@@ -99,6 +100,10 @@ export class SqliteWorkerStore implements Store {
 
   findByExternalId(submittedBy: string, externalId: string): Promise<string | null> {
     return this.call({ operation: 'findByExternalId', submittedBy, externalId }) as Promise<string | null>;
+  }
+
+  findSubmittedAt(interactionId: string): Promise<number | null> {
+    return this.call({ operation: 'findSubmittedAt', interactionId }) as Promise<number | null>;
   }
 
   readWebhookCursors(): Promise<WebhookCursor[]> {

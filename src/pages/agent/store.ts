@@ -1,0 +1,268 @@
+// The agent desktop's state: signals fed by one AgentClient (openixn/client), which keeps the
+// connection, logs the agent in again after a drop or a restart, and hands back its work. The
+// components read these signals and call the actions; nothing else talks to the server.
+
+import { batch, computed, signal } from '@preact/signals';
+import { AgentClient, OpenixnError, type Interaction } from '../../client/index.js';
+import { api, deliveringTimeoutSeconds, token, webSocketUrl, type Layout } from '../shared/session.js';
+
+export interface Invite {
+  ticketId: number;
+  interaction: Interaction;
+  /** When the invite ends unless answered (ms, this browser's clock). */
+  deadline: number;
+}
+
+export interface Owned {
+  interaction: Interaction;
+  /** Since when this desktop has known the agent owns it (ms): the handling timer shown. */
+  since: number;
+}
+
+export interface Readiness {
+  ready: boolean;
+  reason: string | null;
+}
+
+export const layout = signal<Layout | null>(null);
+export const connection = signal<'connecting' | 'online' | 'offline'>('connecting');
+export const login = signal<{ agentId: string; placeId: string } | null>(null);
+export const readiness = signal<Record<string, Readiness>>({});
+export const invites = signal<Invite[]>([]);
+export const owned = signal<Owned[]>([]);
+export const selectedId = signal<string | null>(null);
+/** The last thing that happened, read out by the live region; errors included. */
+export const notice = signal('');
+export const workbinContent = signal<{ workbin: string; interactions: Interaction[] } | null>(null);
+export const queueContent = signal<{ queue: string; interactions: Interaction[] } | null>(null);
+
+export const selected = computed(() => owned.value.find((entry) => entry.interaction.interactionId === selectedId.value) ?? null);
+
+/** The media types a desktop shows: those the config names, or email and chat. */
+export const mediaTypes = computed(() => {
+  const named = layout.value?.mediaTypes.map((entry) => entry.mediaType) ?? [];
+  return named.length > 0 ? named : ['email', 'chat'];
+});
+
+let client: AgentClient | null = null;
+
+/** The longest wait between reconnection attempts of a page. */
+export const reconnectWaitMaxMs = 3000;
+
+function say(text: string): void {
+  notice.value = text;
+}
+
+function failed(action: string, error: unknown): void {
+  say(error instanceof OpenixnError ? `${action}: ${error.description}` : `${action} failed: ${(error as Error).message}`);
+}
+
+function keep(interaction: Interaction): void {
+  const others = owned.value.filter((entry) => entry.interaction.interactionId !== interaction.interactionId);
+  const existing = owned.value.find((entry) => entry.interaction.interactionId === interaction.interactionId);
+  owned.value = [...others, { interaction, since: existing?.since ?? Date.now() }];
+  if (selectedId.value === null) selectedId.value = interaction.interactionId;
+}
+
+function forget(interactionId: string): void {
+  owned.value = owned.value.filter((entry) => entry.interaction.interactionId !== interactionId);
+  if (selectedId.value === interactionId) selectedId.value = owned.value[0]?.interaction.interactionId ?? null;
+}
+
+/** Connects, logs in ready for the media types named, and wires every event to the signals. */
+export async function signIn(agentId: string, placeId: string, ready: string[]): Promise<void> {
+  const agent = new AgentClient({
+    urls: [webSocketUrl()],
+    clientName: `desktop-${agentId}`,
+    // A person waits: after a drop, try again every few seconds at most, not every 30.
+    backoffMaxMs: reconnectWaitMaxMs,
+    ...(token.value !== null ? { token: () => token.value ?? '' } : {}),
+  });
+  client = agent;
+  agent.on('connected', ({ reconnected }) => {
+    connection.value = 'online';
+    if (reconnected) say('Connected again.');
+  });
+  agent.on('disconnected', () => {
+    batch(() => {
+      connection.value = 'offline';
+      // Invites die with the connection; owned work stays the agent's (SPEC section 5).
+      invites.value = [];
+    });
+  });
+  agent.on('loggedIn', ({ interactions, restored }) => {
+    batch(() => {
+      const since = new Map(owned.value.map((entry) => [entry.interaction.interactionId, entry.since]));
+      owned.value = interactions.map((interaction) => ({ interaction, since: since.get(interaction.interactionId) ?? Date.now() }));
+      if (!owned.value.some((entry) => entry.interaction.interactionId === selectedId.value)) selectedId.value = owned.value[0]?.interaction.interactionId ?? null;
+    });
+    if (restored) say(`Logged in again; you have ${interactions.length} interaction${interactions.length === 1 ? '' : 's'}.`);
+  });
+  agent.on('EventInvite', ({ ticketId, interaction }) => {
+    const seconds = layout.value === null ? 30 : deliveringTimeoutSeconds(layout.value, interaction.mediaType);
+    invites.value = [...invites.value, { ticketId, interaction, deadline: Date.now() + seconds * 1000 }];
+    say(`New ${interaction.mediaType}: ${String(interaction.userData.subject ?? interaction.interactionId)}`);
+  });
+  agent.on('EventRevoked', ({ interactionId, ticketId, reason }) => {
+    if (ticketId !== undefined) {
+      invites.value = invites.value.filter((invite) => invite.ticketId !== ticketId);
+      say(`The invite was withdrawn (${reason}).`);
+      return;
+    }
+    forget(interactionId);
+    say(`Interaction ${interactionId} was taken back (${reason}).`);
+  });
+  agent.on('EventPropertiesChanged', ({ interactionId, changedProperties, deletedProperties }) => {
+    const entry = owned.value.find((candidate) => candidate.interaction.interactionId === interactionId);
+    if (entry === undefined) return;
+    const userData = { ...entry.interaction.userData, ...changedProperties };
+    for (const key of deletedProperties) delete userData[key];
+    keep({ ...entry.interaction, userData });
+  });
+  agent.on('EventWorkbinContentChanged', ({ workbin, operation, interaction }) => {
+    const shown = workbinContent.value;
+    if (shown === null || shown.workbin !== workbin.name) return;
+    const rest = shown.interactions.filter((candidate) => candidate.interactionId !== interaction.interactionId);
+    workbinContent.value = { workbin: shown.workbin, interactions: operation === 'Add' ? [...rest, interaction] : rest };
+  });
+  connection.value = 'connecting';
+  await agent.connect();
+  const media = Object.fromEntries(mediaTypes.value.map((mediaType) => [mediaType, ready.includes(mediaType) ? 'ready' as const : 'notReady' as const]));
+  await agent.agentLogin({ agentId, placeId, media });
+  batch(() => {
+    login.value = { agentId, placeId };
+    readiness.value = Object.fromEntries(mediaTypes.value.map((mediaType) => [mediaType, { ready: ready.includes(mediaType), reason: null }]));
+  });
+}
+
+export async function signOut(): Promise<void> {
+  try {
+    await client?.agentLogout();
+  } catch (error) {
+    failed('Log out', error);
+  }
+  await client?.close();
+  client = null;
+  batch(() => {
+    login.value = null;
+    owned.value = [];
+    invites.value = [];
+    selectedId.value = null;
+  });
+}
+
+function agentClient(): AgentClient {
+  if (client === null) throw new Error('not signed in');
+  return client;
+}
+
+export async function setReady(mediaType: string, ready: boolean, reason: string): Promise<void> {
+  try {
+    if (ready) await agentClient().cancelNotReadyForMedia({ mediaType });
+    else await agentClient().notReadyForMedia({ mediaType, ...(reason !== '' ? { reason } : {}) });
+    readiness.value = { ...readiness.value, [mediaType]: { ready, reason: ready ? null : reason } };
+    say(`${mediaType}: ${ready ? 'ready' : `not ready${reason !== '' ? ` (${reason})` : ''}`}`);
+  } catch (error) {
+    failed(ready ? 'Ready' : 'Not ready', error);
+  }
+}
+
+export async function accept(invite: Invite): Promise<void> {
+  try {
+    await agentClient().accept({ ticketId: invite.ticketId, interactionId: invite.interaction.interactionId });
+    invites.value = invites.value.filter((candidate) => candidate.ticketId !== invite.ticketId);
+    keep({ ...invite.interaction, state: 'handling', queue: null, workbin: null, assignedTo: login.value?.agentId ?? null });
+    selectedId.value = invite.interaction.interactionId;
+    say('Accepted.');
+  } catch (error) {
+    failed('Accept', error);
+  }
+}
+
+export async function reject(invite: Invite): Promise<void> {
+  try {
+    await agentClient().reject({ ticketId: invite.ticketId, interactionId: invite.interaction.interactionId });
+    invites.value = invites.value.filter((candidate) => candidate.ticketId !== invite.ticketId);
+    say('Rejected.');
+  } catch (error) {
+    failed('Reject', error);
+  }
+}
+
+export async function stop(interactionId: string): Promise<void> {
+  try {
+    await agentClient().stopProcessing({ interactionId, reason: 'Done' });
+    forget(interactionId);
+    say('Stopped.');
+  } catch (error) {
+    failed('Stop', error);
+  }
+}
+
+export async function placeInQueue(interactionId: string, queue: string): Promise<void> {
+  try {
+    await agentClient().placeInQueue({ interactionId, queue });
+    forget(interactionId);
+    say(`Placed in queue ${queue}.`);
+  } catch (error) {
+    failed('Place in queue', error);
+  }
+}
+
+export async function placeInWorkbin(interactionId: string, workbin: string): Promise<void> {
+  try {
+    await agentClient().placeInWorkbin({ interactionId, workbin: { name: workbin } });
+    forget(interactionId);
+    say(`Placed in workbin ${workbin}.`);
+  } catch (error) {
+    failed('Place in workbin', error);
+  }
+}
+
+export async function setDisposition(interactionId: string, disposition: string): Promise<void> {
+  try {
+    await agentClient().changeProperties({ interactionId, changedProperties: { disposition } });
+    const entry = owned.value.find((candidate) => candidate.interaction.interactionId === interactionId);
+    if (entry !== undefined) keep({ ...entry.interaction, userData: { ...entry.interaction.userData, disposition } });
+    say(`Disposition saved: ${disposition}.`);
+  } catch (error) {
+    failed('Save disposition', error);
+  }
+}
+
+export async function pull(source: { queue: string } | { workbin: string }, interactionIds?: string[]): Promise<void> {
+  try {
+    const body = 'queue' in source ? { queue: source.queue } : { workbin: { name: source.workbin } };
+    const answer = await agentClient().pull({ ...body, ...(interactionIds !== undefined ? { interactionIds } : {}) });
+    const pulled = answer.interactions as Interaction[];
+    for (const interaction of pulled) keep(interaction);
+    if (pulled[0] !== undefined) selectedId.value = pulled[0].interactionId;
+    say(pulled.length === 0 ? 'Nothing to pull there.' : `Pulled ${pulled.length}.`);
+    if ('queue' in source && queueContent.value?.queue === source.queue) await showQueue(source.queue);
+  } catch (error) {
+    failed('Pull', error);
+  }
+}
+
+/** The waiting interactions of a queue the agent may pull from (a page of the REST API's). */
+export async function showQueue(queue: string): Promise<void> {
+  try {
+    const page = await api<{ interactions: Interaction[] }>(`/queues/${encodeURIComponent(queue)}/interactions?limit=50`);
+    queueContent.value = { queue, interactions: page.interactions };
+  } catch (error) {
+    failed('Show the queue', error);
+  }
+}
+
+/** A workbin's content, kept current by its notifications. */
+export async function showWorkbin(workbin: string): Promise<void> {
+  try {
+    const previous = workbinContent.value?.workbin;
+    if (previous !== undefined && previous !== workbin) await agentClient().workbinNotifications({ workbin: { name: previous }, subscribe: false });
+    await agentClient().workbinNotifications({ workbin: { name: workbin }, subscribe: true });
+    const content = await agentClient().getWorkbinContent({ workbin: { name: workbin } });
+    workbinContent.value = { workbin, interactions: content.interactions as Interaction[] };
+  } catch (error) {
+    failed('Show the workbin', error);
+  }
+}

@@ -1,0 +1,2 @@
+// Vite's own types: imports of CSS files.
+/// <reference types="vite/client" />
