@@ -656,7 +656,11 @@ describe('the PostgreSQL store through database faults', () => {
     locks.splice(0);
     await lock.release();
     await commit;
-    expect(changes).toEqual([false, true]);
+    // Unavailable while it hangs, available once it lands. On a loaded machine the retry itself may
+    // outlast the 100 ms threshold after the lock goes, which adds a second dip: still alternating.
+    expect(changes[0]).toBe(false);
+    expect(changes.at(-1)).toBe(true);
+    expect(changes.every((available, index) => available === (index % 2 === 1))).toBe(true);
     expect(await store.readEvents(1, 10, 10)).toEqual(events(1, 4));
     expect((await store.load()).interactions).toEqual([interaction('i1')]);
   });
