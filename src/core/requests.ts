@@ -27,6 +27,10 @@ export type CoreRequest =
   | { message: 'RequestGetInteractionProperties'; referenceId: number; interactionId: string }
   | { message: 'RequestGetWorkbinContent'; referenceId: number; workbin: WorkbinRefInput }
   | { message: 'RequestWorkbinNotifications'; referenceId: number; workbin: WorkbinRefInput; subscribe: boolean }
-  | { message: 'RequestStartReporting'; referenceId: number; fromSeq?: number };
+  | { message: 'RequestStartReporting'; referenceId: number; fromSeq?: number }
+  | { message: 'RequestTransfer'; referenceId: number; interactionId: string; agentId: string; placeId?: string; reason?: string }
+  | { message: 'RequestConference'; referenceId: number; interactionId: string; agentId: string; placeId?: string; reason?: string }
+  | { message: 'RequestCancelTransfer'; referenceId: number; interactionId: string }
+  | { message: 'RequestLeaveInteraction'; referenceId: number; interactionId: string; reason?: string };
 
 export type CoreRequestName = CoreRequest['message'];

@@ -41,14 +41,31 @@ export interface Interaction {
   ownedSince: number;
   /** The router holding it while routing or invited. */
   routerId: string | null;
+  /** The router's open invite (invited). */
   ticket: Ticket | null;
+  /** Agents in a conference beside the owner, in the order they joined (SPEC 9.2); empty otherwise. */
+  participants: Participant[];
+  /** The owner's open transfer or conference invite, at most one (SPEC 9.1 step 1); only while handling. */
+  consultation: Ticket | null;
 }
+
+/** An agent taking part in a conference it does not own. */
+export interface Participant {
+  readonly agentId: string;
+  readonly placeId: string;
+}
+
+/** Why a ticket was issued: a router's invite, or an owner's invite to a colleague (SPEC 9.1, 9.2). */
+export type TicketOperation = 'Route' | 'Transfer' | 'Conference';
 
 export interface Ticket {
   readonly ticketId: number;
   readonly interactionId: string;
+  readonly operation: TicketOperation;
   readonly agentId: string;
   readonly placeId: string;
+  /** Who invited: the owner agent of a transfer or conference; null for a router's invite. */
+  readonly fromAgentId: string | null;
   readonly routerId: string | null;
   readonly routerReferenceId: number;
   readonly deadline: number;
@@ -148,9 +165,12 @@ export interface InteractionRecord {
   entryOrder: number;
   assignedTo: string | null;
   placeId: string | null;
+  /** The open invite: the router's while invited, the owner's transfer or conference invite while handling. */
   ticketId: number | null;
   ticketAgentId: string | null;
   ticketPlaceId: string | null;
+  /** The conference's participants besides the owner, in join order (SPEC 9.2): a restart keeps every party. */
+  participants: Participant[];
 }
 
 /** A logged-in agent as the store keeps it, so that a restart can report its logout. */

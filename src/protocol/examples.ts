@@ -17,8 +17,9 @@ const interaction = {
   placedInQueueAt: '2026-12-04T09:30:00.000Z',
   assignedTo: 'agent-7',
   placeId: 'place-7',
+  parties: [{ agentId: 'agent-7', placeId: 'place-7', role: 'owner' }],
 };
-const waiting = { ...interaction, state: 'queued', queue: 'inbound', assignedTo: null, placeId: null };
+const waiting = { ...interaction, state: 'queued', queue: 'inbound', assignedTo: null, placeId: null, parties: [] };
 const event = { seq: 1042, eventTime: '2026-12-04T09:30:01.250Z', interactionId: interaction.interactionId, mediaType: 'email' };
 const agent = { seq: 1043, eventTime: '2026-12-04T09:30:02.000Z', agentId: 'agent-7', placeId: 'place-7' };
 
@@ -41,6 +42,10 @@ export const requestExamples: Record<RequestName, Record<string, unknown>> = {
   RequestGetInteractionProperties: { message: 'RequestGetInteractionProperties', referenceId: 16, interactionId: interaction.interactionId },
   RequestGetWorkbinContent: { message: 'RequestGetWorkbinContent', referenceId: 17, workbin: { name: 'team-followups', ownerId: 'tier2' } },
   RequestWorkbinNotifications: { message: 'RequestWorkbinNotifications', referenceId: 18, workbin: { name: 'drafts' }, subscribe: true },
+  RequestTransfer: { message: 'RequestTransfer', referenceId: 19, interactionId: interaction.interactionId, agentId: 'agent-9', reason: 'Billing question' },
+  RequestConference: { message: 'RequestConference', referenceId: 20, interactionId: interaction.interactionId, agentId: 'agent-9', placeId: 'place-9' },
+  RequestCancelTransfer: { message: 'RequestCancelTransfer', referenceId: 21, interactionId: interaction.interactionId },
+  RequestLeaveInteraction: { message: 'RequestLeaveInteraction', referenceId: 22, interactionId: interaction.interactionId, reason: 'Answered my part' },
 };
 
 export const clientEventExamples: Record<ClientEventName, Record<string, unknown>> = {
@@ -55,6 +60,9 @@ export const clientEventExamples: Record<ClientEventName, Record<string, unknown
   EventInteractionProperties: { message: 'EventInteractionProperties', referenceId: 16, interaction },
   EventWorkbinContent: { message: 'EventWorkbinContent', referenceId: 17, workbin: { name: 'team-followups', ownerId: 'tier2' }, interactions: [{ ...waiting, queue: null, workbin: { name: 'team-followups', ownerId: 'tier2' } }] },
   EventWorkbinContentChanged: { message: 'EventWorkbinContentChanged', workbin: { name: 'drafts', ownerId: 'agent-7' }, operation: 'Add', interaction: { ...waiting, queue: null, workbin: { name: 'drafts', ownerId: 'agent-7' } } },
+  EventTransferFailed: { message: 'EventTransferFailed', interactionId: interaction.interactionId, ticketId: 18, agentId: 'agent-9', placeId: 'place-9', operation: 'Transfer', reason: 'Rejected' },
+  EventPartyAdded: { message: 'EventPartyAdded', interactionId: interaction.interactionId, party: { type: 'Agent', agentId: 'agent-9', placeId: 'place-9' }, operation: 'Conference' },
+  EventPartyRemoved: { message: 'EventPartyRemoved', interactionId: interaction.interactionId, party: { type: 'Agent', agentId: 'agent-7', placeId: 'place-7' }, reason: 'Answered my part', ownerId: 'agent-9' },
 };
 
 export const reportingEventExamples: Record<ReportingEventName, Record<string, unknown>> = {

@@ -1,7 +1,7 @@
 // The interactions table's row, as both stores read it back: the same columns, with user_data as
 // each database returns it (JSON text from SQLite, an object parsed by postgres.js).
 
-import type { InteractionRecord, InteractionState } from '../core/types.js';
+import type { InteractionRecord, InteractionState, Participant } from '../core/types.js';
 
 export interface InteractionRow<UserData> {
   interaction_id: string;
@@ -25,6 +25,8 @@ export interface InteractionRow<UserData> {
   ticket_id: number | null;
   ticket_agent_id: string | null;
   ticket_place_id: string | null;
+  /** JSON text from SQLite, parsed by postgres.js. */
+  participants: unknown;
 }
 
 /**
@@ -36,7 +38,7 @@ export class RowReader {
   private readonly texts = new Map<string, string>();
 
   /** The record a row holds, with its user data already decoded. */
-  record(row: InteractionRow<unknown>, userData: Record<string, unknown>): InteractionRecord {
+  record(row: InteractionRow<unknown>, userData: Record<string, unknown>, participants: Participant[]): InteractionRecord {
     return {
       interactionId: row.interaction_id,
       number: row.number,
@@ -59,6 +61,7 @@ export class RowReader {
       ticketId: row.ticket_id,
       ticketAgentId: this.sharedOrNull(row.ticket_agent_id),
       ticketPlaceId: this.sharedOrNull(row.ticket_place_id),
+      participants,
     };
   }
 

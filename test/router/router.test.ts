@@ -835,7 +835,7 @@ describe('property: the router and the core together', () => {
 function wireInteraction(number: number, queue: string, mediaType: string, at: number, priority = 0): WireInteraction {
   return {
     interactionId: interactionIdOf(number), mediaType, type: 'Inbound', subtype: 'InboundNew', state: 'routing', queue, workbin: null, priority,
-    userData: {}, submittedAt: new Date(at).toISOString(), placedInQueueAt: new Date(at).toISOString(), assignedTo: null, placeId: null,
+    userData: {}, submittedAt: new Date(at).toISOString(), placedInQueueAt: new Date(at).toISOString(), assignedTo: null, placeId: null, parties: [],
   };
 }
 

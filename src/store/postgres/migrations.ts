@@ -76,6 +76,10 @@ export const migrations: readonly ((schema: string) => string)[] = [
     last_seq BIGINT NOT NULL
   );
   `,
+  // 5: the participants of a conference beside its owner (SPEC 9.2): a restart keeps every party.
+  (schema) => `
+  ALTER TABLE ${schema}.interactions ADD COLUMN participants JSON NOT NULL DEFAULT '[]';
+  `,
 ];
 
 /**

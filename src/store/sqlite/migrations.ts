@@ -59,4 +59,8 @@ export const migrations: readonly string[] = [
     last_seq INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 4: the participants of a conference beside its owner (SPEC 9.2), as JSON text: a restart keeps every party.
+  `
+  ALTER TABLE interactions ADD COLUMN participants TEXT NOT NULL DEFAULT '[]';
+  `,
 ];
