@@ -149,7 +149,7 @@ async function actor(role: Role): Promise<Actor> {
 // ---- The table ------------------------------------------------------------------------------
 
 /** The answer a cell expects: a success message, or an error code. */
-type Outcome = 'EventAck' | 'EventPulledInteractions' | 'EventInteractionProperties' | 'EventWorkbinContent' | 'Forbidden' | 'AgentNotAvailable';
+type Outcome = 'EventAck' | 'EventPulledInteractions' | 'EventInteractionProperties' | 'EventWorkbinContent' | 'Forbidden' | 'AgentNotAvailable' | 'InvalidState';
 
 interface Row {
   name: string;
@@ -223,6 +223,31 @@ const rows: Row[] = [
     ];
   }),
   { name: 'RequestStartReporting', build: async () => ({ message: 'RequestStartReporting' }), expected: { agent: F, media: F, mediaAll: F, router: F, reporting: 'EventAck' } },
+  // SPEC 9.1–9.2: only agents send these, and only the owner (or, to leave, a party) may: another agent's work is InvalidState.
+  ...(['RequestTransfer', 'RequestConference'] as const).flatMap((message): Row[] => [
+    { name: `${message} of its own interaction`, build: async () => ({ message, interactionId: await ownedBy('agent-1'), agentId: 'agent-2' }), expected: onlyAgent('EventAck') },
+    { name: `${message} of another's interaction`, build: async () => ({ message, interactionId: await ownedBy('agent-2'), agentId: 'agent-1' }), expected: onlyAgent('InvalidState') },
+  ]),
+  {
+    name: 'RequestCancelTransfer of its own transfer',
+    build: async () => {
+      const interactionId = await ownedBy('agent-1');
+      await ok(desk1, { message: 'RequestTransfer', interactionId, agentId: 'agent-2' });
+      return { message: 'RequestCancelTransfer', interactionId };
+    },
+    expected: onlyAgent('EventAck'),
+  },
+  {
+    name: "RequestCancelTransfer of another's transfer",
+    build: async () => {
+      const interactionId = await ownedBy('agent-2');
+      await ok(desk2, { message: 'RequestTransfer', interactionId, agentId: 'agent-1' });
+      return { message: 'RequestCancelTransfer', interactionId };
+    },
+    expected: onlyAgent('InvalidState'),
+  },
+  { name: 'RequestLeaveInteraction of its own interaction', build: async () => ({ message: 'RequestLeaveInteraction', interactionId: await ownedBy('agent-1') }), expected: onlyAgent('EventAck') },
+  { name: "RequestLeaveInteraction of another's interaction", build: async () => ({ message: 'RequestLeaveInteraction', interactionId: await ownedBy('agent-2') }), expected: onlyAgent('InvalidState') },
 ];
 
 /** A Forbidden names what it refused: the request, or its interaction, ticket, workbin or agent. */
