@@ -12,6 +12,7 @@ import { pino, type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { AssertionFailure, Core } from './core/core.js';
 import { mediaSettings } from './core/config.js';
+import { eventError } from './core/errors.js';
 import { inProcessGrants, openGrants, type ClientGrants, type OutgoingMessage } from './core/types.js';
 import { Authenticator } from './auth/authenticator.js';
 import { checkExposure, isLoopback } from './auth/exposure.js';
@@ -30,6 +31,7 @@ import { registerPages } from './http/pages.js';
 import { Admission } from './transport/admission.js';
 import { unregisteredFrameLimitBytes } from './transport/limits.js';
 import { RefusalLog } from './transport/refusal-log.js';
+import { RouterLink, type RouterRegistration } from './router/link.js';
 import { Router } from './router/router.js';
 import { loadStrategies } from './router/strategies.js';
 import { answerScrape, listenForMetrics, type MetricsListener } from './metrics/endpoint.js';
@@ -142,7 +144,6 @@ class Server implements RunningServer, ConnectionHandler {
   private readonly http: FastifyInstance;
   private readonly sockets: WebSocketServer;
   private readonly connections = new Map<string, ClientConnection>();
-  private readonly replayStarting = new Set<string>();
   private nextConnection = 0;
   private state: 'starting' | 'ready' | 'closing' | 'closed' = 'starting';
   private closing: Promise<void> | null = null;
@@ -459,7 +460,7 @@ class Server implements RunningServer, ConnectionHandler {
     const answerReference = 2;
     let connection!: LocalConnection;
     const answered = new Promise<OutgoingMessage>((resolve) => {
-      const timer = setTimeout(() => resolve({ message: 'EventError', errorCode: 'Internal', errorDescription: 'The server did not answer in time; the request may or may not have been carried out.' }), httpAnswerTimeoutMs);
+      const timer = setTimeout(() => resolve(eventError('Internal', 'The server did not answer in time; the request may or may not have been carried out.')), httpAnswerTimeoutMs);
       timer.unref();
       connection = new LocalConnection(`h${++this.nextConnection}`, (message) => {
         if (message.referenceId === answerReference || (message.referenceId === registration && message.message === 'EventError')) {
@@ -486,6 +487,7 @@ class Server implements RunningServer, ConnectionHandler {
     const router = new Router(settings, await loadStrategies(settings, this.settings.baseDirectory), (error, interaction) => {
       this.logger.error({ err: error, interactionId: interaction.interactionId, queue: interaction.queue }, 'a routing strategy threw; the interaction waits');
     });
+    const link = new RouterLink(router);
     let sending = false;
     const sendRequests = () => {
       // After the delivery that woke the router has finished, never inside it.
@@ -497,14 +499,13 @@ class Server implements RunningServer, ConnectionHandler {
         routerTimer.refresh();
       });
     };
-    const routing = new LocalConnection('builtin-router', (message) => {
-      router.onMessage(message, this.clock.now());
+    const connectionOf = (clientId: string) => new LocalConnection(clientId, (message) => {
+      link.hear(clientId, message, this.clock.now());
       sendRequests();
     }, true);
-    const reporting = new LocalConnection('builtin-router-reporting', (event) => {
-      router.onReport(event, this.clock.now());
-      sendRequests();
-    }, true);
+    const [reportingRegistration, routingRegistration] = link.registrations() as [RouterRegistration, RouterRegistration];
+    const reporting = connectionOf(reportingRegistration.clientId);
+    const routing = connectionOf(routingRegistration.clientId);
     const routerTimer = new DeadlineScheduler(this.clock, () => router.nextDeadline(), (now) => {
       router.tick(now);
       sendRequests();
@@ -512,9 +513,10 @@ class Server implements RunningServer, ConnectionHandler {
     this.routerTimer = routerTimer;
     for (const connection of [reporting, routing]) this.connections.set(connection.id, connection);
     // In-process connections need no token: they are the server's own.
-    this.registerClient(reporting, { message: 'RequestRegisterClient', referenceId: 1, clientType: 'ReportingEngine', clientName: 'builtin-router' }, inProcessGrants);
-    this.onRequest(reporting, { message: 'RequestStartReporting', referenceId: 2 });
-    this.registerClient(routing, { message: 'RequestRegisterClient', referenceId: 1, clientType: 'RoutingEngine', clientName: 'builtin-router', queues: router.queues() }, inProcessGrants);
+    this.registerClient(reporting, reportingRegistration.request, inProcessGrants);
+    this.onRequest(reporting, link.startReporting);
+    link.reportingStarted();
+    this.registerClient(routing, routingRegistration.request, inProcessGrants);
     await this.commits.drain();
     this.logger.info({ queues: router.queues() }, 'built-in router serving');
   }
@@ -545,16 +547,20 @@ class Server implements RunningServer, ConnectionHandler {
     // The built-in router is part of the server: its requests go on, and wait for the store like
     // the moves already made. Refusing them would leave its interactions unrouted after the outage.
     if (!this.storeAvailable && connection.partOfServer !== true) {
-      connection.send({ message: 'EventError', referenceId: request.referenceId, errorCode: 'Internal', errorDescription: storeUnavailableDescription });
+      connection.send(eventError('Internal', storeUnavailableDescription, request.referenceId));
       return;
     }
     const context = { clientId: connection.id, now: this.clock.now() };
     switch (request.message) {
       case 'RequestRegisterClient':
         return this.register(connection, request);
-      case 'RequestStartReporting':
-        this.startReporting(connection, request.referenceId, request.fromSeq);
+      case 'RequestStartReporting': {
+        // The core decides whether this connection may; the hub streams from the EventAck on.
+        let accepted = false;
+        this.guarded(() => (accepted = this.core.request(context, request)), connection, request.referenceId);
+        if (accepted) this.startReporting(connection, request.referenceId, request.fromSeq);
         return;
+      }
       case 'RequestSubmit': {
         // An externalId the core does not hold may belong to a stopped interaction: ask the store first.
         const client = this.core.clientOf(connection.id);
@@ -570,7 +576,7 @@ class Server implements RunningServer, ConnectionHandler {
             (error: unknown) => {
               // Nothing has changed yet, so the media server can simply send the submit again.
               this.logger.error({ err: error }, 'the store failed to look up an externalId');
-              connection.send({ message: 'EventError', referenceId: request.referenceId, errorCode: 'Internal', errorDescription: storeUnavailableDescription });
+              connection.send(eventError('Internal', storeUnavailableDescription, request.referenceId));
             },
           );
         }
@@ -606,7 +612,7 @@ class Server implements RunningServer, ConnectionHandler {
       const code = outcome.errorCode === 'Unauthorized' ? closeCodes.unauthorized : closeCodes.forbidden;
       this.commits.addDelivery({
         to: connection.id,
-        message: { message: 'EventError', referenceId: request.referenceId, errorCode: outcome.errorCode, errorDescription: outcome.errorDescription },
+        message: eventError(outcome.errorCode, outcome.errorDescription, request.referenceId),
         afterSend: () => connection.close(code, outcome.errorCode),
       });
     });
@@ -630,7 +636,6 @@ class Server implements RunningServer, ConnectionHandler {
     this.connections.delete(connection.id);
     this.admission.closed(connection.id);
     this.hub?.remove(connection.id);
-    this.replayStarting.delete(connection.id);
     this.logger.debug({ connection: connection.id }, 'connection closed');
     // While shutting down, connections close because the server closes them: the store keeps
     // them as they were, and the next start revokes what must be revoked (ServerRestart).
@@ -639,14 +644,6 @@ class Server implements RunningServer, ConnectionHandler {
   }
 
   private startReporting(connection: ClientConnection, referenceId: number, fromSeq: number | undefined): void {
-    const client = this.core.clientOf(connection.id);
-    const refuse = (errorCode: string, errorDescription: string) =>
-      this.commits.addDelivery({ to: connection.id, message: { message: 'EventError', referenceId, errorCode, errorDescription } });
-    if (client === undefined) return refuse('NotRegistered', 'Send RequestRegisterClient first.');
-    if (client.clientType !== 'ReportingEngine') return refuse('Forbidden', `A ${client.clientType} may not send RequestStartReporting.`);
-    if (this.hub.isSubscribed(connection.id) || this.replayStarting.has(connection.id)) {
-      return refuse('InvalidState', 'Reporting has already started on this connection.');
-    }
     const sink: ReportingSink = connection;
     const ack = { message: 'EventAck', referenceId };
     if (fromSeq === undefined) {
@@ -655,12 +652,10 @@ class Server implements RunningServer, ConnectionHandler {
       this.commits.addDelivery({ to: connection.id, message: ack });
       return;
     }
-    this.replayStarting.add(connection.id);
     this.commits.addDelivery({
       to: connection.id,
       message: ack,
       afterSend: () => {
-        this.replayStarting.delete(connection.id);
         this.hub.startReplay(connection.id, sink, fromSeq, (error) => {
           this.logger.error({ err: error, connection: connection.id }, 'reporting replay failed');
           connection.close(closeCodes.internalError, 'reporting replay failed');
@@ -678,7 +673,7 @@ class Server implements RunningServer, ConnectionHandler {
     } catch (error) {
       const description = error instanceof AssertionFailure ? 'an invariant broke' : 'the core failed';
       if (connection !== undefined) {
-        connection.send({ message: 'EventError', referenceId, errorCode: 'Internal', errorDescription: 'The server hit an internal error and is restarting; retry shortly.' });
+        connection.send(eventError('Internal', 'The server hit an internal error and is restarting; retry shortly.', referenceId));
       }
       this.fail(error as Error, description);
       return;
@@ -701,7 +696,7 @@ class Server implements RunningServer, ConnectionHandler {
       }
       if (item.message.message === 'EventInvite') this.metrics?.onInviteSent(item.message.ticketId as number, performance.now());
       this.connections.get(item.to)?.send(item.message);
-      if ('afterSend' in item) item.afterSend();
+      if ('afterSend' in item) item.afterSend?.();
     }
     if (events.length > 0) this.webhooks?.onCommitted();
   }

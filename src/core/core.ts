@@ -3,12 +3,14 @@
 // (messages and reporting events). It never reads a clock, touches I/O or awaits; the shell makes
 // each batch of changes durable before it sends the messages that describe them.
 
+import { mayUseWorkbin, requireHolder, requireReader, requireSubmitter, resolveWorkbin } from './access.js';
 import { mediaSettings, type CoreConfig } from './config.js';
 import { DeadlineHeap } from './deadline-heap.js';
-import { RequestError } from './errors.js';
+import { eventError, RequestError } from './errors.js';
+import type { ClientEvent, ClientEventAttributes, ClientEventName, Party, ReportingEvent, ReportingEventAttributes, ReportingEventName } from './events.js';
 import { fromRecord, interactionIdOf, iso, numberOfInteractionId, toRecord, toWire, workbinKey } from './interaction.js';
 import { OrderedQueue, type QueueKey } from './ordered-queue.js';
-import type { CoreRequest, WorkbinRefInput } from './requests.js';
+import type { CoreRequest } from './requests.js';
 import { checkUserData } from './user-data.js';
 import { openGrants, reservedClientNames } from './types.js';
 import type {
@@ -20,9 +22,7 @@ import type {
   Counters,
   Interaction,
   InteractionRecord,
-  OutgoingMessage,
   Outgoing,
-  ReportingEvent,
   Ticket,
   UserData,
   WorkbinRef,
@@ -40,8 +40,6 @@ export interface RequestContext {
   clientId: string;
   now: number;
 }
-
-type Party = { type: 'Strategy'; name: string } | { type: 'Agent'; agentId: string; placeId: string };
 
 /** Which client types may send each request (SPEC section 5); finer checks happen in the handlers. */
 const senders: Record<CoreRequest['message'], readonly ClientType[]> = {
@@ -61,6 +59,7 @@ const senders: Record<CoreRequest['message'], readonly ClientType[]> = {
   RequestGetInteractionProperties: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
   RequestGetWorkbinContent: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
   RequestWorkbinNotifications: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
+  RequestStartReporting: ['ReportingEngine'],
 };
 
 /** One configured queue as the metrics see it. */
@@ -279,6 +278,7 @@ export class Core {
         agentId: null,
         queues: queues === undefined ? null : new Set(queues),
         subscriptions: new Map(),
+        reporting: false,
       };
       this.clients.set(context.clientId, client);
       this.reply(context.clientId, referenceId, 'EventAck', {});
@@ -305,12 +305,13 @@ export class Core {
 
   // ---- Requests ------------------------------------------------------------------------------
 
-  request(context: RequestContext, request: CoreRequest): void {
+  /** Runs one request; false when it was refused (its EventError is in the effects). */
+  request(context: RequestContext, request: CoreRequest): boolean {
     this.advance(context.now);
     const client = this.clients.get(context.clientId);
     if (client === undefined) {
       this.error(context.clientId, request.referenceId, new RequestError('NotRegistered', 'Send RequestRegisterClient first.'));
-      return;
+      return false;
     }
     const succeeded = this.guard(context.clientId, request.referenceId, () => {
       if (!senders[request.message].includes(client.clientType)) {
@@ -320,6 +321,7 @@ export class Core {
     });
     // SPEC 4.2 step 3: any request of the agent that is not refused keeps its work alive.
     if (succeeded && client.agentId !== null) this.activity.set(client.agentId, this.now);
+    return succeeded;
   }
 
   private execute(client: Client, request: CoreRequest): void {
@@ -335,12 +337,22 @@ export class Core {
       case 'RequestPull': return this.pull(client, request);
       case 'RequestPlaceInQueue': return this.placeInQueue(client, request);
       case 'RequestPlaceInWorkbin': return this.placeInWorkbin(client, request);
+      case 'RequestStartReporting': return this.startReporting(client);
       case 'RequestStopProcessing': return this.stopProcessing(client, request);
       case 'RequestChangeProperties': return this.changeProperties(client, request);
       case 'RequestGetInteractionProperties': return this.getInteractionProperties(client, request);
       case 'RequestGetWorkbinContent': return this.getWorkbinContent(client, request);
       case 'RequestWorkbinNotifications': return this.workbinNotifications(client, request);
     }
+  }
+
+  /**
+   * The core decides whether a connection may start reporting; the shell answers, since where the
+   * EventAck falls in the stream (and the replay from fromSeq) is the reporting hub's to arrange.
+   */
+  private startReporting(client: Client): void {
+    if (client.reporting) throw new RequestError('InvalidState', 'Reporting has already started on this connection.');
+    client.reporting = true;
   }
 
   private submit(client: Client, request: Extract<CoreRequest, { message: 'RequestSubmit' }>): void {
@@ -484,7 +496,7 @@ export class Core {
     this.markChanged(interaction);
     assert(this.load(agent.agentId, interaction.mediaType) <= capacity, 'an invite never takes an agent over capacity');
     this.report('EventAgentInvited', { interactionId: interaction.interactionId, agentId: agent.agentId, placeId: agent.placeId, ticketId: ticket.ticketId });
-    const invite = { message: 'EventInvite', ticketId: ticket.ticketId, interaction: toWire(interaction) };
+    const invite: ClientEvent = { message: 'EventInvite', ticketId: ticket.ticketId, interaction: toWire(interaction) };
     for (const clientId of agent.clients) this.send(clientId, invite);
   }
 
@@ -541,7 +553,7 @@ export class Core {
       if (!queue.pullable) throw new RequestError('Forbidden', `Queue "${request.queue}" does not allow pulls (pullable: false); its work is routed.`);
       source = this.queueOf(request.queue);
     } else {
-      workbin = this.resolveWorkbin(client, request.workbin!);
+      workbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin!);
       source = this.workbinOf(workbin);
     }
     const pullable = (interaction: Interaction) =>
@@ -587,7 +599,7 @@ export class Core {
   private placeInQueue(client: Client, request: Extract<CoreRequest, { message: 'RequestPlaceInQueue' }>): void {
     const interaction = this.find(request.interactionId);
     if (!this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
-    this.requireHolder(client, interaction, false);
+    requireHolder(client, this.agentIfAgent(client), interaction, false);
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
     this.releaseFromHolder(interaction);
     this.place(interaction, request.queue, null);
@@ -595,8 +607,8 @@ export class Core {
 
   private placeInWorkbin(client: Client, request: Extract<CoreRequest, { message: 'RequestPlaceInWorkbin' }>): void {
     const interaction = this.find(request.interactionId);
-    const workbin = this.resolveWorkbin(client, request.workbin);
-    this.requireHolder(client, interaction, false);
+    const workbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin);
+    requireHolder(client, this.agentIfAgent(client), interaction, false);
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
     this.releaseFromHolder(interaction);
     this.place(interaction, null, workbin);
@@ -604,8 +616,8 @@ export class Core {
 
   private stopProcessing(client: Client, request: Extract<CoreRequest, { message: 'RequestStopProcessing' }>): void {
     const interaction = this.find(request.interactionId);
-    if (client.clientType !== 'MediaServer') this.requireHolder(client, interaction, true);
-    else this.requireSubmitter(client, interaction, request.message);
+    if (client.clientType !== 'MediaServer') requireHolder(client, this.agentIfAgent(client), interaction, true);
+    else requireSubmitter(client, interaction, request.message);
     const reason = request.reason ?? null;
     const id = interaction.interactionId;
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
@@ -637,8 +649,8 @@ export class Core {
 
   private changeProperties(client: Client, request: Extract<CoreRequest, { message: 'RequestChangeProperties' }>): void {
     const interaction = this.find(request.interactionId);
-    if (client.clientType !== 'MediaServer') this.requireHolder(client, interaction, true);
-    else this.requireSubmitter(client, interaction, request.message);
+    if (client.clientType !== 'MediaServer') requireHolder(client, this.agentIfAgent(client), interaction, true);
+    else requireSubmitter(client, interaction, request.message);
     const changedProperties: UserData = { ...request.changedProperties };
     const deletedProperties = [...new Set(request.deletedProperties ?? [])];
     // The change itself goes to the reporting log, whatever it leaves in the user data (a key set
@@ -665,30 +677,18 @@ export class Core {
 
   private getInteractionProperties(client: Client, request: Extract<CoreRequest, { message: 'RequestGetInteractionProperties' }>): void {
     const interaction = this.find(request.interactionId);
-    if (client.clientType === 'AgentApplication') {
-      const agent = this.agentOf(client);
-      const owner = interaction.state === 'handling' && interaction.assignedTo === agent.agentId;
-      const invited = interaction.ticket?.agentId === agent.agentId;
-      const inReadableWorkbin = interaction.state === 'queued' && interaction.workbin !== null && this.mayUseWorkbin(agent, interaction.workbin);
-      if (!owner && !invited && !inReadableWorkbin) {
-        throw new RequestError('Forbidden', `Interaction ${interaction.interactionId} is neither owned by, offered to, nor in a workbin of agent "${agent.agentId}".`);
-      }
-    } else if (client.clientType === 'RoutingEngine' && interaction.routerId !== client.clientId) {
-      throw new RequestError('Forbidden', `Interaction ${interaction.interactionId} is not held by this router.`);
-    } else if (client.clientType === 'MediaServer') {
-      this.requireSubmitter(client, interaction, request.message);
-    }
+    requireReader(this.config, client, this.agentIfAgent(client), interaction);
     this.reply(client.clientId, request.referenceId, 'EventInteractionProperties', { interaction: toWire(interaction) });
   }
 
   private getWorkbinContent(client: Client, request: Extract<CoreRequest, { message: 'RequestGetWorkbinContent' }>): void {
-    const workbin = this.resolveWorkbin(client, request.workbin);
+    const workbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin);
     const interactions = [...(this.workbins.get(workbinKey(workbin))?.values() ?? [])];
     this.reply(client.clientId, request.referenceId, 'EventWorkbinContent', { workbin, interactions: interactions.map(toWire) });
   }
 
   private workbinNotifications(client: Client, request: Extract<CoreRequest, { message: 'RequestWorkbinNotifications' }>): void {
-    const workbin = this.resolveWorkbin(client, request.workbin);
+    const workbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin);
     const key = workbinKey(workbin);
     if (request.subscribe) {
       let subscribers = this.subscriptions.get(key);
@@ -720,7 +720,7 @@ export class Core {
     for (const clientId of agent.clients) {
       const client = this.clients.get(clientId)!;
       for (const [key, workbin] of [...client.subscriptions]) {
-        if (allowedAt === null || !this.mayUseWorkbin(allowedAt, workbin)) this.unsubscribe(client, key);
+        if (allowedAt === null || !mayUseWorkbin(this.config, allowedAt, workbin)) this.unsubscribe(client, key);
       }
     }
   }
@@ -960,6 +960,11 @@ export class Core {
     throw new RequestError('UnknownInteraction', `There is no interaction with id "${interactionId}".`);
   }
 
+  /** The client's logged-in agent when it is an agent application (AgentNotLoggedIn if none); null for other client types. */
+  private agentIfAgent(client: Client): Agent | null {
+    return client.clientType === 'AgentApplication' ? this.agentOf(client) : null;
+  }
+
   private agentOf(client: Client): Agent {
     const agent = client.agentId === null ? undefined : this.agents.get(client.agentId);
     if (agent === undefined) throw new RequestError('AgentNotLoggedIn', 'Log in with RequestAgentLogin first.');
@@ -979,75 +984,8 @@ export class Core {
     return ticket;
   }
 
-  /**
-   * The owner agent (handling) or the holding router (routing; with `invitedToo`, also invited)
-   * may act on an interaction; anyone else is refused, and nobody may while it only waits.
-   */
-  private requireHolder(client: Client, interaction: Interaction, invitedToo: boolean): void {
-    const id = interaction.interactionId;
-    if (client.clientType === 'AgentApplication') {
-      const agent = this.agentOf(client);
-      if (interaction.state === 'handling' && interaction.assignedTo === agent.agentId) return;
-      // One answer whatever the reason: an agent must not learn the state of other people's work.
-      throw new RequestError('Forbidden', notYoursDescription(id));
-    }
-    if (client.clientType === 'RoutingEngine') {
-      const held = interaction.state === 'routing' || (invitedToo && interaction.state === 'invited');
-      if (held && interaction.routerId === client.clientId) return;
-      if (interaction.routerId !== null && interaction.routerId !== client.clientId) {
-        throw new RequestError('Forbidden', `Interaction ${id} is held by another router.`);
-      }
-      throw new RequestError('InvalidState', `Interaction ${id} is ${interaction.state}; only the router holding it while routing may do this.`);
-    }
-    throw new RequestError('Forbidden', `A ${client.clientType} may not act on interaction ${id}.`);
-  }
-
-  /** A media server limited to what it submitted (media scope `submitted`) may act only on that. */
-  private requireSubmitter(client: Client, interaction: Interaction, request: string): void {
-    if (client.grants.mediaScope === 'all' || interaction.submittedBy === client.clientName) return;
-    throw new RequestError('Forbidden', `${request} on interaction ${interaction.interactionId} is refused: it was submitted by another media server, and "${client.clientName}" may act only on what it submitted (media scope "submitted").`);
-  }
-
   private checkUserData(userData: UserData, what: string): void {
     checkUserData(userData, this.config.maxUserDataBytes, this.config.maxUserDataDepth, what);
-  }
-
-  /** Resolves a workbin reference and checks that the client may use it (SPEC section 5, Workbins). */
-  private resolveWorkbin(client: Client, reference: WorkbinRefInput): WorkbinRef {
-    const definition = this.config.workbins.get(reference.name);
-    if (definition === undefined) throw new RequestError('UnknownWorkbin', `There is no workbin named "${reference.name}".`);
-    if (client.clientType === 'MediaServer' && client.grants.mediaScope === 'submitted') {
-      // A workbin holds other clients' work; a media server limited to its own has no business there.
-      throw new RequestError('Forbidden', `Workbin "${reference.name}" is refused: media server "${client.clientName}" may act only on what it submitted (media scope "submitted"), not on workbins.`);
-    }
-    const agent = client.clientType === 'AgentApplication' ? this.agentOf(client) : null;
-    let ownerId = reference.ownerId;
-    if (ownerId === undefined) {
-      if (agent !== null && definition.owner === 'agent') ownerId = agent.agentId;
-      else if (agent !== null && definition.owner === 'place') ownerId = agent.placeId;
-      else throw new RequestError('InvalidRequest', `Workbin "${reference.name}" belongs to a ${definition.owner}: name its ownerId.`);
-    }
-    if (definition.owner === 'agentGroup' && !this.config.agentGroups.has(ownerId)) {
-      throw new RequestError('UnknownWorkbin', `There is no agent group "${ownerId}" to own workbin "${reference.name}".`);
-    }
-    if (definition.owner === 'placeGroup' && !this.config.placeGroups.has(ownerId)) {
-      throw new RequestError('UnknownWorkbin', `There is no place group "${ownerId}" to own workbin "${reference.name}".`);
-    }
-    const workbin = { name: reference.name, ownerId };
-    if (agent !== null && !this.mayUseWorkbin(agent, workbin)) {
-      throw new RequestError('Forbidden', `Agent "${agent.agentId}" may not use workbin "${workbin.name}" of "${ownerId}".`);
-    }
-    return workbin;
-  }
-
-  private mayUseWorkbin(agent: Agent, workbin: WorkbinRef): boolean {
-    switch (this.config.workbins.get(workbin.name)?.owner) {
-      case 'agent': return workbin.ownerId === agent.agentId;
-      case 'place': return workbin.ownerId === agent.placeId;
-      case 'agentGroup': return this.config.agentGroups.get(workbin.ownerId)?.has(agent.agentId) === true;
-      case 'placeGroup': return this.config.placeGroups.get(workbin.ownerId)?.has(agent.placeId) === true;
-      default: return false;
-    }
   }
 
   /** Invited plus handling interactions of one media type: what capacity limits. */
@@ -1107,35 +1045,33 @@ export class Core {
   private notifyWorkbin(workbin: WorkbinRef, operation: 'Add' | 'Remove', interaction: Interaction): void {
     const subscribers = this.subscriptions.get(workbinKey(workbin));
     if (subscribers === undefined || subscribers.size === 0) return;
-    const message = { message: 'EventWorkbinContentChanged', workbin: { ...workbin }, operation, interaction: toWire(interaction) };
+    const message: ClientEvent = { message: 'EventWorkbinContentChanged', workbin: { ...workbin }, operation, interaction: toWire(interaction) };
     for (const clientId of subscribers) this.send(clientId, message);
   }
 
-  private send(clientId: string, message: OutgoingMessage): void {
+  private send(clientId: string, message: ClientEvent): void {
     this.out.push({ to: clientId, message });
   }
 
-  private sendToAgent(agentId: string, message: OutgoingMessage): void {
+  private sendToAgent(agentId: string, message: ClientEvent): void {
     for (const clientId of this.agents.get(agentId)?.clients ?? []) this.send(clientId, message);
   }
 
-  private reply(clientId: string, referenceId: number, message: string, attributes: Record<string, unknown>): void {
-    this.send(clientId, { message, referenceId, ...attributes });
+  private reply<Name extends ClientEventName>(clientId: string, referenceId: number, message: Name, attributes: ClientEventAttributes<Name>): void {
+    this.send(clientId, { message, referenceId, ...attributes } as unknown as ClientEvent);
   }
 
   /** A reporting event; one about an interaction also names its media type, for statistics and routers. */
-  private report(message: string, attributes: Record<string, unknown>): void {
-    const interactionId = attributes.interactionId;
+  private report<Name extends ReportingEventName>(message: Name, attributes: ReportingEventAttributes<Name>): void {
+    const interactionId = (attributes as { interactionId?: unknown }).interactionId;
     const mediaType = typeof interactionId === 'string' ? this.interactions.get(interactionId)?.mediaType : undefined;
-    const event: ReportingEvent = { message, seq: ++this.counters.lastSeq, eventTime: iso(this.now), ...attributes };
+    const event = { message, seq: ++this.counters.lastSeq, eventTime: iso(this.now), ...attributes } as unknown as ReportingEvent;
     if (mediaType !== undefined) event.mediaType = mediaType;
     this.out.push({ to: null, message: event });
   }
 
   private error(clientId: string, referenceId: number | undefined, error: RequestError): void {
-    const message: OutgoingMessage = { message: 'EventError', errorCode: error.code, errorDescription: error.message };
-    if (referenceId !== undefined) message.referenceId = referenceId;
-    this.send(clientId, message);
+    this.send(clientId, eventError(error.code, error.message, referenceId));
   }
 
   /** Runs a request; a RequestError becomes an EventError for the requester. Handlers throw before they change anything. */
@@ -1181,7 +1117,7 @@ export class Core {
       for (const [key, workbin] of client.subscriptions) {
         assert(this.subscriptions.get(key)?.has(client.clientId) === true, `client ${client.clientId}'s subscription is known`);
         const agent = client.agentId === null ? undefined : this.agents.get(client.agentId);
-        if (client.clientType === 'AgentApplication') assert(agent !== undefined && this.mayUseWorkbin(agent, workbin), `agent connection ${client.clientId} watches only workbins its logged-in agent may use`);
+        if (client.clientType === 'AgentApplication') assert(agent !== undefined && mayUseWorkbin(this.config, agent, workbin), `agent connection ${client.clientId} watches only workbins its logged-in agent may use`);
       }
     }
     for (const agent of this.agents.values()) {
@@ -1274,11 +1210,6 @@ export class Core {
     return overviews;
   }
 
-}
-
-/** What an agent hears about an interaction it does not hold, whatever the interaction's state. */
-function notYoursDescription(interactionId: string): string {
-  return `Interaction ${interactionId} is not yours, or not in a state that allows this.`;
 }
 
 function sameMedia(before: ReadonlyMap<string, { ready: boolean; reason: string | null }>, after: ReadonlyMap<string, { ready: boolean; reason: string | null }>): boolean {

@@ -26,6 +26,7 @@ export type CoreRequest =
   | { message: 'RequestChangeProperties'; referenceId: number; interactionId: string; changedProperties?: UserData; deletedProperties?: string[] }
   | { message: 'RequestGetInteractionProperties'; referenceId: number; interactionId: string }
   | { message: 'RequestGetWorkbinContent'; referenceId: number; workbin: WorkbinRefInput }
-  | { message: 'RequestWorkbinNotifications'; referenceId: number; workbin: WorkbinRefInput; subscribe: boolean };
+  | { message: 'RequestWorkbinNotifications'; referenceId: number; workbin: WorkbinRefInput; subscribe: boolean }
+  | { message: 'RequestStartReporting'; referenceId: number; fromSeq?: number };
 
 export type CoreRequestName = CoreRequest['message'];

@@ -6,11 +6,12 @@
 
 import type { Effects } from '../core/core.js';
 import { toRecord } from '../core/interaction.js';
-import type { AgentLoginRecord, Counters, Interaction, Outgoing } from '../core/types.js';
+import type { AgentLoginRecord, Counters, Interaction, Outgoing, OutgoingMessage } from '../core/types.js';
 import type { Store, StoredEvent } from './store.js';
 
 /** A message with work to do once it has been sent (the start of a reporting replay). */
-export type Delivery = Outgoing | { to: string; message: Outgoing['message']; afterSend: () => void };
+/** The core's output, or a message of the shell's own to one client (with something to do once it is sent). */
+export type Delivery = Outgoing | { to: string; message: OutgoingMessage; afterSend?: () => void };
 
 /** A committed batch's messages, and its reporting events as stored, in order. */
 export interface CommittedBatch {
