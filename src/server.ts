@@ -91,6 +91,15 @@ const storeUnavailableDescription = 'The database is unavailable, so nothing was
  */
 const closeHandshakeTimeoutMs = 5000;
 
+/**
+ * How many due timers fire in one turn of the event loop (bench/stalls.js: 100,000 handling
+ * timeouts of one moment), and how many commits may be on their way to the store before the next
+ * slice waits: a slice's revocations are answered only once committed, and an answer to another
+ * client queues behind every commit before it.
+ */
+const timersPerSlice = 250;
+const maxCommitsBehindForTimers = 1;
+
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const input = options.config ?? (options.configPath !== undefined ? readConfigFile(options.configPath) : undefined);
   const settings = resolveSettings(input, {
@@ -181,7 +190,10 @@ class Server implements RunningServer, ConnectionHandler {
       onCommitted: (durationMs, interactions, events) => this.metrics?.onCommitted(durationMs, interactions, events),
     });
     this.scheduler = new DeadlineScheduler(clock, () => this.core.nextDeadline(), (now) => {
-      this.guarded(() => this.core.expire(now));
+      // Timers fire a slice at a time, and not while the store is behind: the scheduler comes back
+      // on the next turn of the event loop, after the requests that arrived meanwhile.
+      if (this.commits.backlog > maxCommitsBehindForTimers) return;
+      this.guarded(() => this.core.expire(now, timersPerSlice));
     });
     store.watchAvailability?.((available, cause) => this.onStoreAvailability(available, cause));
     this.http = Fastify({ logger: false, ...(tls === null ? {} : { https: tls }) }) as unknown as FastifyInstance;

@@ -974,10 +974,17 @@ export class Core {
 
   // ---- Time ----------------------------------------------------------------------------------
 
-  /** Fires every deadline that has passed: delivering timeouts revoke invites, handling timeouts return work. */
-  expire(now: number): void {
+  /**
+   * Fires the deadlines that have passed, delivering timeouts revoke invites, handling timeouts
+   * return work: at most `budget` of them, and says whether any that are due remain. The server
+   * fires a slice per turn of its event loop, so that 100,000 timers due at one moment do not keep
+   * every other client waiting until the last is fired.
+   */
+  expire(now: number, budget = Number.POSITIVE_INFINITY): boolean {
     this.advance(now);
+    let fired = 0;
     for (let next = this.deadlines.peek(); next !== undefined && next.at <= now; next = this.deadlines.peek()) {
+      if (fired++ >= budget) return true;
       this.deadlines.pop();
       if (next.kind === 'delivering') {
         const ticket = this.tickets.get(Number(next.id));
@@ -990,6 +997,7 @@ export class Core {
         else this.onHandlingTimeout(interaction);
       }
     }
+    return false;
   }
 
   private onDeliveringTimeout(ticket: Ticket): void {

@@ -81,6 +81,11 @@ export class GroupCommit {
     for (const item of effects.out) this.open.out.push(item);
   }
 
+  /** Commits sent to the store and not yet delivered. */
+  get backlog(): number {
+    return this.inFlight.length;
+  }
+
   /** Resolves once everything added so far is committed and delivered. */
   async drain(): Promise<void> {
     if (this.isIdle()) return;

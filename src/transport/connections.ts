@@ -132,10 +132,10 @@ export class Connection implements ClientConnection {
       process.nextTick(() => {
         this.corked = false;
         this.rawSocket?.uncork();
+        if (this.socket.bufferedAmount > drainWatchBytes) this.markUnread();
       });
     }
     this.socket.send(text);
-    if (this.socket.bufferedAmount > drainWatchBytes) this.markUnread();
   }
 
   bufferedAmount(): number {
@@ -169,7 +169,11 @@ export class Connection implements ClientConnection {
 
   // ---- A client that does not read ---------------------------------------------------------------
 
-  /** Called after a write that left data waiting: marks it, at most once a second. */
+  /**
+   * Called after a tick's writes left data waiting: marks them, at most once a second. Once per
+   * tick, not per frame: net.Socket's bytesWritten walks every chunk waiting in its buffer, and a
+   * replay writes thousands of frames in one tick (read per frame, it cost a busy server seconds).
+   */
   private markUnread(): void {
     const socket = this.rawSocket;
     if (socket === undefined) return;

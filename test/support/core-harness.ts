@@ -46,6 +46,8 @@ export interface StepResult {
 export class CoreHarness {
   readonly config: CoreConfig;
   core: Core;
+  /** Whether the last tick left due timers unfired (its slice was full). */
+  dueTimersLeft = false;
   now: number;
   /** What a store would hold: the latest record of every interaction the core reported changed. */
   readonly records = new Map<string, InteractionRecord>();
@@ -83,12 +85,13 @@ export class CoreHarness {
   }
 
   /** Moves virtual time forward and fires every deadline that has come. */
-  tick(seconds: number): Step {
+  /** The clock moves on and due timers fire: all of them, or at most `timersPerSlice` as the server fires them. */
+  tick(seconds: number, timersPerSlice = Number.POSITIVE_INFINITY): Step {
     return {
       label: `tick ${seconds} seconds`,
       run: (harness) => {
         harness.now += Math.round(seconds * 1000);
-        harness.core.expire(harness.now);
+        harness.dueTimersLeft = harness.core.expire(harness.now, timersPerSlice);
       },
     };
   }
