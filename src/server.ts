@@ -622,7 +622,7 @@ class Server implements RunningServer, ConnectionHandler {
     const refuse = (errorCode: string, errorDescription: string) =>
       this.commits.addDelivery({ to: connection.id, message: { message: 'EventError', referenceId, errorCode, errorDescription } });
     if (client === undefined) return refuse('NotRegistered', 'Send RequestRegisterClient first.');
-    if (client.clientType !== 'ReportingEngine') return refuse('Forbidden', `A ${client.clientType} may not send RequestStartReporting.`);
+    if (client.clientType !== 'ReportingEngine' && client.clientType !== 'Supervisor') return refuse('Forbidden', `A ${client.clientType} may not send RequestStartReporting.`);
     if (this.hub.isSubscribed(connection.id) || this.replayStarting.has(connection.id)) {
       return refuse('InvalidState', 'Reporting has already started on this connection.');
     }

@@ -27,6 +27,13 @@ export function iso(time: number): string {
   return lastIso;
 }
 
+/** Milliseconds of an ISO 8601 time a client sent (a date with a time: "2026-12-04T09:00:00Z"); null when it is not one. */
+export function parseIso(text: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text)) return null;
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? null : time;
+}
+
 export function workbinKey(workbin: WorkbinRef): string {
   return `${workbin.name}\u0000${workbin.ownerId}`;
 }

@@ -2,8 +2,8 @@
 
 import type { QueueKey } from './ordered-queue.js';
 
-export type ClientType = 'AgentApplication' | 'MediaServer' | 'RoutingEngine' | 'ReportingEngine';
-export const clientTypes: readonly ClientType[] = ['AgentApplication', 'MediaServer', 'RoutingEngine', 'ReportingEngine'];
+export type ClientType = 'AgentApplication' | 'MediaServer' | 'RoutingEngine' | 'ReportingEngine' | 'Supervisor';
+export const clientTypes: readonly ClientType[] = ['AgentApplication', 'MediaServer', 'RoutingEngine', 'ReportingEngine', 'Supervisor'];
 
 export type InteractionState = 'queued' | 'routing' | 'invited' | 'handling' | 'stopped';
 
