@@ -55,6 +55,8 @@ export function toWire(interaction: Interaction): Record<string, unknown> {
     placedInQueueAt: iso(interaction.key.enteredAt),
     assignedTo: interaction.assignedTo,
     placeId: interaction.placeId,
+    ...(interaction.scheduledAt !== null ? { scheduledAt: iso(interaction.scheduledAt) } : {}),
+    ...(interaction.expiresAt !== null ? { expiresAt: iso(interaction.expiresAt) } : {}),
   };
 }
 
@@ -81,6 +83,8 @@ export function toRecord(interaction: Interaction): InteractionRecord {
     ticketId: interaction.ticket?.ticketId ?? null,
     ticketAgentId: interaction.ticket?.agentId ?? null,
     ticketPlaceId: interaction.ticket?.placeId ?? null,
+    expiresAt: interaction.expiresAt,
+    scheduledAt: interaction.scheduledAt,
   };
 }
 
@@ -105,5 +109,8 @@ export function fromRecord(record: InteractionRecord): Interaction {
     ownedSince: 0,
     routerId: null,
     ticket: null,
+    expiresAt: record.expiresAt,
+    scheduledAt: record.scheduledAt,
+    lockedBy: null,
   };
 }

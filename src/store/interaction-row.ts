@@ -25,6 +25,8 @@ export interface InteractionRow<UserData> {
   ticket_id: number | null;
   ticket_agent_id: string | null;
   ticket_place_id: string | null;
+  expires_at: number | null;
+  scheduled_at: number | null;
 }
 
 /** The record a row holds, with its user data already decoded. */
@@ -51,5 +53,7 @@ export function fromInteractionRow(row: InteractionRow<unknown>, userData: Recor
     ticketId: row.ticket_id,
     ticketAgentId: row.ticket_agent_id,
     ticketPlaceId: row.ticket_place_id,
+    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+    scheduledAt: row.scheduled_at === null ? null : Number(row.scheduled_at),
   };
 }
