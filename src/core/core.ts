@@ -637,11 +637,12 @@ export class Core {
     this.requireHolder(client, interaction, false);
     const when = this.whenOf(request);
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
-    this.releaseFromHolder(interaction, client);
+    const letGo = this.releaseFromHolder(interaction, client);
     // A new entry has the deadlines it is given: an expiry or schedule of the old one does not follow it.
     interaction.expiresAt = when.expiresAt;
     interaction.scheduledAt = when.scheduledAt;
     this.place(interaction, request.queue, null);
+    if (letGo !== null) this.startWrapUp(letGo, interaction.mediaType);
   }
 
   private placeInWorkbin(client: Client, request: Extract<CoreRequest, { message: 'RequestPlaceInWorkbin' }>): void {
@@ -649,11 +650,12 @@ export class Core {
     const workbin = this.resolveWorkbin(client, request.workbin);
     this.requireHolder(client, interaction, false);
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
-    this.releaseFromHolder(interaction, client);
+    const letGo = this.releaseFromHolder(interaction, client);
     // Work in a workbin belongs to its owner, who takes it when it will: it neither expires nor waits for a schedule.
     interaction.expiresAt = null;
     interaction.scheduledAt = null;
     this.place(interaction, null, workbin);
+    if (letGo !== null) this.startWrapUp(letGo, interaction.mediaType);
   }
 
   private stopProcessing(client: Client, request: Extract<CoreRequest, { message: 'RequestStopProcessing' }>): void {
@@ -673,17 +675,19 @@ export class Core {
       }
       this.releaseFromRouter(interaction, 'Stopped');
     }
+    let letGo: string | null = null;
     if (interaction.state === 'handling') {
       const agentId = interaction.assignedTo!;
       if (client.agentId !== agentId) this.sendToAgent(agentId, { message: 'EventRevoked', interactionId: id, reason: 'Stopped' });
       this.report('EventPartyRemoved', { interactionId: id, party: this.agentParty(agentId, interaction.placeId ?? ''), reason: 'Stopped' });
       this.disown(interaction);
-      this.startWrapUp(agentId, interaction.mediaType);
+      letGo = agentId;
     } else {
       this.locationOf(interaction).remove(interaction);
       if (interaction.workbin !== null) this.notifyWorkbin(interaction.workbin, 'Remove', interaction);
     }
     this.finishStop(interaction, reason);
+    if (letGo !== null) this.startWrapUp(letGo, interaction.mediaType);
   }
 
   /** The last step of every stop: reported, out of the live state, stored as stopped. */
@@ -1226,17 +1230,17 @@ export class Core {
   /**
    * Takes an interaction from where it is before it moves (RequestPlaceIn*, RequestMoveInteractions):
    * from its agent or router, which hears `EventRevoked {reason: Moved}` unless it asked itself,
-   * or, waiting unheld (a supervisor's move), from its queue or workbin.
+   * or, waiting unheld (a supervisor's move), from its queue or workbin. Returns the agent that
+   * let go of it, whose after-call work starts once the move is reported.
    */
-  private releaseFromHolder(interaction: Interaction, requester: Client): void {
+  private releaseFromHolder(interaction: Interaction, requester: Client): string | null {
     const id = interaction.interactionId;
     if (interaction.state === 'handling') {
       const agentId = interaction.assignedTo!;
       if (requester.agentId !== agentId) this.sendToAgent(agentId, { message: 'EventRevoked', interactionId: id, reason: 'Moved' });
       this.report('EventPartyRemoved', { interactionId: id, party: this.agentParty(agentId, interaction.placeId ?? '') });
       this.disown(interaction);
-      this.startWrapUp(agentId, interaction.mediaType);
-      return;
+      return agentId;
     }
     if (interaction.state === 'routing') {
       const routerId = interaction.routerId!;
@@ -1250,6 +1254,7 @@ export class Core {
       this.report('EventTakenFromWorkbin', { interactionId: id, workbin });
       this.notifyWorkbin(workbin, 'Remove', interaction);
     }
+    return null;
   }
 
   /** A new entry into a queue or workbin: it goes to the back of its priority. A snapshot's lock stays behind. */
