@@ -52,7 +52,7 @@ describe('9.4.1 expiry', () => {
   });
 
   test('9.4.1 a queue\'s expireAfter expires a routing interaction: its router hears EventRevoked Expired', () => {
-    const { t, M, R } = world();
+    const { t, M } = world();
     t.given(M.submit({ queue: 'stale', mediaType: 'chat' }), M.submit({ queue: 'routed', mediaType: 'chat' }));
     t.step(t.tick(60), { rep: [{ message: 'EventProcessingStopped', interactionId: I1, reason: 'Expired' }] });
     expect(t.core.interaction(I2)?.state).toBe('routing');
@@ -64,7 +64,7 @@ describe('9.4.1 expiry', () => {
   });
 
   test('9.4.1 with an expiredQueue the expired interaction moves there instead', () => {
-    const { t, M, R } = world();
+    const { t, M } = world();
     t.given(M.submit({ queue: 'vip', mediaType: 'chat' }));
     t.step(t.tick(120), {
       R: [{ message: 'EventRevoked', interactionId: I1, reason: 'Expired' }],
@@ -119,14 +119,13 @@ describe('9.4.2 scheduling', () => {
   });
 
   test('9.4.2 RequestPlaceInQueue with scheduledAt: a callback for later', () => {
-    const { t, M, A1, R } = world();
+    const { t, M, A1 } = world();
     t.given(M.submit({ queue: 'pool', mediaType: 'email' }), A1.pull({ queue: 'pool' }));
     t.step(A1.send({ message: 'RequestPlaceInQueue', interactionId: I1, queue: 'routed', scheduledAt: at(3600) }), {
       'agent-1': ['EventAck'],
       rep: ['EventPartyRemoved', { message: 'EventPlacedInQueue', queue: 'routed', scheduledAt: at(3600) }],
     });
     t.step(t.tick(3600), { R: ['EventRouteRequest'], rep: ['EventPartyAdded'] });
-    expect(R.clientId).toBe('R');
   });
 });
 
