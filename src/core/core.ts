@@ -807,10 +807,15 @@ export class Core {
 
   // ---- Snapshots (SPEC 9.3 steps 2 to 4) -----------------------------------------------------
 
-  private takeSnapshot(client: Client, request: Extract<CoreRequest, { message: 'RequestTakeSnapshot' }>): void {
+  /** Snapshots read whole queues: a media server limited to what it submitted has none. */
+  private requireSnapshotter(client: Client, request: string): void {
     if (client.clientType === 'MediaServer' && client.grants.mediaScope !== 'all') {
-      throw new RequestError('Forbidden', `Media server "${client.clientName}" may act only on what it submitted (media scope "submitted"); a snapshot reads a whole queue or workbin.`);
+      throw new RequestError('Forbidden', `${request} is refused: media server "${client.clientName}" may act only on what it submitted (media scope "submitted"), and a snapshot reads a whole queue or workbin.`);
     }
+  }
+
+  private takeSnapshot(client: Client, request: Extract<CoreRequest, { message: 'RequestTakeSnapshot' }>): void {
+    this.requireSnapshotter(client, request.message);
     if ((request.queue === undefined) === (request.workbin === undefined)) {
       throw new RequestError('InvalidRequest', 'RequestTakeSnapshot names exactly one of queue and workbin.');
     }
@@ -855,7 +860,8 @@ export class Core {
   }
 
   /** The client's own snapshot; another connection's is as unknown as one never taken. */
-  private snapshotOf(client: Client, snapshotId: number): Snapshot {
+  private snapshotOf(client: Client, snapshotId: number, request: string): Snapshot {
+    this.requireSnapshotter(client, request);
     const snapshot = this.snapshots.get(snapshotId);
     if (snapshot === undefined || snapshot.clientId !== client.clientId) {
       throw new RequestError('InvalidRequest', `This connection holds no snapshot ${snapshotId}: it was released, or never taken here.`);
@@ -864,14 +870,14 @@ export class Core {
   }
 
   private getSnapshotInteractions(client: Client, request: Extract<CoreRequest, { message: 'RequestGetSnapshotInteractions' }>): void {
-    const snapshot = this.snapshotOf(client, request.snapshotId);
+    const snapshot = this.snapshotOf(client, request.snapshotId, request.message);
     const from = request.from ?? 0;
     const page = snapshot.entries.slice(from, from + (request.count ?? defaultSnapshotPage));
     this.reply(client.clientId, request.referenceId, 'EventSnapshotInteractions', { snapshotId: snapshot.snapshotId, from, interactions: page.map((entry) => toWire(entry.interaction)) });
   }
 
   private releaseSnapshotRequest(client: Client, request: Extract<CoreRequest, { message: 'RequestReleaseSnapshot' }>): void {
-    const snapshot = this.snapshotOf(client, request.snapshotId);
+    const snapshot = this.snapshotOf(client, request.snapshotId, request.message);
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
     this.releaseSnapshot(client, snapshot);
   }
@@ -886,7 +892,7 @@ export class Core {
   }
 
   private unlockInteraction(client: Client, request: Extract<CoreRequest, { message: 'RequestUnlockInteraction' }>): void {
-    const snapshot = this.snapshotOf(client, request.snapshotId);
+    const snapshot = this.snapshotOf(client, request.snapshotId, request.message);
     const interaction = this.find(request.interactionId);
     if (!snapshot.locked.has(interaction)) {
       throw new RequestError('InvalidState', `Snapshot ${snapshot.snapshotId} does not lock interaction ${interaction.interactionId}.`);
@@ -902,7 +908,7 @@ export class Core {
    * skipped. Each move is a RequestPlaceIn* of its own, reported the same way.
    */
   private moveInteractions(client: Client, request: Extract<CoreRequest, { message: 'RequestMoveInteractions' }>): void {
-    const snapshot = this.snapshotOf(client, request.snapshotId);
+    const snapshot = this.snapshotOf(client, request.snapshotId, request.message);
     if ((request.queue === undefined) === (request.workbin === undefined)) {
       throw new RequestError('InvalidRequest', 'RequestMoveInteractions names exactly one of queue and workbin.');
     }
