@@ -20,7 +20,7 @@ import type { Request } from './protocol/codec.js';
 import { ReportingHub, type ReportingSink } from './reporting/hub.js';
 import { GroupCommit, type CommittedBatch } from './store/group-commit.js';
 import { openStore, redactStoreUrl } from './store/open-store.js';
-import type { Store, StoredEvent } from './store/store.js';
+import type { LoadedState, Store, StoredEvent } from './store/store.js';
 import { DeadlineScheduler, systemClock, type Clock } from './timers/scheduler.js';
 import { closeCodes, Connection, type ClientConnection, type ConnectionHandler } from './transport/connections.js';
 import { LocalConnection } from './transport/local-connection.js';
@@ -212,14 +212,23 @@ class Server implements RunningServer, ConnectionHandler {
   }
 
   async start(): Promise<void> {
-    const loaded = await this.store.load();
-    this.core.recover(loaded.interactions, loaded.counters, this.clock.now(), loaded.agents);
-    this.hub = new ReportingHub(this.store, loaded.counters.lastSeq, this.settings.limits.maxBufferedBytes);
+    let loaded: LoadedState | null = null;
+    await this.store.load({
+      begin: (state) => {
+        loaded = state;
+        this.core.beginRecovery(state.counters, this.clock.now());
+      },
+      interactions: (records) => this.core.recoverInteractions(records),
+    });
+    if (loaded === null) throw new Error('the store loaded nothing, not even its counters');
+    const { agents, counters } = loaded as LoadedState;
+    this.core.endRecovery(agents);
+    this.hub = new ReportingHub(this.store, counters.lastSeq, this.settings.limits.maxBufferedBytes);
     this.afterCore();
     await this.commits.drain();
     await this.startWebhooks();
     await this.startBuiltinRouter();
-    this.logger.info({ interactions: this.core.interactionCount(), lastSeq: loaded.counters.lastSeq, store: redactStoreUrl(this.settings.storeUrl) }, 'recovered state from the store');
+    this.logger.info({ interactions: this.core.interactionCount(), lastSeq: counters.lastSeq, store: redactStoreUrl(this.settings.storeUrl) }, 'recovered state from the store');
     const unconfigured = this.core.unconfiguredLocations();
     if (unconfigured.size > 0) {
       this.logger.warn({ where: Object.fromEntries(unconfigured) }, 'interactions wait in queues or workbins the config no longer names: nobody can route or pull them until the config names them again');

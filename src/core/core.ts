@@ -230,9 +230,19 @@ export class Core {
    * logged out: their connections died with the old process.
    */
   recover(records: Iterable<InteractionRecord>, counters: Counters, now: number, loggedIn: Iterable<AgentLoginRecord> = []): void {
+    this.beginRecovery(counters, now);
+    this.recoverInteractions(records);
+    this.endRecovery(loggedIn);
+  }
+
+  /** recover() in steps, for a store that hands its records over in batches (Store.load). */
+  beginRecovery(counters: Counters, now: number): void {
     assert(this.interactions.size === 0, 'recover runs on an empty core');
     this.advance(now);
     this.counters = { ...counters };
+  }
+
+  recoverInteractions(records: Iterable<InteractionRecord>): void {
     for (const record of records) {
       if (record.state === 'stopped') continue;
       const interaction = fromRecord(record);
@@ -261,6 +271,9 @@ export class Core {
         this.markChanged(interaction);
       }
     }
+  }
+
+  endRecovery(loggedIn: Iterable<AgentLoginRecord>): void {
     // As at a live logout: the invites are revoked first, then the agent is reported logged out.
     for (const agent of loggedIn) {
       this.report('EventAgentLogout', { agentId: agent.agentId, placeId: agent.placeId, reason: 'ServerRestart' });
@@ -749,7 +762,7 @@ export class Core {
 
   private getWorkbinContent(client: Client, request: Extract<CoreRequest, { message: 'RequestGetWorkbinContent' }>): void {
     const workbin = this.resolveWorkbin(client, request.workbin);
-    const interactions = this.workbins.get(workbinKey(workbin))?.values() ?? [];
+    const interactions = [...(this.workbins.get(workbinKey(workbin))?.values() ?? [])];
     this.reply(client.clientId, request.referenceId, 'EventWorkbinContent', { workbin, interactions: interactions.map(toWire) });
   }
 

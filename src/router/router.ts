@@ -430,13 +430,13 @@ export class Router {
     for (const skill of skills) {
       const list = bySkill?.get(skill);
       if (list === undefined || list.size === 0) return null;
-      topLevels += list.values()[0]!.key.priority;
+      topLevels += list.first()!.key.priority;
       if (pivot === undefined || list.size < pivot.size) {
         pivot = list;
         pivotSkill = skill;
       }
     }
-    const otherTopLevels = topLevels - pivot!.values()[0]!.key.priority;
+    const otherTopLevels = topLevels - pivot!.first()!.key.priority;
     const pivotMinimum = required[pivotSkill]!;
     let best: RouterAgent | null = null;
     let bestScore = -1;
