@@ -191,6 +191,7 @@ const storeUrl = newStoreUrl();
         interactionId: number.toString(36).padStart(16, '0'), number, mediaType: 'email', type: 'Inbound', subtype: 'InboundNew', priority: 0,
         userData, submittedAt: now, submittedBy: 'gateway-1', externalId: null, state: 'queued', queue: QUEUE, workbinName: null, workbinOwner: null,
         enteredAt: now, entryOrder: number, assignedTo: null, placeId: null, ticketId: null, ticketAgentId: null, ticketPlaceId: null,
+        expiresAt: null, scheduledAt: null,
       });
     }
     const last = first + interactions.length - 1;

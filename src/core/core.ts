@@ -8,9 +8,9 @@ import { DeadlineHeap } from './deadline-heap.js';
 import { RequestError } from './errors.js';
 import { fromRecord, interactionIdOf, iso, numberOfInteractionId, parseIso, toRecord, toWire, workbinKey } from './interaction.js';
 import { compareKeys, OrderedQueue, type QueueKey } from './ordered-queue.js';
-import type { CoreRequest, WorkbinRefInput } from './requests.js';
+import type { CoreRequest, SnapshotOrder, WorkbinRefInput } from './requests.js';
 import { compileCondition } from './snapshot-condition.js';
-import { locationKeyOf, orderSnapshot, stillWhereSeen, type Snapshot } from './snapshot.js';
+import { locationKeyOf, RunMerge, snapshotComparison, stillWhereSeen, type Snapshot } from './snapshot.js';
 import { checkUserData } from './user-data.js';
 import { openGrants, reservedClientNames } from './types.js';
 import type {
@@ -113,6 +113,39 @@ export interface AgentOverview {
 /** The not-ready reason of after-call work (SPEC 9.4 step 3). */
 const afterCallWork = 'AfterCallWork';
 
+/**
+ * Interactions read, or locked, in one slice of a snapshot being taken: about a millisecond of
+ * work, after which the other clients' requests go first. A snapshot of 100,000 takes 20 slices.
+ */
+const snapshotSliceSize = 5000;
+
+/** A snapshot being taken (doPendingWork): where it has read to, and what it has found. */
+interface SnapshotJob {
+  readonly snapshotId: number;
+  readonly clientId: string;
+  readonly referenceId: number;
+  readonly location: string;
+  /** The queue's contents at the moment of the request. */
+  blocks: Interaction[][];
+  block: number;
+  index: number;
+  readonly matches: (interaction: Interaction) => boolean;
+  readonly order: SnapshotOrder;
+  readonly max: number;
+  readonly lock: boolean;
+  /** The matches, as sorted runs (one per slice; one in all for the queue's own order). */
+  readonly runs: Interaction[][];
+  /** Merging the runs into the snapshot's order, in slices. */
+  merge: RunMerge | null;
+  /** Reading against the condition, merging the sorted runs, locking: each in slices. */
+  phase: 'read' | 'merge' | 'lock';
+  /** Once read and ordered; then locked in slices if asked. */
+  snapshot: Snapshot | null;
+  locking: number;
+}
+
+
+
 /** SPEC 9.3 step 2: a snapshot's `max` when it names none. */
 export const defaultSnapshotMax = 1000;
 /** Interactions in one EventSnapshotInteractions when the request names no count. */
@@ -151,6 +184,8 @@ export class Core {
   /** Open snapshots by id (SPEC 9.3); each belongs to one connection. */
   private readonly snapshots = new Map<number, Snapshot>();
   private lastSnapshot = 0;
+  /** Snapshots being taken, oldest first; one slice of the first at a time. */
+  private readonly snapshotJobs: SnapshotJob[] = [];
   /** Agents in after-call work (SPEC 9.4 step 3), by agent id and media type: when it ends. */
   private readonly wrapUps = new Map<string, Map<string, number>>();
   private counters: Counters = { lastInteraction: 0, lastTicket: 0, lastEntry: 0, lastSeq: 0 };
@@ -320,7 +355,15 @@ export class Core {
     if (client === undefined) return;
     this.clients.delete(clientId);
     for (const key of [...client.subscriptions.keys()]) this.unsubscribe(client, key);
-    // SPEC 9.3 step 3: a snapshot, and what it locks, dies with its connection.
+    // SPEC 9.3 step 3: a snapshot, and what it locks, dies with its connection; one being taken is not finished.
+    for (let index = this.snapshotJobs.length - 1; index >= 0; index--) {
+      const job = this.snapshotJobs[index]!;
+      if (job.clientId !== clientId) continue;
+      this.snapshotJobs.splice(index, 1);
+      client.snapshots.delete(job.snapshotId);
+      for (const interaction of job.snapshot?.locked ?? []) this.unlock(interaction);
+      for (const interaction of job.snapshot?.locked ?? []) if (interaction.state === 'queued') this.offer(interaction);
+    }
     for (const snapshotId of [...client.snapshots]) this.releaseSnapshot(client, this.snapshots.get(snapshotId)!);
     if (client.agentId !== null) {
       const agent = this.agents.get(client.agentId);
@@ -840,36 +883,126 @@ export class Core {
       throw new RequestError('LimitExceeded', `This connection holds ${client.snapshots.size} snapshots, the most it may (limits.maxSnapshotsPerConnection); release one first.`);
     }
     let source: OrderedQueue<Interaction> | undefined;
+    let sourceWorkbin: WorkbinRef | null = null;
     if (request.queue !== undefined) {
       if (!this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
       source = this.queues.get(request.queue);
     } else {
-      source = this.workbins.get(workbinKey(this.resolveWorkbin(client, request.workbin!)));
+      sourceWorkbin = this.resolveWorkbin(client, request.workbin!);
+      source = this.workbins.get(workbinKey(sourceWorkbin));
     }
-    const matches = compileCondition(request.condition);
-    const order = request.order ?? 'queue';
-    const found: Interaction[] = [];
-    for (const interaction of source?.values() ?? []) {
-      // In the queue's own order the first `max` matches are the snapshot: no need to read on.
-      if (order === 'queue' && found.length === max) break;
-      if (matches(interaction)) found.push(interaction);
-    }
-    const snapshot: Snapshot = {
-      snapshotId: ++this.lastSnapshot,
+    const snapshotId = ++this.lastSnapshot;
+    client.snapshots.add(snapshotId);
+    // The moment: the queue's contents as they are now, copied block by block (cheap). Reading
+    // them against the condition, ordering and locking happen in slices (doPendingWork), so that
+    // a snapshot of a hundred thousand does not hold every other client up.
+    this.snapshotJobs.push({
+      snapshotId,
       clientId: client.clientId,
-      entries: orderSnapshot(found, order, max).map((interaction) => ({ interaction, location: locationKeyOf(interaction), entryOrder: interaction.key.entryOrder })),
-      locked: new Set(),
-    };
-    if (request.lock === true) {
-      for (const { interaction } of snapshot.entries) {
-        if (interaction.state !== 'queued' || interaction.lockedBy !== null) continue;
-        interaction.lockedBy = snapshot.snapshotId;
-        snapshot.locked.add(interaction);
-      }
+      referenceId: request.referenceId,
+      location: locationKeyOf({ queue: request.queue ?? null, workbin: sourceWorkbin }),
+      blocks: source?.frozenBlocks() ?? [],
+      block: 0,
+      index: 0,
+      matches: compileCondition(request.condition),
+      order: request.order ?? 'queue',
+      max,
+      lock: request.lock === true,
+      runs: [],
+      merge: null,
+      phase: 'read',
+      snapshot: null,
+      locking: 0,
+    });
+    this.doPendingWork(this.now);
+  }
+
+  /** True while a snapshot is being taken: the shell calls doPendingWork again, after other clients' requests. */
+  hasPendingWork(): boolean {
+    return this.snapshotJobs.length > 0;
+  }
+
+  /**
+   * One slice of the oldest snapshot being taken: up to snapshotSliceSize interactions read
+   * against its condition, then the ordering, then up to as many locked. The snapshot is answered
+   * (EventSnapshotTaken) when its last slice is done.
+   */
+  doPendingWork(now: number): void {
+    this.advance(now);
+    const job = this.snapshotJobs[0];
+    if (job === undefined) return;
+    switch (job.phase) {
+      case 'read': return this.readSnapshotSlice(job);
+      case 'merge':
+        if (job.merge!.step(snapshotSliceSize)) this.finishReading(job, job.merge!.merged);
+        return;
+      case 'lock': return this.lockSnapshotSlice(job);
     }
+  }
+
+  /** Reads a slice of the queue's contents at the moment against the condition. */
+  private readSnapshotSlice(job: SnapshotJob): void {
+    let budget = snapshotSliceSize;
+    const run: Interaction[] = [];
+    // In the queue's own order the first `max` matches are the snapshot: no need to read on.
+    const enough = job.order === 'queue' ? job.max - (job.runs[0]?.length ?? 0) : Number.POSITIVE_INFINITY;
+    while (job.block < job.blocks.length && budget > 0 && run.length < enough) {
+      const items = job.blocks[job.block]!;
+      const interaction = items[job.index]!;
+      budget--;
+      if (++job.index === items.length) {
+        job.block++;
+        job.index = 0;
+      }
+      // Taken, stopped or moved since the moment: it is no longer there to be seen.
+      if (interaction.state === 'stopped' || interaction.state === 'handling' || locationKeyOf(interaction) !== job.location) continue;
+      if (job.matches(interaction)) run.push(interaction);
+    }
+    // In the queue's own order the matches of every slice make one run; in another order each
+    // slice sorts its own, and the runs are merged in slices afterwards.
+    if (job.order === 'queue') {
+      if (job.runs.length === 0) job.runs.push(run);
+      else job.runs[0]!.push(...run);
+    } else if (run.length > 0) {
+      job.runs.push(run.sort(snapshotComparison(job.order)));
+    }
+    const done = job.block >= job.blocks.length || run.length >= enough;
+    if (!done) return;
+    job.blocks = [];
+    if (job.order === 'queue') this.finishReading(job, job.runs[0] ?? []);
+    else {
+      job.merge = new RunMerge(job.runs, snapshotComparison(job.order), job.max);
+      job.phase = 'merge';
+    }
+  }
+
+  private finishReading(job: SnapshotJob, interactions: Interaction[]): void {
+    if (interactions.length > job.max) interactions.length = job.max;
+    job.snapshot = { snapshotId: job.snapshotId, clientId: job.clientId, location: job.location, interactions, entryOrders: interactions.map((interaction) => interaction.key.entryOrder), locked: new Set() };
+    job.runs.length = 0;
+    job.merge = null;
+    job.phase = 'lock';
+    if (!job.lock) this.finishSnapshot(job);
+  }
+
+  /** Locks a slice of the snapshot's interactions that are still queued where it saw them. */
+  private lockSnapshotSlice(job: SnapshotJob): void {
+    const snapshot = job.snapshot!;
+    const end = Math.min(snapshot.interactions.length, job.locking + snapshotSliceSize);
+    for (; job.locking < end; job.locking++) {
+      const interaction = snapshot.interactions[job.locking]!;
+      if (interaction.state !== 'queued' || interaction.lockedBy !== null || !stillWhereSeen(snapshot, job.locking)) continue;
+      interaction.lockedBy = snapshot.snapshotId;
+      snapshot.locked.add(interaction);
+    }
+    if (job.locking === snapshot.interactions.length) this.finishSnapshot(job);
+  }
+
+  private finishSnapshot(job: SnapshotJob): void {
+    const snapshot = job.snapshot!;
+    this.snapshotJobs.shift();
     this.snapshots.set(snapshot.snapshotId, snapshot);
-    client.snapshots.add(snapshot.snapshotId);
-    this.reply(client.clientId, request.referenceId, 'EventSnapshotTaken', { snapshotId: snapshot.snapshotId, numberOfInteractions: snapshot.entries.length });
+    this.reply(job.clientId, job.referenceId, 'EventSnapshotTaken', { snapshotId: snapshot.snapshotId, numberOfInteractions: snapshot.interactions.length });
   }
 
   /** The client's own snapshot; another connection's is as unknown as one never taken. */
@@ -885,8 +1018,8 @@ export class Core {
   private getSnapshotInteractions(client: Client, request: Extract<CoreRequest, { message: 'RequestGetSnapshotInteractions' }>): void {
     const snapshot = this.snapshotOf(client, request.snapshotId, request.message);
     const from = request.from ?? 0;
-    const page = snapshot.entries.slice(from, from + (request.count ?? defaultSnapshotPage));
-    this.reply(client.clientId, request.referenceId, 'EventSnapshotInteractions', { snapshotId: snapshot.snapshotId, from, interactions: page.map((entry) => toWire(entry.interaction)) });
+    const page = snapshot.interactions.slice(from, from + (request.count ?? defaultSnapshotPage));
+    this.reply(client.clientId, request.referenceId, 'EventSnapshotInteractions', { snapshotId: snapshot.snapshotId, from, interactions: page.map(toWire) });
   }
 
   private releaseSnapshotRequest(client: Client, request: Extract<CoreRequest, { message: 'RequestReleaseSnapshot' }>): void {
@@ -927,9 +1060,9 @@ export class Core {
     }
     if (request.queue !== undefined && !this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
     const workbin = request.workbin === undefined ? null : this.resolveWorkbin(client, request.workbin);
-    const movable = snapshot.entries.filter((entry) => stillWhereSeen(entry) && entry.interaction.state !== 'invited'
-      && (entry.interaction.lockedBy === null || entry.interaction.lockedBy === snapshot.snapshotId)).map((entry) => entry.interaction);
-    this.reply(client.clientId, request.referenceId, 'EventInteractionsMoved', { snapshotId: snapshot.snapshotId, moved: movable.length, skipped: snapshot.entries.length - movable.length });
+    const movable = snapshot.interactions.filter((interaction, index) => stillWhereSeen(snapshot, index) && interaction.state !== 'invited'
+      && (interaction.lockedBy === null || interaction.lockedBy === snapshot.snapshotId));
+    this.reply(client.clientId, request.referenceId, 'EventInteractionsMoved', { snapshotId: snapshot.snapshotId, moved: movable.length, skipped: snapshot.interactions.length - movable.length });
     for (const interaction of movable) {
       this.releaseFromHolder(interaction, client);
       if (workbin !== null) {

@@ -51,6 +51,16 @@ export function compileCondition(condition: Condition | undefined): InteractionP
     throw new RequestError('InvalidRequest', `A condition tests at most ${conditionBounds.maxConditionTests} fields; this one tests ${fields.length}.`);
   }
   const tests: CompiledTest[] = fields.map((field) => compileTest(field, condition[field]!));
+  // A snapshot tests every interaction of a queue, a hundred thousand at once: one or two tests,
+  // the common case, are called directly rather than through a loop.
+  if (tests.length === 1) {
+    const [only] = tests as [CompiledTest];
+    return (interaction) => only.check(only.read(interaction));
+  }
+  if (tests.length === 2) {
+    const [first, second] = tests as [CompiledTest, CompiledTest];
+    return (interaction) => first.check(first.read(interaction)) && second.check(second.read(interaction));
+  }
   return (interaction) => {
     for (const test of tests) if (!test.check(test.read(interaction))) return false;
     return true;
@@ -73,6 +83,7 @@ function compileTest(field: string, test: ConditionTest): CompiledTest {
     comparisons.push(['eq', test]);
   }
   const checks = comparisons.map(([operator, value]) => compileComparison(field, operator, value, isTime));
+  if (checks.length === 1) return { read, check: checks[0]! };
   return { read, check: (actual) => checks.every((check) => check(actual)) };
 }
 
@@ -102,8 +113,8 @@ function compileComparison(field: string, operator: Operator, given: ConditionVa
     if (!Array.isArray(given) || given.length > conditionBounds.maxConditionInValues) {
       throw new RequestError('InvalidRequest', `condition.${field}.in: a list of at most ${conditionBounds.maxConditionInValues} values.`);
     }
-    const values = given.map((value) => operand(field, value, isTime));
-    return (actual) => values.some((value) => value === actual);
+    const values = new Set(given.map((value) => operand(field, value, isTime)));
+    return (actual) => values.has(actual as ConditionValue);
   }
   if (Array.isArray(given)) throw new RequestError('InvalidRequest', `condition.${field}.${operator}: one value, not a list.`);
   const value = operand(field, given, isTime);

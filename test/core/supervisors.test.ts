@@ -256,3 +256,39 @@ describe('9.3.4 locks, unlock and move', () => {
     t.step(S.send({ message: 'RequestMoveInteractions', snapshotId: 1, queue: 'other' }), { S: [{ message: 'EventInteractionsMoved', moved: 0, skipped: 1 }] });
   });
 });
+
+describe('9.3.2 a snapshot larger than one slice', () => {
+  test('9.3.2 taken in slices, it has the order, max and locks of one taken at once', () => {
+    const t = new CoreHarness({ ...layout, limits: { maxSnapshotInteractions: 100_000 } });
+    const count = 12_345;
+    const records = Array.from({ length: count }, (_, index) => {
+      const number = index + 1;
+      return {
+        interactionId: interactionIdOf(number), number, mediaType: 'chat', type: 'Inbound', subtype: 'InboundNew', priority: number % 7,
+        userData: { language: number % 3 === 0 ? 'de' : 'en' }, submittedAt: t.now - (number * 7919) % count, submittedBy: 'M', externalId: null,
+        state: 'queued' as const, queue: 'pool', workbinName: null, workbinOwner: null, enteredAt: t.now, entryOrder: number,
+        assignedTo: null, placeId: null, ticketId: null, ticketAgentId: null, ticketPlaceId: null, expiresAt: null, scheduledAt: null,
+      };
+    });
+    t.core.recover(records, { lastInteraction: count, lastTicket: 0, lastEntry: count, lastSeq: 0 }, t.now);
+    const S = t.client('S', 'Supervisor', 'lead');
+    t.given(S.register());
+    const german = records.filter((record) => record.userData.language === 'de');
+    const byQueue = [...german].sort((a, b) => b.priority - a.priority || a.entryOrder - b.entryOrder);
+    const byAge = [...german].sort((a, b) => a.submittedAt - b.submittedAt || b.priority - a.priority || a.entryOrder - b.entryOrder);
+    const byPriority = [...german].sort((a, b) => b.priority - a.priority || a.submittedAt - b.submittedAt || a.entryOrder - b.entryOrder);
+    let snapshotId = 0;
+    for (const [order, expected, max] of [['queue', byQueue, 50], ['age', byAge, 50], ['priority', byPriority, 50], ['age', byAge, 3000]] as const) {
+      const take = S.send({ message: 'RequestTakeSnapshot', queue: 'pool', condition: { 'userData.language': 'de' }, order, max, lock: true });
+      const taken = CoreHarness.answerTo(take, t.run(take))!;
+      expect(taken).toMatchObject({ message: 'EventSnapshotTaken', numberOfInteractions: max });
+      snapshotId = taken.snapshotId as number;
+      const page = S.send({ message: 'RequestGetSnapshotInteractions', snapshotId, from: max - 50, count: 50 });
+      const ids = (CoreHarness.answerTo(page, t.run(page))!.interactions as { interactionId: string }[]).map((interaction) => interaction.interactionId);
+      expect(ids, `order ${order}, max ${max}`).toEqual(expected.slice(max - 50, max).map((record) => record.interactionId));
+      expect(t.core.interaction(expected[max - 1]!.interactionId)?.lockedBy).toBe(snapshotId);
+      t.given(S.send({ message: 'RequestReleaseSnapshot', snapshotId }));
+      expect(t.core.interaction(expected[0]!.interactionId)?.lockedBy).toBeNull();
+    }
+  });
+});
