@@ -277,12 +277,11 @@ describe('9.3.2 a snapshot larger than one slice', () => {
     const byQueue = [...german].sort((a, b) => b.priority - a.priority || a.entryOrder - b.entryOrder);
     const byAge = [...german].sort((a, b) => a.submittedAt - b.submittedAt || b.priority - a.priority || a.entryOrder - b.entryOrder);
     const byPriority = [...german].sort((a, b) => b.priority - a.priority || a.submittedAt - b.submittedAt || a.entryOrder - b.entryOrder);
-    let snapshotId = 0;
     for (const [order, expected, max] of [['queue', byQueue, 50], ['age', byAge, 50], ['priority', byPriority, 50], ['age', byAge, 3000]] as const) {
       const take = S.send({ message: 'RequestTakeSnapshot', queue: 'pool', condition: { 'userData.language': 'de' }, order, max, lock: true });
       const taken = CoreHarness.answerTo(take, t.run(take))!;
       expect(taken).toMatchObject({ message: 'EventSnapshotTaken', numberOfInteractions: max });
-      snapshotId = taken.snapshotId as number;
+      const snapshotId = taken.snapshotId as number;
       const page = S.send({ message: 'RequestGetSnapshotInteractions', snapshotId, from: max - 50, count: 50 });
       const ids = (CoreHarness.answerTo(page, t.run(page))!.interactions as { interactionId: string }[]).map((interaction) => interaction.interactionId);
       expect(ids, `order ${order}, max ${max}`).toEqual(expected.slice(max - 50, max).map((record) => record.interactionId));
