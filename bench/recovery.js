@@ -15,16 +15,12 @@
 // Usage: npm run bench:recovery [-- --count 1000000 --running 200000 --store sqlite|postgres]
 // Prints one JSON line; progress on stderr.
 
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import WebSocket from 'ws';
-import { delay, findFreePort, httpStatus } from './harness.js';
+import { connect, heapAfterGc, interactionIdOf, postgresUrl, rssOf, seedStore, startServer, stopServer, userData } from './large.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,13 +31,7 @@ const { values } = parseArgs({
 });
 const count = Number(values.count);
 const running = Number(values.running);
-const postgresUrl = process.env.OPENIXN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const mainFile = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-const gcOnSignal = new URL('./gc-on-signal.js', import.meta.url).href;
-const { openStore } = await import(fileURLToPath(new URL('../dist/store/open-store.js', import.meta.url)));
 const log = (line) => process.stderr.write(`[recovery] ${line}\n`);
-/** About 100 bytes of user data, as the issue's figure assumes. */
-const userData = { subject: 'Where is my order?', customer: 'C-104233', language: 'en', channel: 'web', note: 'x'.repeat(24) };
 const QUEUE = 'backlog';
 
 const directory = await mkdtemp(join(tmpdir(), 'openixn-recovery-'));
@@ -57,73 +47,9 @@ function newStoreUrl() {
   return `sqlite:${join(directory, `store-${++schemas}.db`)}`;
 }
 
-function rssOf(pid) {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((text) => text.startsWith('VmRSS:'));
-  return Number(line.split(/\s+/)[1]) * 1024;
-}
-
-/** The server's V8 heap after a full collection (bench/gc-on-signal.js). */
-async function heapAfterGc(port, pid) {
-  process.kill(pid, 'SIGUSR2');
-  await delay(1500);
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
-}
-
-async function startServer(storeUrl) {
-  const port = await findFreePort();
-  const started = performance.now();
-  const child = spawn(process.execPath, ['--expose-gc', '--import', gcOnSignal, '--max-old-space-size=8192', mainFile, 'serve', '--config', configPath, '--port', String(port), '--store', storeUrl], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let errors = '';
-  child.stderr.on('data', (chunk) => (errors += chunk));
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited: ${errors}`);
-    if (await httpStatus(`http://127.0.0.1:${port}/healthz`).catch(() => 0) === 200) break;
-    await delay(20);
-  }
-  return { child, port, started, readyMs: performance.now() - started };
-}
-
-async function stopServer(server, signal = 'SIGTERM') {
-  if (server.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill(signal);
-  await exited;
-}
-
-/** A connection that resolves each request with the answer carrying its referenceId. */
-async function connect(port) {
-  const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, { perMessageDeflate: false });
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('error', reject);
-  });
-  const pending = new Map();
-  socket.on('message', (data) => {
-    const message = JSON.parse(data.toString());
-    const settle = pending.get(message.referenceId);
-    if (settle === undefined) return;
-    pending.delete(message.referenceId);
-    settle(message);
-  });
-  let next = 0;
-  return {
-    request(message) {
-      const referenceId = ++next;
-      return new Promise((resolve) => {
-        pending.set(referenceId, resolve);
-        socket.send(JSON.stringify({ ...message, referenceId }));
-      });
-    },
-    close: () => socket.terminate(),
-  };
-}
-
 /** From the server's spawn until an agent has pulled a waiting interaction. */
 async function backAndServed(storeUrl, interactionId) {
-  const server = await startServer(storeUrl);
+  const server = await startServer(configPath, storeUrl);
   const agent = await connect(server.port);
   await agent.request({ message: 'RequestRegisterClient', clientType: 'AgentApplication', clientName: 'desk-1' });
   await agent.request({ message: 'RequestAgentLogin', agentId: 'agent-1', placeId: 'place-1' });
@@ -137,19 +63,19 @@ async function backAndServed(storeUrl, interactionId) {
 }
 
 async function memoryOf(server) {
-  return { rss: rssOf(server.child.pid), heap: await heapAfterGc(server.port, server.child.pid) };
+  return { rss: rssOf(server.child.pid), heap: await heapAfterGc(server) };
 }
 
 // ---- 1. Memory while running -------------------------------------------------------------------
 
-const empty = await startServer(newStoreUrl());
+const empty = await startServer(configPath, newStoreUrl());
 const baseline = await memoryOf(empty);
 await stopServer(empty);
 log(`empty server: RSS ${(baseline.rss / 2 ** 20).toFixed(0)} MiB, heap ${(baseline.heap / 2 ** 20).toFixed(0)} MiB`);
 
 let runningFigures = null;
 if (running > 0) {
-  const live = await startServer(newStoreUrl());
+  const live = await startServer(configPath, newStoreUrl());
   const media = await Promise.all(Array.from({ length: 4 }, async (_, index) => {
     const connection = await connect(live.port);
     await connection.request({ message: 'RequestRegisterClient', clientType: 'MediaServer', clientName: `gateway-${index}` });
@@ -179,37 +105,19 @@ if (running > 0) {
 // ---- 2. Seed -----------------------------------------------------------------------------------
 
 const storeUrl = newStoreUrl();
-{
-  const store = await openStore(storeUrl);
-  const seedStarted = performance.now();
-  const batchSize = 10_000;
-  const now = Date.now() - 60_000;
-  for (let first = 1; first <= count; first += batchSize) {
-    const interactions = [];
-    for (let number = first; number < Math.min(first + batchSize, count + 1); number++) {
-      interactions.push({
-        interactionId: number.toString(36).padStart(16, '0'), number, mediaType: 'email', type: 'Inbound', subtype: 'InboundNew', priority: 0,
-        userData, submittedAt: now, submittedBy: 'gateway-1', externalId: null, state: 'queued', queue: QUEUE, workbinName: null, workbinOwner: null,
-        enteredAt: now, entryOrder: number, assignedTo: null, placeId: null, ticketId: null, ticketAgentId: null, ticketPlaceId: null,
-        expiresAt: null, scheduledAt: null,
-      });
-    }
-    const last = first + interactions.length - 1;
-    await store.commit({ interactions, events: [], agents: [], counters: { lastInteraction: last, lastTicket: 0, lastEntry: last, lastSeq: 0 } });
-  }
-  await store.close();
-  log(`seeded ${count} waiting interactions in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
-}
+const seedStarted = performance.now();
+await seedStore(storeUrl, { count, queue: QUEUE });
+log(`seeded ${count} waiting interactions in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
 // ---- 3. Restarts -------------------------------------------------------------------------------
 
-const firstId = (1).toString(36).padStart(16, '0');
+const firstId = interactionIdOf(1);
 const afterStop = await backAndServed(storeUrl, firstId);
 const recovered = await memoryOf(afterStop.server);
 log(`after a clean start: ready ${afterStop.readyMs} ms, served ${afterStop.servedMs} ms`);
 await stopServer(afterStop.server);
 
-const victim = await startServer(storeUrl);
+const victim = await startServer(configPath, storeUrl);
 await stopServer(victim, 'SIGKILL');
 const afterKill = await backAndServed(storeUrl, firstId);
 log(`after kill -9: ready ${afterKill.readyMs} ms, served ${afterKill.servedMs} ms`);
@@ -228,7 +136,7 @@ process.stdout.write(`${JSON.stringify({
   date: new Date().toISOString(),
   store: values.store,
   node: process.version,
-  loadAverage: (await import('node:os')).loadavg().map((value) => Math.round(value * 100) / 100),
+  loadAverage: loadavg().map((value) => Math.round(value * 100) / 100),
   running: runningFigures,
   waiting: count,
   afterRestart: {

@@ -3,12 +3,14 @@
 // (messages and reporting events). It never reads a clock, touches I/O or awaits; the shell makes
 // each batch of changes durable before it sends the messages that describe them.
 
+import { mayUseWorkbin, requireHolder, requireReader, requireSnapshotter, requireSubmitter, resolveWorkbin } from './access.js';
 import { mediaSettings, type CoreConfig } from './config.js';
 import { DeadlineHeap } from './deadline-heap.js';
-import { RequestError } from './errors.js';
+import { eventError, RequestError } from './errors.js';
+import type { ClientEvent, ClientEventAttributes, ClientEventName, Party, ReportingEvent, ReportingEventAttributes, ReportingEventName } from './events.js';
 import { fromRecord, interactionIdOf, iso, numberOfInteractionId, parseIso, toRecord, toWire, workbinKey } from './interaction.js';
 import { compareKeys, OrderedQueue, type QueueKey } from './ordered-queue.js';
-import type { CoreRequest, SnapshotOrder, WorkbinRefInput } from './requests.js';
+import type { CoreRequest, SnapshotOrder } from './requests.js';
 import { compileCondition } from './snapshot-condition.js';
 import { locationKeyOf, RunMerge, snapshotComparison, stillWhereSeen, type Snapshot } from './snapshot.js';
 import { checkUserData } from './user-data.js';
@@ -22,9 +24,7 @@ import type {
   Counters,
   Interaction,
   InteractionRecord,
-  OutgoingMessage,
   Outgoing,
-  ReportingEvent,
   Ticket,
   UserData,
   WorkbinRef,
@@ -42,8 +42,6 @@ export interface RequestContext {
   clientId: string;
   now: number;
 }
-
-type Party = { type: 'Strategy'; name: string } | { type: 'Agent'; agentId: string; placeId: string };
 
 /** Which client types may send each request (SPEC section 5); finer checks happen in the handlers. */
 const senders: Record<CoreRequest['message'], readonly ClientType[]> = {
@@ -72,6 +70,7 @@ const senders: Record<CoreRequest['message'], readonly ClientType[]> = {
   RequestReleaseSnapshot: ['Supervisor', 'RoutingEngine', 'MediaServer'],
   RequestUnlockInteraction: ['Supervisor', 'RoutingEngine', 'MediaServer'],
   RequestMoveInteractions: ['Supervisor', 'RoutingEngine', 'MediaServer'],
+  RequestStartReporting: ['ReportingEngine', 'Supervisor'],
 };
 
 /** One configured queue as the metrics see it. */
@@ -341,6 +340,7 @@ export class Core {
         queues: queues === undefined ? null : new Set(queues),
         subscriptions: new Map(),
         snapshots: new Set(),
+        reporting: false,
       };
       this.clients.set(context.clientId, client);
       this.reply(context.clientId, referenceId, 'EventAck', {});
@@ -377,12 +377,13 @@ export class Core {
 
   // ---- Requests ------------------------------------------------------------------------------
 
-  request(context: RequestContext, request: CoreRequest): void {
+  /** Runs one request; false when it was refused (its EventError is in the effects). */
+  request(context: RequestContext, request: CoreRequest): boolean {
     this.advance(context.now);
     const client = this.clients.get(context.clientId);
     if (client === undefined) {
       this.error(context.clientId, request.referenceId, new RequestError('NotRegistered', 'Send RequestRegisterClient first.'));
-      return;
+      return false;
     }
     const succeeded = this.guard(context.clientId, request.referenceId, () => {
       if (!senders[request.message].includes(client.clientType)) {
@@ -392,6 +393,7 @@ export class Core {
     });
     // SPEC 4.2 step 3: any request of the agent that is not refused keeps its work alive.
     if (succeeded && client.agentId !== null) this.activity.set(client.agentId, this.now);
+    return succeeded;
   }
 
   private execute(client: Client, request: CoreRequest): void {
@@ -407,6 +409,7 @@ export class Core {
       case 'RequestPull': return this.pull(client, request);
       case 'RequestPlaceInQueue': return this.placeInQueue(client, request);
       case 'RequestPlaceInWorkbin': return this.placeInWorkbin(client, request);
+      case 'RequestStartReporting': return this.startReporting(client);
       case 'RequestStopProcessing': return this.stopProcessing(client, request);
       case 'RequestChangeProperties': return this.changeProperties(client, request);
       case 'RequestGetInteractionProperties': return this.getInteractionProperties(client, request);
@@ -420,6 +423,15 @@ export class Core {
       case 'RequestUnlockInteraction': return this.unlockInteraction(client, request);
       case 'RequestMoveInteractions': return this.moveInteractions(client, request);
     }
+  }
+
+  /**
+   * The core decides whether a connection may start reporting; the shell answers, since where the
+   * EventAck falls in the stream (and the replay from fromSeq) is the reporting hub's to arrange.
+   */
+  private startReporting(client: Client): void {
+    if (client.reporting) throw new RequestError('InvalidState', 'Reporting has already started on this connection.');
+    client.reporting = true;
   }
 
   private submit(client: Client, request: Extract<CoreRequest, { message: 'RequestSubmit' }>): void {
@@ -586,7 +598,7 @@ export class Core {
     this.markChanged(interaction);
     assert(this.load(agent.agentId, interaction.mediaType) <= capacity, 'an invite never takes an agent over capacity');
     this.report('EventAgentInvited', { interactionId: interaction.interactionId, agentId: agent.agentId, placeId: agent.placeId, ticketId: ticket.ticketId });
-    const invite = { message: 'EventInvite', ticketId: ticket.ticketId, interaction: toWire(interaction) };
+    const invite: ClientEvent = { message: 'EventInvite', ticketId: ticket.ticketId, interaction: toWire(interaction) };
     for (const clientId of agent.clients) this.send(clientId, invite);
   }
 
@@ -643,7 +655,7 @@ export class Core {
       if (!queue.pullable) throw new RequestError('Forbidden', `Queue "${request.queue}" does not allow pulls (pullable: false); its work is routed.`);
       source = this.queueOf(request.queue);
     } else {
-      workbin = this.resolveWorkbin(client, request.workbin!);
+      workbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin!);
       source = this.workbinOf(workbin);
     }
     // A locked or scheduled interaction is pulled by no one (SPEC 9.3 step 4, 9.4 step 2).
@@ -690,7 +702,7 @@ export class Core {
   private placeInQueue(client: Client, request: Extract<CoreRequest, { message: 'RequestPlaceInQueue' }>): void {
     const interaction = this.find(request.interactionId);
     if (!this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
-    this.requireHolder(client, interaction, false);
+    requireHolder(client, this.agentIfAgent(client), interaction, false);
     const when = this.whenOf(request);
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
     const letGo = this.releaseFromHolder(interaction, client);
@@ -703,8 +715,8 @@ export class Core {
 
   private placeInWorkbin(client: Client, request: Extract<CoreRequest, { message: 'RequestPlaceInWorkbin' }>): void {
     const interaction = this.find(request.interactionId);
-    const workbin = this.resolveWorkbin(client, request.workbin);
-    this.requireHolder(client, interaction, false);
+    const workbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin);
+    requireHolder(client, this.agentIfAgent(client), interaction, false);
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
     const letGo = this.releaseFromHolder(interaction, client);
     // Work in a workbin belongs to its owner, who takes it when it will: it neither expires nor waits for a schedule.
@@ -716,8 +728,8 @@ export class Core {
 
   private stopProcessing(client: Client, request: Extract<CoreRequest, { message: 'RequestStopProcessing' }>): void {
     const interaction = this.find(request.interactionId);
-    if (client.clientType !== 'MediaServer') this.requireHolder(client, interaction, true);
-    else this.requireSubmitter(client, interaction, request.message);
+    if (client.clientType !== 'MediaServer') requireHolder(client, this.agentIfAgent(client), interaction, true);
+    else requireSubmitter(client, interaction, request.message);
     const reason = request.reason ?? null;
     const id = interaction.interactionId;
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
@@ -759,8 +771,8 @@ export class Core {
 
   private changeProperties(client: Client, request: Extract<CoreRequest, { message: 'RequestChangeProperties' }>): void {
     const interaction = this.find(request.interactionId);
-    if (client.clientType !== 'MediaServer') this.requireHolder(client, interaction, true);
-    else this.requireSubmitter(client, interaction, request.message);
+    if (client.clientType !== 'MediaServer') requireHolder(client, this.agentIfAgent(client), interaction, true);
+    else requireSubmitter(client, interaction, request.message);
     const changedProperties: UserData = { ...request.changedProperties };
     const deletedProperties = [...new Set(request.deletedProperties ?? [])];
     // The change itself goes to the reporting log, whatever it leaves in the user data (a key set
@@ -787,30 +799,18 @@ export class Core {
 
   private getInteractionProperties(client: Client, request: Extract<CoreRequest, { message: 'RequestGetInteractionProperties' }>): void {
     const interaction = this.find(request.interactionId);
-    if (client.clientType === 'AgentApplication') {
-      const agent = this.agentOf(client);
-      const owner = interaction.state === 'handling' && interaction.assignedTo === agent.agentId;
-      const invited = interaction.ticket?.agentId === agent.agentId;
-      const inReadableWorkbin = interaction.state === 'queued' && interaction.workbin !== null && this.mayUseWorkbin(agent, interaction.workbin);
-      if (!owner && !invited && !inReadableWorkbin) {
-        throw new RequestError('Forbidden', `Interaction ${interaction.interactionId} is neither owned by, offered to, nor in a workbin of agent "${agent.agentId}".`);
-      }
-    } else if (client.clientType === 'RoutingEngine' && interaction.routerId !== client.clientId) {
-      throw new RequestError('Forbidden', `Interaction ${interaction.interactionId} is not held by this router.`);
-    } else if (client.clientType === 'MediaServer') {
-      this.requireSubmitter(client, interaction, request.message);
-    }
+    requireReader(this.config, client, this.agentIfAgent(client), interaction);
     this.reply(client.clientId, request.referenceId, 'EventInteractionProperties', { interaction: toWire(interaction) });
   }
 
   private getWorkbinContent(client: Client, request: Extract<CoreRequest, { message: 'RequestGetWorkbinContent' }>): void {
-    const workbin = this.resolveWorkbin(client, request.workbin);
+    const workbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin);
     const interactions = [...(this.workbins.get(workbinKey(workbin))?.values() ?? [])];
     this.reply(client.clientId, request.referenceId, 'EventWorkbinContent', { workbin, interactions: interactions.map(toWire) });
   }
 
   private workbinNotifications(client: Client, request: Extract<CoreRequest, { message: 'RequestWorkbinNotifications' }>): void {
-    const workbin = this.resolveWorkbin(client, request.workbin);
+    const workbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin);
     const key = workbinKey(workbin);
     if (request.subscribe) {
       let subscribers = this.subscriptions.get(key);
@@ -863,15 +863,8 @@ export class Core {
 
   // ---- Snapshots (SPEC 9.3 steps 2 to 4) -----------------------------------------------------
 
-  /** Snapshots read whole queues: a media server limited to what it submitted has none. */
-  private requireSnapshotter(client: Client, request: string): void {
-    if (client.clientType === 'MediaServer' && client.grants.mediaScope !== 'all') {
-      throw new RequestError('Forbidden', `${request} is refused: media server "${client.clientName}" may act only on what it submitted (media scope "submitted"), and a snapshot reads a whole queue or workbin.`);
-    }
-  }
-
   private takeSnapshot(client: Client, request: Extract<CoreRequest, { message: 'RequestTakeSnapshot' }>): void {
-    this.requireSnapshotter(client, request.message);
+    requireSnapshotter(client, request.message);
     if ((request.queue === undefined) === (request.workbin === undefined)) {
       throw new RequestError('InvalidRequest', 'RequestTakeSnapshot names exactly one of queue and workbin.');
     }
@@ -888,7 +881,7 @@ export class Core {
       if (!this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
       source = this.queues.get(request.queue);
     } else {
-      sourceWorkbin = this.resolveWorkbin(client, request.workbin!);
+      sourceWorkbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin!);
       source = this.workbins.get(workbinKey(sourceWorkbin));
     }
     const snapshotId = ++this.lastSnapshot;
@@ -1007,7 +1000,7 @@ export class Core {
 
   /** The client's own snapshot; another connection's is as unknown as one never taken. */
   private snapshotOf(client: Client, snapshotId: number, request: string): Snapshot {
-    this.requireSnapshotter(client, request);
+    requireSnapshotter(client, request);
     const snapshot = this.snapshots.get(snapshotId);
     if (snapshot === undefined || snapshot.clientId !== client.clientId) {
       throw new RequestError('InvalidRequest', `This connection holds no snapshot ${snapshotId}: it was released, or never taken here.`);
@@ -1059,7 +1052,7 @@ export class Core {
       throw new RequestError('InvalidRequest', 'RequestMoveInteractions names exactly one of queue and workbin.');
     }
     if (request.queue !== undefined && !this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
-    const workbin = request.workbin === undefined ? null : this.resolveWorkbin(client, request.workbin);
+    const workbin = request.workbin === undefined ? null : resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin);
     const movable = snapshot.interactions.filter((interaction, index) => stillWhereSeen(snapshot, index) && interaction.state !== 'invited'
       && (interaction.lockedBy === null || interaction.lockedBy === snapshot.snapshotId));
     this.reply(client.clientId, request.referenceId, 'EventInteractionsMoved', { snapshotId: snapshot.snapshotId, moved: movable.length, skipped: snapshot.interactions.length - movable.length });
@@ -1094,17 +1087,24 @@ export class Core {
     for (const clientId of agent.clients) {
       const client = this.clients.get(clientId)!;
       for (const [key, workbin] of [...client.subscriptions]) {
-        if (allowedAt === null || !this.mayUseWorkbin(allowedAt, workbin)) this.unsubscribe(client, key);
+        if (allowedAt === null || !mayUseWorkbin(this.config, allowedAt, workbin)) this.unsubscribe(client, key);
       }
     }
   }
 
   // ---- Time ----------------------------------------------------------------------------------
 
-  /** Fires every deadline that has passed: delivering timeouts revoke invites, handling timeouts return work. */
-  expire(now: number): void {
+  /**
+   * Fires the deadlines that have passed, delivering timeouts revoke invites, handling timeouts
+   * return work: at most `budget` of them, and says whether any that are due remain. The server
+   * fires a slice per turn of its event loop, so that 100,000 timers due at one moment do not keep
+   * every other client waiting until the last is fired.
+   */
+  expire(now: number, budget = Number.POSITIVE_INFINITY): boolean {
     this.advance(now);
+    let fired = 0;
     for (let next = this.deadlines.peek(); next !== undefined && next.at <= now; next = this.deadlines.peek()) {
+      if (fired++ >= budget) return true;
       this.deadlines.pop();
       if (next.kind === 'delivering') {
         const ticket = this.tickets.get(Number(next.id));
@@ -1126,6 +1126,7 @@ export class Core {
         else this.onHandlingTimeout(interaction);
       }
     }
+    return false;
   }
 
   private onDeliveringTimeout(ticket: Ticket): void {
@@ -1453,6 +1454,11 @@ export class Core {
     throw new RequestError('UnknownInteraction', `There is no interaction with id "${interactionId}".`);
   }
 
+  /** The client's logged-in agent when it is an agent application (AgentNotLoggedIn if none); null for other client types. */
+  private agentIfAgent(client: Client): Agent | null {
+    return client.clientType === 'AgentApplication' ? this.agentOf(client) : null;
+  }
+
   private agentOf(client: Client): Agent {
     const agent = client.agentId === null ? undefined : this.agents.get(client.agentId);
     if (agent === undefined) throw new RequestError('AgentNotLoggedIn', 'Log in with RequestAgentLogin first.');
@@ -1472,80 +1478,8 @@ export class Core {
     return ticket;
   }
 
-  /**
-   * The owner agent (handling) or the holding router (routing; with `invitedToo`, also invited)
-   * may act on an interaction; anyone else is refused, and nobody may while it only waits.
-   */
-  private requireHolder(client: Client, interaction: Interaction, invitedToo: boolean): void {
-    const id = interaction.interactionId;
-    if (client.clientType === 'AgentApplication') {
-      const agent = this.agentOf(client);
-      if (interaction.state === 'handling' && interaction.assignedTo === agent.agentId) return;
-      // One answer whatever the reason: an agent must not learn the state of other people's work.
-      throw new RequestError('Forbidden', notYoursDescription(id));
-    }
-    if (client.clientType === 'RoutingEngine') {
-      const held = interaction.state === 'routing' || (invitedToo && interaction.state === 'invited');
-      if (held && interaction.routerId === client.clientId) return;
-      if (interaction.routerId !== null && interaction.routerId !== client.clientId) {
-        throw new RequestError('Forbidden', `Interaction ${id} is held by another router.`);
-      }
-      throw new RequestError('InvalidState', `Interaction ${id} is ${interaction.state}; only the router holding it while routing may do this.`);
-    }
-    if (client.clientType === 'Supervisor') {
-      // SPEC 9.3 step 1: any interaction, except while an invite is out: the agent may be accepting it.
-      if (interaction.state !== 'invited') return;
-      throw new RequestError('InvalidState', `Interaction ${id} is invited: an agent is answering an invite for it. Try again once the invite is accepted, rejected or revoked.`);
-    }
-    throw new RequestError('Forbidden', `A ${client.clientType} may not act on interaction ${id}.`);
-  }
-
-  /** A media server limited to what it submitted (media scope `submitted`) may act only on that. */
-  private requireSubmitter(client: Client, interaction: Interaction, request: string): void {
-    if (client.grants.mediaScope === 'all' || interaction.submittedBy === client.clientName) return;
-    throw new RequestError('Forbidden', `${request} on interaction ${interaction.interactionId} is refused: it was submitted by another media server, and "${client.clientName}" may act only on what it submitted (media scope "submitted").`);
-  }
-
   private checkUserData(userData: UserData, what: string): void {
     checkUserData(userData, this.config.maxUserDataBytes, this.config.maxUserDataDepth, what);
-  }
-
-  /** Resolves a workbin reference and checks that the client may use it (SPEC section 5, Workbins). */
-  private resolveWorkbin(client: Client, reference: WorkbinRefInput): WorkbinRef {
-    const definition = this.config.workbins.get(reference.name);
-    if (definition === undefined) throw new RequestError('UnknownWorkbin', `There is no workbin named "${reference.name}".`);
-    if (client.clientType === 'MediaServer' && client.grants.mediaScope === 'submitted') {
-      // A workbin holds other clients' work; a media server limited to its own has no business there.
-      throw new RequestError('Forbidden', `Workbin "${reference.name}" is refused: media server "${client.clientName}" may act only on what it submitted (media scope "submitted"), not on workbins.`);
-    }
-    const agent = client.clientType === 'AgentApplication' ? this.agentOf(client) : null;
-    let ownerId = reference.ownerId;
-    if (ownerId === undefined) {
-      if (agent !== null && definition.owner === 'agent') ownerId = agent.agentId;
-      else if (agent !== null && definition.owner === 'place') ownerId = agent.placeId;
-      else throw new RequestError('InvalidRequest', `Workbin "${reference.name}" belongs to a ${definition.owner}: name its ownerId.`);
-    }
-    if (definition.owner === 'agentGroup' && !this.config.agentGroups.has(ownerId)) {
-      throw new RequestError('UnknownWorkbin', `There is no agent group "${ownerId}" to own workbin "${reference.name}".`);
-    }
-    if (definition.owner === 'placeGroup' && !this.config.placeGroups.has(ownerId)) {
-      throw new RequestError('UnknownWorkbin', `There is no place group "${ownerId}" to own workbin "${reference.name}".`);
-    }
-    const workbin = { name: reference.name, ownerId };
-    if (agent !== null && !this.mayUseWorkbin(agent, workbin)) {
-      throw new RequestError('Forbidden', `Agent "${agent.agentId}" may not use workbin "${workbin.name}" of "${ownerId}".`);
-    }
-    return workbin;
-  }
-
-  private mayUseWorkbin(agent: Agent, workbin: WorkbinRef): boolean {
-    switch (this.config.workbins.get(workbin.name)?.owner) {
-      case 'agent': return workbin.ownerId === agent.agentId;
-      case 'place': return workbin.ownerId === agent.placeId;
-      case 'agentGroup': return this.config.agentGroups.get(workbin.ownerId)?.has(agent.agentId) === true;
-      case 'placeGroup': return this.config.placeGroups.get(workbin.ownerId)?.has(agent.placeId) === true;
-      default: return false;
-    }
   }
 
   /** Invited plus handling interactions of one media type: what capacity limits. */
@@ -1605,35 +1539,33 @@ export class Core {
   private notifyWorkbin(workbin: WorkbinRef, operation: 'Add' | 'Remove', interaction: Interaction): void {
     const subscribers = this.subscriptions.get(workbinKey(workbin));
     if (subscribers === undefined || subscribers.size === 0) return;
-    const message = { message: 'EventWorkbinContentChanged', workbin: { ...workbin }, operation, interaction: toWire(interaction) };
+    const message: ClientEvent = { message: 'EventWorkbinContentChanged', workbin: { ...workbin }, operation, interaction: toWire(interaction) };
     for (const clientId of subscribers) this.send(clientId, message);
   }
 
-  private send(clientId: string, message: OutgoingMessage): void {
+  private send(clientId: string, message: ClientEvent): void {
     this.out.push({ to: clientId, message });
   }
 
-  private sendToAgent(agentId: string, message: OutgoingMessage): void {
+  private sendToAgent(agentId: string, message: ClientEvent): void {
     for (const clientId of this.agents.get(agentId)?.clients ?? []) this.send(clientId, message);
   }
 
-  private reply(clientId: string, referenceId: number, message: string, attributes: Record<string, unknown>): void {
-    this.send(clientId, { message, referenceId, ...attributes });
+  private reply<Name extends ClientEventName>(clientId: string, referenceId: number, message: Name, attributes: ClientEventAttributes<Name>): void {
+    this.send(clientId, { message, referenceId, ...attributes } as unknown as ClientEvent);
   }
 
   /** A reporting event; one about an interaction also names its media type, for statistics and routers. */
-  private report(message: string, attributes: Record<string, unknown>): void {
-    const interactionId = attributes.interactionId;
+  private report<Name extends ReportingEventName>(message: Name, attributes: ReportingEventAttributes<Name>): void {
+    const interactionId = (attributes as { interactionId?: unknown }).interactionId;
     const mediaType = typeof interactionId === 'string' ? this.interactions.get(interactionId)?.mediaType : undefined;
-    const event: ReportingEvent = { message, seq: ++this.counters.lastSeq, eventTime: iso(this.now), ...attributes };
+    const event = { message, seq: ++this.counters.lastSeq, eventTime: iso(this.now), ...attributes } as unknown as ReportingEvent;
     if (mediaType !== undefined) event.mediaType = mediaType;
     this.out.push({ to: null, message: event });
   }
 
   private error(clientId: string, referenceId: number | undefined, error: RequestError): void {
-    const message: OutgoingMessage = { message: 'EventError', errorCode: error.code, errorDescription: error.message };
-    if (referenceId !== undefined) message.referenceId = referenceId;
-    this.send(clientId, message);
+    this.send(clientId, eventError(error.code, error.message, referenceId));
   }
 
   /** Runs a request; a RequestError becomes an EventError for the requester. Handlers throw before they change anything. */
@@ -1679,7 +1611,7 @@ export class Core {
       for (const [key, workbin] of client.subscriptions) {
         assert(this.subscriptions.get(key)?.has(client.clientId) === true, `client ${client.clientId}'s subscription is known`);
         const agent = client.agentId === null ? undefined : this.agents.get(client.agentId);
-        if (client.clientType === 'AgentApplication') assert(agent !== undefined && this.mayUseWorkbin(agent, workbin), `agent connection ${client.clientId} watches only workbins its logged-in agent may use`);
+        if (client.clientType === 'AgentApplication') assert(agent !== undefined && mayUseWorkbin(this.config, agent, workbin), `agent connection ${client.clientId} watches only workbins its logged-in agent may use`);
       }
     }
     for (const agent of this.agents.values()) {
@@ -1772,11 +1704,6 @@ export class Core {
     return overviews;
   }
 
-}
-
-/** What an agent hears about an interaction it does not hold, whatever the interaction's state. */
-function notYoursDescription(interactionId: string): string {
-  return `Interaction ${interactionId} is not yours, or not in a state that allows this.`;
 }
 
 function sameMedia(before: ReadonlyMap<string, { ready: boolean; reason: string | null }>, after: ReadonlyMap<string, { ready: boolean; reason: string | null }>): boolean {

@@ -1,5 +1,6 @@
 // Interaction ids, the wire form of an interaction, and its stored record.
 
+import type { WireInteraction } from './events.js';
 import type { Interaction, InteractionRecord, WorkbinRef } from './types.js';
 
 const idLength = 16;
@@ -39,7 +40,7 @@ export function workbinKey(workbin: WorkbinRef): string {
 }
 
 /** The interaction as clients see it (SPEC section 3): queue and workbin are null while an agent handles it. */
-export function toWire(interaction: Interaction): Record<string, unknown> {
+export function toWire(interaction: Interaction): WireInteraction {
   const waiting = interaction.state !== 'handling' && interaction.state !== 'stopped';
   return {
     interactionId: interaction.interactionId,

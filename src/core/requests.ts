@@ -34,7 +34,8 @@ export type CoreRequest =
   | { message: 'RequestGetSnapshotInteractions'; referenceId: number; snapshotId: number; from?: number; count?: number }
   | { message: 'RequestReleaseSnapshot'; referenceId: number; snapshotId: number }
   | { message: 'RequestUnlockInteraction'; referenceId: number; snapshotId: number; interactionId: string }
-  | { message: 'RequestMoveInteractions'; referenceId: number; snapshotId: number; queue?: string; workbin?: WorkbinRefInput };
+  | { message: 'RequestMoveInteractions'; referenceId: number; snapshotId: number; queue?: string; workbin?: WorkbinRefInput }
+  | { message: 'RequestStartReporting'; referenceId: number; fromSeq?: number };
 
 /** A snapshot's order: the queue's own, highest priority first (then oldest), or oldest submitted first. */
 export type SnapshotOrder = 'queue' | 'priority' | 'age';

@@ -1,5 +1,6 @@
 // The core's records: interactions, tickets, agents and clients as the state machine holds them.
 
+import type { ClientEvent, ReportingEvent } from './events.js';
 import type { QueueKey } from './ordered-queue.js';
 
 export type ClientType = 'AgentApplication' | 'MediaServer' | 'RoutingEngine' | 'ReportingEngine' | 'Supervisor';
@@ -117,23 +118,23 @@ export interface Client {
   readonly subscriptions: Map<string, WorkbinRef>;
   /** The snapshots this connection holds (SPEC 9.3): they and their locks end with it. */
   readonly snapshots: Set<number>;
+  /** The connection has started reporting (RequestStartReporting); the shell streams the events. */
+  reporting: boolean;
 }
 
 /** A message for one client, or (to: null) a reporting event for every reporting client. */
 export type Outgoing =
-  | { to: string; message: OutgoingMessage }
+  | { to: string; message: ClientEvent }
   | { to: null; message: ReportingEvent };
 
+/** Any message the shell hands a connection: the core's typed events, and the shell's own answers. */
 export interface OutgoingMessage {
   message: string;
   referenceId?: number;
   [attribute: string]: unknown;
 }
 
-export interface ReportingEvent extends OutgoingMessage {
-  seq: number;
-  eventTime: string;
-}
+export type { ClientEvent, ReportingEvent };
 
 /** What the core persists of an interaction; the stores map it to columns. */
 export interface InteractionRecord {

@@ -3,6 +3,7 @@
 // and the TypeScript types are inferred from it.
 
 import Type, { type Static, type TSchema } from 'typebox';
+import type { ClientEvent as CoreClientEvent, ReportingEvent as CoreReportingEvent } from '../core/events.js';
 import type { CoreRequest } from '../core/requests.js';
 import { errorCodes } from '../core/errors.js';
 import { clientTypes } from '../core/types.js';
@@ -165,8 +166,9 @@ export const RequestUnlockInteraction = request('RequestUnlockInteraction', { sn
 export const RequestMoveInteractions = request('RequestMoveInteractions', { snapshotId: SnapshotId, queue: Type.Optional(Name), workbin: Type.Optional(WorkbinRef) });
 export const RequestStartReporting = request('RequestStartReporting', { fromSeq: Type.Optional(Type.Integer({ minimum: 1 })) });
 
-/** The requests the core executes; registration and reporting are the shell's. */
+/** The requests the core executes; registration is the shell's (it verifies credentials first). */
 export const coreRequests = {
+  RequestStartReporting,
   RequestSubmit,
   RequestAgentLogin,
   RequestAgentLogout,
@@ -192,7 +194,7 @@ export const coreRequests = {
   RequestMoveInteractions,
 };
 
-export const requests = { RequestRegisterClient, RequestStartReporting, ...coreRequests };
+export const requests = { RequestRegisterClient, ...coreRequests };
 export type RequestName = keyof typeof requests;
 
 // The schemas must describe exactly the requests the core takes: this fails to compile otherwise.
@@ -302,3 +304,14 @@ export const reportingEvents = {
 
 export type ClientEventName = keyof typeof clientEvents;
 export type ReportingEventName = keyof typeof reportingEvents;
+
+// The schemas must describe exactly the events the core sends: this fails to compile when the
+// core builds an event its schema does not describe, or either side names an event the other lacks.
+type SchemaClientEvents = { [K in ClientEventName]: Static<(typeof clientEvents)[K]> }[ClientEventName];
+type SchemaReportingEvents = { [K in ReportingEventName]: Static<(typeof reportingEvents)[K]> }[ReportingEventName];
+const clientEventsFitSchemas: (event: CoreClientEvent) => SchemaClientEvents = (event) => event;
+const reportingEventsFitSchemas: (event: CoreReportingEvent) => SchemaReportingEvents = (event) => event;
+type SameNames<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const clientEventNamesMatch: SameNames<CoreClientEvent['message'], ClientEventName> = true;
+const reportingEventNamesMatch: SameNames<CoreReportingEvent['message'], ReportingEventName> = true;
+void [clientEventsFitSchemas, reportingEventsFitSchemas, clientEventNamesMatch, reportingEventNamesMatch];
