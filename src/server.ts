@@ -155,6 +155,8 @@ class Server implements RunningServer, ConnectionHandler {
   private readonly refusals: RefusalLog;
   /** False while the store holds commits it cannot make (the database is away); see onStoreAvailability. */
   private storeAvailable = true;
+  /** A slice of the core's pending work (a snapshot being taken) is due on the next turn of the event loop. */
+  private pendingWorkScheduled = false;
   private readonly tls: { cert: Buffer; key: Buffer } | null;
   private readonly metrics: ServerMetrics | null;
   private metricsListener: MetricsListener | null = null;
@@ -684,6 +686,14 @@ class Server implements RunningServer, ConnectionHandler {
   private afterCore(): void {
     this.commits.noteCoreWork();
     this.scheduler.refresh();
+    if (this.core.hasPendingWork() && !this.pendingWorkScheduled) {
+      // A snapshot being taken goes on a slice at a time, after whatever else has arrived meanwhile.
+      this.pendingWorkScheduled = true;
+      setImmediate(() => {
+        this.pendingWorkScheduled = false;
+        if (this.state === 'ready') this.guarded(() => this.core.doPendingWork(this.clock.now()));
+      });
+    }
   }
 
   private deliver({ out, events }: CommittedBatch): void {

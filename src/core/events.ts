@@ -20,6 +20,8 @@ export type WireInteraction = {
   placedInQueueAt: string;
   assignedTo: string | null;
   placeId: string | null;
+  scheduledAt?: string;
+  expiresAt?: string;
 };
 
 export type Party = { type: 'Strategy'; name: string } | { type: 'Agent'; agentId: string; placeId: string };
@@ -39,14 +41,18 @@ export type ClientEvent =
   | { message: 'EventPropertiesChanged'; interactionId: string; changedProperties: UserData; deletedProperties: string[] }
   | { message: 'EventInteractionProperties'; referenceId: number; interaction: WireInteraction }
   | { message: 'EventWorkbinContent'; referenceId: number; workbin: WorkbinRef; interactions: WireInteraction[] }
-  | { message: 'EventWorkbinContentChanged'; workbin: WorkbinRef; operation: 'Add' | 'Remove'; interaction: WireInteraction };
+  | { message: 'EventWorkbinContentChanged'; workbin: WorkbinRef; operation: 'Add' | 'Remove'; interaction: WireInteraction }
+  | ({ message: 'EventForcedAgentStateChange'; operation: 'Logout' | 'NotReady'; mediaType?: string; reason: string | null; forcedBy: string } & AboutAgent)
+  | { message: 'EventSnapshotTaken'; referenceId: number; snapshotId: number; numberOfInteractions: number }
+  | { message: 'EventSnapshotInteractions'; referenceId: number; snapshotId: number; from: number; interactions: WireInteraction[] }
+  | { message: 'EventInteractionsMoved'; referenceId: number; snapshotId: number; moved: number; skipped: number };
 
 export type EventError = { message: 'EventError'; referenceId?: number; errorCode: ErrorCode; errorDescription: string };
 
 /** A reporting event as the core builds it, before it gets its seq, time and media type. */
 export type ReportingEventBody =
   | { message: 'EventInteractionSubmitted'; interactionId: string; interaction: WireInteraction }
-  | ({ message: 'EventPlacedInQueue'; interactionId: string } & Where)
+  | ({ message: 'EventPlacedInQueue'; interactionId: string; scheduledAt?: string; expiresAt?: string } & Where)
   | { message: 'EventPlacedInWorkbin'; interactionId: string; workbin: WorkbinRef }
   | ({ message: 'EventTakenFromQueue'; interactionId: string } & Where)
   | { message: 'EventTakenFromWorkbin'; interactionId: string; workbin: WorkbinRef }
@@ -58,8 +64,8 @@ export type ReportingEventBody =
   | ({ message: 'EventProcessingStopped'; interactionId: string; reason: string | null } & Where)
   | { message: 'EventPropertiesChanged'; interactionId: string; changedProperties: UserData; deletedProperties: string[] }
   | ({ message: 'EventAgentLogin'; media: Record<string, 'ready' | 'notReady'>; skills: Record<string, number>; handling: Record<string, number> } & AboutAgent)
-  | ({ message: 'EventAgentLogout'; reason: string } & AboutAgent)
-  | ({ message: 'EventNotReadyForMedia'; mediaType: string; reason: string | null } & AboutAgent)
+  | ({ message: 'EventAgentLogout'; reason: string; forcedBy?: string } & AboutAgent)
+  | ({ message: 'EventNotReadyForMedia'; mediaType: string; reason: string | null; forcedBy?: string } & AboutAgent)
   | ({ message: 'EventReadyForMedia'; mediaType: string } & AboutAgent);
 
 /** Every reporting event carries a gap-free seq and its time; one about an interaction also names its media type. */

@@ -3,8 +3,8 @@
 import type { ClientEvent, ReportingEvent } from './events.js';
 import type { QueueKey } from './ordered-queue.js';
 
-export type ClientType = 'AgentApplication' | 'MediaServer' | 'RoutingEngine' | 'ReportingEngine';
-export const clientTypes: readonly ClientType[] = ['AgentApplication', 'MediaServer', 'RoutingEngine', 'ReportingEngine'];
+export type ClientType = 'AgentApplication' | 'MediaServer' | 'RoutingEngine' | 'ReportingEngine' | 'Supervisor';
+export const clientTypes: readonly ClientType[] = ['AgentApplication', 'MediaServer', 'RoutingEngine', 'ReportingEngine', 'Supervisor'];
 
 export type InteractionState = 'queued' | 'routing' | 'invited' | 'handling' | 'stopped';
 
@@ -42,6 +42,12 @@ export interface Interaction {
   /** The router holding it while routing or invited. */
   routerId: string | null;
   ticket: Ticket | null;
+  /** SPEC 9.4 step 1: waiting past this moment (ms), it expires; null: only its queue's expireAfter applies. */
+  expiresAt: number | null;
+  /** SPEC 9.4 step 2: until this moment (ms) it waits offered to no router and pulled by no one; null once routable. */
+  scheduledAt: number | null;
+  /** The snapshot that locks it (SPEC 9.3 step 4), while it waits where that snapshot saw it; never stored. */
+  lockedBy: number | null;
 }
 
 export interface Ticket {
@@ -110,6 +116,8 @@ export interface Client {
   readonly queues: ReadonlySet<string> | null;
   /** The workbins this connection watches, by workbin key. */
   readonly subscriptions: Map<string, WorkbinRef>;
+  /** The snapshots this connection holds (SPEC 9.3): they and their locks end with it. */
+  readonly snapshots: Set<number>;
   /** The connection has started reporting (RequestStartReporting); the shell streams the events. */
   reporting: boolean;
 }
@@ -151,6 +159,8 @@ export interface InteractionRecord {
   ticketId: number | null;
   ticketAgentId: string | null;
   ticketPlaceId: string | null;
+  expiresAt: number | null;
+  scheduledAt: number | null;
 }
 
 /** A logged-in agent as the store keeps it, so that a restart can report its logout. */

@@ -147,6 +147,8 @@ function interaction(interactionId: string, overrides: Partial<InteractionRecord
     ticketId: null,
     ticketAgentId: null,
     ticketPlaceId: null,
+    expiresAt: null,
+    scheduledAt: null,
     ...overrides,
   };
 }
@@ -263,7 +265,8 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
       enteredAt: baseTime + 1234, entryOrder: 3,
     });
     const invited = interaction('i4', { state: 'invited', ticketId: 2 ** 33, ticketAgentId: 'agent-8', ticketPlaceId: 'place-8' });
-    const routing = interaction('i5', { state: 'routing', type: 'Outbound', subtype: 'OutboundNew', mediaType: 'email' });
+    // SPEC 9.4: an expiry and a schedule, 64-bit times, survive a restart.
+    const routing = interaction('i5', { state: 'routing', type: 'Outbound', subtype: 'OutboundNew', mediaType: 'email', expiresAt: baseTime + 2 ** 33, scheduledAt: baseTime + 1 });
     const stopped = interaction('i6', { state: 'stopped', queue: null });
     await store.commit(batch({
       interactions: [queued, inWorkbin, handling, invited, routing, stopped],
@@ -537,7 +540,7 @@ describe('the PostgreSQL store in its schema', () => {
     expect(await tablesOf(schema)).toEqual(['agent_logins', 'counters', 'interactions', 'reporting_log', 'schema_version', 'webhook_cursors']);
     const sql = administration();
     try {
-      expect((await sql.unsafe<{ version: number }[]>(`SELECT version FROM "${schema}".schema_version ORDER BY version`)).map((row) => row.version)).toEqual([1, 2, 3, 4]);
+      expect((await sql.unsafe<{ version: number }[]>(`SELECT version FROM "${schema}".schema_version ORDER BY version`)).map((row) => row.version)).toEqual([1, 2, 3, 4, 5]);
     } finally {
       await sql.end();
     }

@@ -76,6 +76,12 @@ export const migrations: readonly ((schema: string) => string)[] = [
     last_seq BIGINT NOT NULL
   );
   `,
+  // 5: when waiting work expires and when scheduled work becomes routable (SPEC 9.4), so that both
+  // outlive a restart.
+  (schema) => `
+  ALTER TABLE ${schema}.interactions ADD COLUMN expires_at BIGINT;
+  ALTER TABLE ${schema}.interactions ADD COLUMN scheduled_at BIGINT;
+  `,
 ];
 
 /**
