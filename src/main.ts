@@ -47,7 +47,9 @@ Options of serve:
 Without an auth section in the config every client is trusted, so the server listens on
 loopback only unless --insecure is given; SECURITY.md says how to configure tokens and keys.
 
-The WebSocket endpoint is ws://HOST:PORT/ws; GET /healthz answers 200 when ready.
+The WebSocket endpoint is ws://HOST:PORT/ws; GET /healthz answers 200 when healthy, and GET
+/readyz 200 only on the primary. Several servers on one PostgreSQL schema form one highly
+available server: one primary, the others standing by (docs/deployment.md).
 `;
 
 /** The store URL: --store, then OPENIXN_STORE, then the config file (resolved by the settings), then the default. */
@@ -120,17 +122,31 @@ async function main(argv: string[]): Promise<void> {
   }
   const level = values['log-level'] !== undefined ? checkLogLevel(values['log-level'], '--log-level') : (config?.log?.level ?? defaults.logLevel);
   const logger = pino({ level, base: { service: 'openixn' } });
-  const server = await startServer({
+  let stopping = false;
+  // After a demotion the same port again, also when the first start picked a free one (--port 0).
+  const start = (boundPort?: number) => startServer({
     ...(values.config !== undefined ? { configPath: values.config } : {}),
-    ...(port !== undefined ? { port } : {}),
+    ...(boundPort !== undefined ? { port: boundPort } : port !== undefined ? { port } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
     ...(store !== undefined ? { store } : {}),
     ...(values['log-level'] !== undefined ? { logLevel: values['log-level'] } : {}),
     insecure: values.insecure === true,
     logger,
+    // Listening at once: a standby answers /healthz and points clients at the primary while it waits.
+    waitForPrimacy: false,
     onFatal: () => process.exit(1),
+    // A primary that lost the store's lease has stopped; this process stands by again in its place.
+    onDemoted: () => {
+      if (stopping) return;
+      start(server.port).then((next) => {
+        server = next;
+      }, (error: unknown) => {
+        logger.fatal({ err: error }, 'could not stand by again after losing the lease');
+        process.exit(1);
+      });
+    },
   });
-  let stopping = false;
+  let server = await start();
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
