@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { startServer } from './server.js';
 import { checkLogLevel, defaults, logLevels, readConfigFile, resolveSettings } from './config/config.js';
 import { migrateStore } from './store/open-store.js';
+import { isTransientFault } from './store/postgres/faults.js';
 import { simulateCommand } from './sim/cli.js';
 import { demoCommand } from './demo/demo.js';
 
@@ -137,15 +138,27 @@ async function main(argv: string[]): Promise<void> {
     onFatal: () => process.exit(1),
     // A primary that lost the store's lease has stopped; this process stands by again in its place.
     onDemoted: () => {
-      if (stopping) return;
-      start(server.port).then((next) => {
-        server = next;
-      }, (error: unknown) => {
-        logger.fatal({ err: error }, 'could not stand by again after losing the lease');
-        process.exit(1);
-      });
+      if (!stopping) void standByAgain(server.port, 1);
     },
   });
+  /**
+   * The lease is often lost because the database was out of reach, and may still be: opening the
+   * store again is retried while the fault is a connection's, once a second.
+   */
+  const standByAgain = async (boundPort: number, attempt: number): Promise<void> => {
+    try {
+      server = await start(boundPort);
+    } catch (error) {
+      if (stopping) return;
+      if (!isTransientFault((error as Error).cause ?? error)) {
+        logger.fatal({ err: error }, 'could not stand by again after losing the lease');
+        process.exit(1);
+      }
+      logger.warn({ err: error, attempt }, 'could not open the store to stand by again; retrying in a second');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      return standByAgain(boundPort, attempt + 1);
+    }
+  };
   let server = await start();
   const stop = (signal: string) => {
     if (stopping) return;
@@ -167,4 +180,18 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((error: unknown) => {
   process.stderr.write(`openixn: ${(error as Error).message}\n`);
   process.exit(1);
+});
+/**
+ * postgres.js can leave a promise of its own unobserved when a connection is cut while it tears a
+ * pool down (a connection's terminate inside end()'s timer): seen when a server's connections are
+ * killed again and again as it loses its lease. Such a rejection is about a connection already
+ * gone, and the store's own paths have handled the fault; it must not kill the process. Anything
+ * else unhandled is a bug, and the server stops as Node would.
+ */
+process.on('unhandledRejection', (reason) => {
+  if (isTransientFault(reason)) {
+    process.stderr.write(`openixn: ignored a PostgreSQL connection fault nobody awaited: ${(reason as Error).message}\n`);
+    return;
+  }
+  throw reason;
 });

@@ -169,6 +169,8 @@ class Server implements RunningServer, ConnectionHandler {
   private epoch: number | null = null;
   private readonly onDemoted: ((error: NotPrimary) => void) | undefined;
   private httpClosed: Promise<void> | null = null;
+  /** Set once the lease is lost: what fails after it (commits refused by the closed store) is no fault. */
+  private demoted = false;
   private closing: Promise<void> | null = null;
   private readonly onFatalCallback: ((error: Error) => void) | undefined;
   private boundPort = 0;
@@ -376,6 +378,7 @@ class Server implements RunningServer, ConnectionHandler {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.logger.warn({ primaryUrl: error.primaryUrl, epoch: this.epoch }, 'another server holds the store\'s lease now: closing every connection and standing by');
     this.state = 'closing';
+    this.demoted = true;
     this.scheduler.stop();
     this.routerTimer?.stop();
     this.refusals.stop();
@@ -894,6 +897,7 @@ class Server implements RunningServer, ConnectionHandler {
       this.demote(error);
       return;
     }
+    if (this.demoted) return;
     if (this.state === 'closed') return;
     this.logger.fatal({ err: error }, `stopping: ${description}`);
     this.state = 'closing';

@@ -5,10 +5,18 @@
 // its lease a standby takes over with the next epoch, and the paused one, resumed, writes nothing:
 // it refuses what it is asked, closes its clients naming the new primary and stands by again.
 
+import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { AgentClient } from '../../src/client/index.js';
 import { TestClient } from '../support/client.js';
+import { quick, useSdkClients } from '../support/sdk.js';
+import { durabilityConfig, runFailureCycles, World } from '../support/durability-load.js';
 import { useChildServers, type ChildServer } from '../support/server.js';
-import { administration, testStoreKind, waitUntil } from '../support/test-store.js';
+import { administration, postgresTestUrl, terminateBackends, testStoreKind, waitUntil } from '../support/test-store.js';
+
+/** CI runs this many failovers; `npm run soak` more (OPENIXN_SOAK_FAILOVERS). OPENIXN_CRASH_SEED replays a run. */
+const failoverCycles = Number(process.env.OPENIXN_FAILOVER_CYCLES ?? 21);
+const baseSeed = Number(process.env.OPENIXN_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 /** A short lease keeps the SIGSTOP tests short; the default (3 s) is measured by bench/failover.js. */
 const config = {
@@ -22,8 +30,14 @@ function httpBase(child: ChildServer): string {
 }
 
 async function probe(child: ChildServer, path: string): Promise<{ status: number; body: Record<string, unknown>; primary: string | null }> {
-  const response = await fetch(`${httpBase(child)}${path}`);
+  // A paused node accepts the connection (the kernel does) but never answers.
+  const response = await fetch(`${httpBase(child)}${path}`, { signal: AbortSignal.timeout(2000) });
   return { status: response.status, body: await response.json() as Record<string, unknown>, primary: response.headers.get('openixn-primary') };
+}
+
+function percentile(values: readonly number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
 }
 
 /** The reporting log's chunks with the epoch that wrote each, in seq order. */
@@ -38,6 +52,7 @@ async function chunkEpochs(schema: string): Promise<number[]> {
 
 describe.runIf(testStoreKind() === 'postgres')('highly available servers on one PostgreSQL schema', () => {
   const children = useChildServers();
+  const track = useSdkClients();
 
   it('one primary: a standby answers its role, refuses clients naming the primary, and takes over at once after a kill -9', async () => {
     const primary = await children.start(config);
@@ -86,7 +101,7 @@ describe.runIf(testStoreKind() === 'postgres')('highly available servers on one 
     expect(answer).not.toMatchObject({ message: 'EventAck' });
     expect(await desk.closed).toEqual({ code: 4503, reason: `standby; primary at ${second.url}` });
     await waitUntil(() => first.output().includes('another server holds the store\'s lease now'), 'the old primary finds out');
-    await waitUntil(async () => (await probe(first, '/healthz').catch(() => ({ body: {} }))).body.primaryUrl === httpBase(second), 'the old primary stands by again', 10_000);
+    await waitUntil(async () => (await probe(first, '/healthz').catch(() => ({ body: {} as Record<string, unknown> }))).body.primaryUrl === httpBase(second), 'the old primary stands by again', 10_000);
     expect(await probe(first, '/readyz')).toMatchObject({ status: 503, body: { role: 'standby', primaryUrl: httpBase(second) } });
 
     // Nothing of the old primary after the takeover: the stop it was sent did not happen, and the
@@ -99,4 +114,128 @@ describe.runIf(testStoreKind() === 'postgres')('highly available servers on one 
     expect(epochs.at(-1)).toBe(2);
     media.socket.terminate();
   }, 30_000);
+
+  it('the SDK follows a standby\'s hint to the primary at once, and after a kill -9 finds the new primary and logs the agent in again with its work', async () => {
+    const primary = await children.start(config);
+    const standby = await children.start(config, 0, { waitFor: 'listening', configName: 'standby.yaml' });
+    await waitUntil(async () => (await probe(standby, '/healthz')).body.primaryUrl !== null, 'the standby reads the lease');
+    // The standby first: it names the primary, and the SDK goes there without a backoff.
+    const agent = track(new AgentClient({ urls: [standby.url, primary.url], clientName: 'desk-1', ...quick, backoffMinMs: 1000, backoffMaxMs: 2000 }));
+    const retries: { url: string; delayMs: number }[] = [];
+    agent.on('reconnecting', ({ url, delayMs }) => retries.push({ url, delayMs }));
+    const connectedTo: string[] = [];
+    agent.on('connected', ({ url }) => connectedTo.push(url));
+    const logins: { restored: boolean; interactions: string[] }[] = [];
+    agent.on('loggedIn', ({ restored, interactions }) => logins.push({ restored, interactions: interactions.map((interaction) => interaction.interactionId) }));
+    await agent.connect();
+    expect(connectedTo).toEqual([primary.url]);
+    expect(retries).toEqual([{ url: primary.url, delayMs: 0 }]);
+    await agent.agentLogin({ agentId: 'agent-1', placeId: 'place-1', media: { email: 'ready' } });
+    const media = await TestClient.register(primary.url, 'MediaServer', 'gateway');
+    const { interactionId } = await media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'email' });
+    const pulled = await agent.pull({ queue: 'backlog' });
+    expect(pulled.interactions.map((interaction) => interaction.interactionId)).toEqual([interactionId]);
+
+    primary.process.kill('SIGKILL');
+    await waitUntil(() => logins.some((login) => login.restored), 'the SDK logs in again on the new primary', 15_000);
+    expect(connectedTo.at(-1)).toBe(standby.url);
+    expect(logins.at(-1)).toEqual({ restored: true, interactions: [interactionId] });
+  }, 30_000);
+
+  it(`loses nothing acknowledged over ${failoverCycles} failovers of three nodes under load: kill -9, a pause past the lease, the database cut off`, async () => {
+    const seed = baseSeed;
+    // Two seconds: the audit's replay of the whole log keeps a loaded machine's event loop busy for
+    // long stretches, and a primary whose renewals come late refuses requests (and may be replaced).
+    const haConfig = { ...durabilityConfig, highAvailability: { lease: 2 } };
+    const store = children.store();
+    let named = 0;
+    const live: ChildServer[] = [];
+    const applicationNames = new Map<ChildServer, string>();
+    /** Starts a node that names its connections, so that a cut reaches only its own. */
+    const startNode = async (waitFor: 'primary' | 'listening') => {
+      const applicationName = `openixn-${store.schema!}-n${named++}`;
+      const node = await children.start(haConfig, 0, { waitFor, storeUrl: `${postgresTestUrl}?schema=${store.schema!}&application_name=${applicationName}`, configName: `${applicationName}.yaml` });
+      applicationNames.set(node, applicationName);
+      live.push(node);
+      return node;
+    };
+    const ready = async (node: ChildServer) => (await probe(node, '/readyz').catch(() => ({ status: 0 }))).status === 200;
+    /** The node serving now: exactly one answers /readyz with 200. */
+    const primaryNow = async (): Promise<ChildServer> => {
+      let found: ChildServer[] = [];
+      await waitUntil(async () => {
+        // A paused node would keep each probe waiting for its timeout.
+        const candidates = live.filter((node) => failing?.kind !== 'pause' || node !== failing.node);
+        const answers = await Promise.all(candidates.map((node) => ready(node)));
+        found = candidates.filter((_, index) => answers[index]);
+        return found.length > 0;
+      }, 'a node serves', 20_000);
+      expect(found, `seed ${seed}: primaries at once`).toHaveLength(1);
+      return found[0]!;
+    };
+    await startNode('primary');
+    await startNode('listening');
+    await startNode('listening');
+    const kinds = ['kill', 'pause', 'cut'] as const;
+    const takeoverMs: Record<(typeof kinds)[number], number[]> = { kill: [], pause: [], cut: [] };
+    let failing: { node: ChildServer; kind: (typeof kinds)[number]; atMs: number } | null = null;
+    const world = new World();
+    // A node cut off from the database, or waking from a pause, refuses what it is asked as while the database is away.
+    world.databaseFaults = true;
+
+    const result = await runFailureCycles({
+      async serving() {
+        const primary = await primaryNow();
+        if (failing !== null) {
+          const { node, kind, atMs } = failing;
+          takeoverMs[kind].push(Date.now() - atMs);
+          if (process.env.OPENIXN_FAILOVER_TRACE !== undefined) process.stderr.write(`[failover] ${kind}: served again after ${Date.now() - atMs} ms\n`);
+          expect(primary, `seed ${seed}: a standby took over after the ${kind}`).not.toBe(node);
+          if (kind === 'pause') node.process.kill('SIGCONT');
+          // Three nodes again.
+          if (kind === 'kill') await startNode('listening');
+          if (kind !== 'kill') {
+            // It finds its lease gone, writes nothing, and stands by again in the same process.
+            await waitUntil(async () => (await probe(node, '/healthz').catch(() => ({ body: {} as Record<string, unknown> }))).body.primaryUrl === httpBase(primary), `the old primary (${kind}) stands by`, 15_000).catch((error: unknown) => {
+              writeFileSync('/tmp/ha-node.log', node.output());
+              throw error;
+            });
+          }
+          failing = null;
+        }
+        return primary.url;
+      },
+      async fail(cycle) {
+        const node = await primaryNow();
+        const kind = kinds[cycle % kinds.length]!;
+        failing = { node, kind, atMs: Date.now() };
+        if (kind === 'kill') {
+          node.process.kill('SIGKILL');
+          await node.exited;
+          live.splice(live.indexOf(node), 1);
+        } else if (kind === 'pause') {
+          node.process.kill('SIGSTOP');
+        } else {
+          // Cut every connection it has, again and again, until another node serves: a partition from the database.
+          const others = live.filter((other) => other !== node);
+          let serving = false;
+          while (!serving) {
+            await terminateBackends(applicationNames.get(node)!);
+            for (const other of others) if (await ready(other)) serving = true;
+          }
+        }
+      },
+      async finish() {
+        for (const node of live) node.process.kill('SIGTERM');
+        for (const node of live) expect(await node.exited, `seed ${seed}: a clean stop`).toEqual({ code: 0, signal: null });
+      },
+    }, failoverCycles, seed, world);
+
+    const epochs = await chunkEpochs(store.schema!);
+    expect(epochs, `seed ${seed}: every chunk of the log in its epoch's order`).toEqual([...epochs].sort((a, b) => a - b));
+    const figures = Object.entries(takeoverMs).map(([kind, times]) => `${kind} ${times.length}× p50 ${percentile(times, 0.5)} ms max ${Math.max(...times)} ms`).join('; ');
+    process.stderr.write(`[failover] seed ${seed}: ${result.kills} failovers, ${result.world.known.size} interactions, ${result.world.acknowledged} acknowledged moves; served again after: ${figures}\n`);
+    expect(result.world.known.size, `seed ${seed}`).toBeGreaterThan(failoverCycles * 10);
+    expect(epochs.at(-1), `seed ${seed}: one epoch per takeover`).toBe(failoverCycles + 1);
+  }, 60_000 + failoverCycles * 8_000);
 });
