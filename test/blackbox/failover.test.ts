@@ -5,7 +5,6 @@
 // its lease a standby takes over with the next epoch, and the paused one, resumed, writes nothing:
 // it refuses what it is asked, closes its clients naming the new primary and stands by again.
 
-import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AgentClient } from '../../src/client/index.js';
 import { TestClient } from '../support/client.js';
@@ -14,8 +13,14 @@ import { durabilityConfig, runFailureCycles, World } from '../support/durability
 import { useChildServers, type ChildServer } from '../support/server.js';
 import { administration, postgresTestUrl, terminateBackends, testStoreKind, waitUntil } from '../support/test-store.js';
 
-/** CI runs this many failovers; `npm run soak` more (OPENIXN_SOAK_FAILOVERS). OPENIXN_CRASH_SEED replays a run. */
+/**
+ * CI runs this many failovers; `npm run soak` more (OPENIXN_SOAK_FAILOVERS), in rounds of 21 on a
+ * fresh store each, so that the audit's replay of the whole log stays short. OPENIXN_CRASH_SEED
+ * replays a run.
+ */
 const failoverCycles = Number(process.env.OPENIXN_FAILOVER_CYCLES ?? 21);
+const cyclesPerRound = 21;
+const rounds = Math.ceil(failoverCycles / cyclesPerRound);
 const baseSeed = Number(process.env.OPENIXN_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 /** A short lease keeps the SIGSTOP tests short; the default (3 s) is measured by bench/failover.js. */
@@ -142,100 +147,100 @@ describe.runIf(testStoreKind() === 'postgres')('highly available servers on one 
     expect(logins.at(-1)).toEqual({ restored: true, interactions: [interactionId] });
   }, 30_000);
 
-  it(`loses nothing acknowledged over ${failoverCycles} failovers of three nodes under load: kill -9, a pause past the lease, the database cut off`, async () => {
-    const seed = baseSeed;
-    // Two seconds: the audit's replay of the whole log keeps a loaded machine's event loop busy for
-    // long stretches, and a primary whose renewals come late refuses requests (and may be replaced).
-    const haConfig = { ...durabilityConfig, highAvailability: { lease: 2 } };
-    const store = children.store();
-    let named = 0;
-    const live: ChildServer[] = [];
-    const applicationNames = new Map<ChildServer, string>();
-    /** Starts a node that names its connections, so that a cut reaches only its own. */
-    const startNode = async (waitFor: 'primary' | 'listening') => {
-      const applicationName = `openixn-${store.schema!}-n${named++}`;
-      const node = await children.start(haConfig, 0, { waitFor, storeUrl: `${postgresTestUrl}?schema=${store.schema!}&application_name=${applicationName}`, configName: `${applicationName}.yaml` });
-      applicationNames.set(node, applicationName);
-      live.push(node);
-      return node;
-    };
-    const ready = async (node: ChildServer) => (await probe(node, '/readyz').catch(() => ({ status: 0 }))).status === 200;
-    /** The node serving now: exactly one answers /readyz with 200. */
-    const primaryNow = async (): Promise<ChildServer> => {
-      let found: ChildServer[] = [];
-      await waitUntil(async () => {
-        // A paused node would keep each probe waiting for its timeout.
-        const candidates = live.filter((node) => failing?.kind !== 'pause' || node !== failing.node);
-        const answers = await Promise.all(candidates.map((node) => ready(node)));
-        found = candidates.filter((_, index) => answers[index]);
-        return found.length > 0;
-      }, 'a node serves', 20_000);
-      expect(found, `seed ${seed}: primaries at once`).toHaveLength(1);
-      return found[0]!;
-    };
-    await startNode('primary');
-    await startNode('listening');
-    await startNode('listening');
-    const kinds = ['kill', 'pause', 'cut'] as const;
-    const takeoverMs: Record<(typeof kinds)[number], number[]> = { kill: [], pause: [], cut: [] };
-    let failing: { node: ChildServer; kind: (typeof kinds)[number]; atMs: number } | null = null;
-    const world = new World();
-    // A node cut off from the database, or waking from a pause, refuses what it is asked as while the database is away.
-    world.databaseFaults = true;
+  for (let round = 0; round < rounds; round++) {
+    const roundCycles = Math.min(cyclesPerRound, failoverCycles - round * cyclesPerRound);
+    const seed = baseSeed + round;
+    it(`loses nothing acknowledged over ${roundCycles} failovers of three nodes under load: kill -9, a pause past the lease, the database cut off${rounds > 1 ? ` (round ${round + 1} of ${rounds}, seed ${seed})` : ''}`, async () => {
+      // Two seconds: the audit's replay of the whole log keeps a loaded machine's event loop busy for
+      // long stretches, and a primary whose renewals come late refuses requests (and may be replaced).
+      const haConfig = { ...durabilityConfig, highAvailability: { lease: 2 } };
+      const store = children.store();
+      let named = 0;
+      const live: ChildServer[] = [];
+      const applicationNames = new Map<ChildServer, string>();
+      /** Starts a node that names its connections, so that a cut reaches only its own. */
+      const startNode = async (waitFor: 'primary' | 'listening') => {
+        const applicationName = `openixn-${store.schema!}-n${named++}`;
+        const node = await children.start(haConfig, 0, { waitFor, storeUrl: `${postgresTestUrl}?schema=${store.schema!}&application_name=${applicationName}`, configName: `${applicationName}.yaml` });
+        applicationNames.set(node, applicationName);
+        live.push(node);
+        return node;
+      };
+      const ready = async (node: ChildServer) => (await probe(node, '/readyz').catch(() => ({ status: 0 }))).status === 200;
+      /** The node serving now: exactly one answers /readyz with 200. */
+      const primaryNow = async (): Promise<ChildServer> => {
+        let found: ChildServer[] = [];
+        await waitUntil(async () => {
+          // A paused node would keep each probe waiting for its timeout.
+          const candidates = live.filter((node) => failing?.kind !== 'pause' || node !== failing.node);
+          const answers = await Promise.all(candidates.map((node) => ready(node)));
+          found = candidates.filter((_, index) => answers[index]);
+          return found.length > 0;
+        }, 'a node serves', 20_000);
+        expect(found, `seed ${seed}: primaries at once`).toHaveLength(1);
+        return found[0]!;
+      };
+      await startNode('primary');
+      await startNode('listening');
+      await startNode('listening');
+      const kinds = ['kill', 'pause', 'cut'] as const;
+      const takeoverMs: Record<(typeof kinds)[number], number[]> = { kill: [], pause: [], cut: [] };
+      let failing: { node: ChildServer; kind: (typeof kinds)[number]; atMs: number } | null = null;
+      const world = new World();
+      // A node cut off from the database, or waking from a pause, refuses what it is asked as while the database is away.
+      world.databaseFaults = true;
 
-    const result = await runFailureCycles({
-      async serving() {
-        const primary = await primaryNow();
-        if (failing !== null) {
-          const { node, kind, atMs } = failing;
-          takeoverMs[kind].push(Date.now() - atMs);
-          if (process.env.OPENIXN_FAILOVER_TRACE !== undefined) process.stderr.write(`[failover] ${kind}: served again after ${Date.now() - atMs} ms\n`);
-          expect(primary, `seed ${seed}: a standby took over after the ${kind}`).not.toBe(node);
-          if (kind === 'pause') node.process.kill('SIGCONT');
-          // Three nodes again.
-          if (kind === 'kill') await startNode('listening');
-          if (kind !== 'kill') {
-            // It finds its lease gone, writes nothing, and stands by again in the same process.
-            await waitUntil(async () => (await probe(node, '/healthz').catch(() => ({ body: {} as Record<string, unknown> }))).body.primaryUrl === httpBase(primary), `the old primary (${kind}) stands by`, 15_000).catch((error: unknown) => {
-              writeFileSync('/tmp/ha-node.log', node.output());
-              throw error;
-            });
+      const result = await runFailureCycles({
+        async serving() {
+          const primary = await primaryNow();
+          if (failing !== null) {
+            const { node, kind, atMs } = failing;
+            takeoverMs[kind].push(Date.now() - atMs);
+            if (process.env.OPENIXN_FAILOVER_TRACE !== undefined) process.stderr.write(`[failover] ${kind}: served again after ${Date.now() - atMs} ms\n`);
+            expect(primary, `seed ${seed}: a standby took over after the ${kind}`).not.toBe(node);
+            if (kind === 'pause') node.process.kill('SIGCONT');
+            // Three nodes again.
+            if (kind === 'kill') await startNode('listening');
+            if (kind !== 'kill') {
+              // It finds its lease gone, writes nothing, and stands by again in the same process.
+              await waitUntil(async () => (await probe(node, '/healthz').catch(() => ({ body: {} as Record<string, unknown> }))).body.primaryUrl === httpBase(primary), `the old primary (${kind}) stands by`, 15_000)
+            }
+            failing = null;
           }
-          failing = null;
-        }
-        return primary.url;
-      },
-      async fail(cycle) {
-        const node = await primaryNow();
-        const kind = kinds[cycle % kinds.length]!;
-        failing = { node, kind, atMs: Date.now() };
-        if (kind === 'kill') {
-          node.process.kill('SIGKILL');
-          await node.exited;
-          live.splice(live.indexOf(node), 1);
-        } else if (kind === 'pause') {
-          node.process.kill('SIGSTOP');
-        } else {
-          // Cut every connection it has, again and again, until another node serves: a partition from the database.
-          const others = live.filter((other) => other !== node);
-          let serving = false;
-          while (!serving) {
-            await terminateBackends(applicationNames.get(node)!);
-            for (const other of others) if (await ready(other)) serving = true;
+          return primary.url;
+        },
+        async fail(cycle) {
+          const node = await primaryNow();
+          const kind = kinds[cycle % kinds.length]!;
+          failing = { node, kind, atMs: Date.now() };
+          if (kind === 'kill') {
+            node.process.kill('SIGKILL');
+            await node.exited;
+            live.splice(live.indexOf(node), 1);
+          } else if (kind === 'pause') {
+            node.process.kill('SIGSTOP');
+          } else {
+            // Cut every connection it has, again and again, until another node serves: a partition from the database.
+            const others = live.filter((other) => other !== node);
+            let serving = false;
+            while (!serving) {
+              await terminateBackends(applicationNames.get(node)!);
+              for (const other of others) if (await ready(other)) serving = true;
+            }
           }
-        }
-      },
-      async finish() {
-        for (const node of live) node.process.kill('SIGTERM');
-        for (const node of live) expect(await node.exited, `seed ${seed}: a clean stop`).toEqual({ code: 0, signal: null });
-      },
-    }, failoverCycles, seed, world);
+        },
+        async finish() {
+          for (const node of live) node.process.kill('SIGTERM');
+          for (const node of live) expect(await node.exited, `seed ${seed}: a clean stop`).toEqual({ code: 0, signal: null });
+        },
+      }, roundCycles, seed, world);
 
-    const epochs = await chunkEpochs(store.schema!);
-    expect(epochs, `seed ${seed}: every chunk of the log in its epoch's order`).toEqual([...epochs].sort((a, b) => a - b));
-    const figures = Object.entries(takeoverMs).map(([kind, times]) => `${kind} ${times.length}× p50 ${percentile(times, 0.5)} ms max ${Math.max(...times)} ms`).join('; ');
-    process.stderr.write(`[failover] seed ${seed}: ${result.kills} failovers, ${result.world.known.size} interactions, ${result.world.acknowledged} acknowledged moves; served again after: ${figures}\n`);
-    expect(result.world.known.size, `seed ${seed}`).toBeGreaterThan(failoverCycles * 10);
-    expect(epochs.at(-1), `seed ${seed}: one epoch per takeover`).toBe(failoverCycles + 1);
-  }, 60_000 + failoverCycles * 8_000);
+      const epochs = await chunkEpochs(store.schema!);
+      expect(epochs, `seed ${seed}: every chunk of the log in its epoch's order`).toEqual([...epochs].sort((a, b) => a - b));
+      const figures = Object.entries(takeoverMs).map(([kind, times]) => `${kind} ${times.length}× p50 ${percentile(times, 0.5)} ms max ${Math.max(...times)} ms`).join('; ');
+      process.stderr.write(`[failover] seed ${seed}: ${result.kills} failovers, ${result.world.known.size} interactions, ${result.world.acknowledged} acknowledged moves; served again after: ${figures}\n`);
+      expect(result.world.known.size, `seed ${seed}`).toBeGreaterThan(roundCycles * 10);
+      expect(epochs.at(-1), `seed ${seed}: one epoch per takeover`).toBe(roundCycles + 1);
+    }, 60_000 + roundCycles * 8_000);
+  }
 });

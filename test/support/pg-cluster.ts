@@ -64,8 +64,8 @@ export class LocalCluster {
     return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
   }
 
-  /** A new primary, started, with a `test` database. `synchronousStandby` names the replica a commit waits for. */
-  static async primary(synchronousStandby: string | null = null): Promise<LocalCluster> {
+  /** A new primary, started, with a `test` database. */
+  static async primary(): Promise<LocalCluster> {
     const cluster = new LocalCluster(LocalCluster.ownedDirectory(), await freePort());
     await asPostgres('initdb', ['-D', cluster.directory, '-A', 'trust', '-U', 'postgres', '--no-sync']);
     writeFileSync(join(cluster.directory, 'postgresql.auto.conf'), [
@@ -75,7 +75,6 @@ export class LocalCluster {
       'wal_level = replica',
       'max_wal_senders = 5',
       'hot_standby = on',
-      ...(synchronousStandby === null ? [] : [`synchronous_standby_names = '${synchronousStandby}'`]),
       '',
     ].join('\n'));
     await cluster.start();
@@ -88,10 +87,14 @@ export class LocalCluster {
     return cluster;
   }
 
-  /** A streaming replica of a primary (pg_basebackup), started, connected as `name`. */
+  /**
+   * A streaming replica of a primary (pg_basebackup), started, connected as `name`; the primary's
+   * commits wait for it from then on (synchronous_standby_names), so none it acknowledges is lost
+   * when the replica is promoted.
+   */
   static async replicaOf(primary: LocalCluster, name: string): Promise<LocalCluster> {
     const cluster = new LocalCluster(LocalCluster.ownedDirectory(), await freePort());
-    await asPostgres('pg_basebackup', ['-D', cluster.directory, '-R', '-X', 'stream', '-d', `host=127.0.0.1 port=${primary.port} user=postgres application_name=${name}`]);
+    await asPostgres('pg_basebackup', ['-D', cluster.directory, '-R', '-X', 'stream', '-c', 'fast', '-d', `host=127.0.0.1 port=${primary.port} user=postgres application_name=${name}`]);
     // The base backup copied the primary's settings; the replica differs in its port and socket.
     writeFileSync(join(cluster.directory, 'postgresql.auto.conf'), [
       `port = ${cluster.port}`,
@@ -104,6 +107,8 @@ export class LocalCluster {
       '',
     ].join('\n'));
     await cluster.start();
+    await primary.query(`ALTER SYSTEM SET synchronous_standby_names = '${name}'`);
+    await primary.query('SELECT pg_reload_conf()');
     return cluster;
   }
 
