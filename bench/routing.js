@@ -30,12 +30,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveSettings } from '../dist/config/config.js';
 import { Core } from '../dist/core/core.js';
+import { RouterLink, reportingClientId, routingClientId } from '../dist/router/link.js';
 import { Router } from '../dist/router/router.js';
 import { loadStrategies } from '../dist/router/strategies.js';
 
 const benchFile = fileURLToPath(import.meta.url);
-const routingClientId = 'builtin-router';
-const reportingClientId = 'builtin-router-reporting';
 const mediaClientId = 'media';
 const skillNames = ['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9'];
 const skillsPerAgent = 4;
@@ -166,11 +165,12 @@ function elapsedMs(start) {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-/** The core and the router, wired as server.ts wires them, driven by hand. */
+/** The core and the router, linked as in every driver (src/router/link.ts), driven by hand. */
 class Bench {
   constructor(settings, strategies) {
     this.core = new Core(settings.core);
     this.router = new Router(settings.router, strategies);
+    this.link = new RouterLink(this.router);
     this.now = startTime;
     this.nextReferenceId = 0;
     this.invites = new Map();
@@ -180,8 +180,7 @@ class Bench {
   }
 
   start() {
-    this.core.register({ clientId: reportingClientId, now: this.now }, 1, 'ReportingEngine', 'builtin-router');
-    this.core.register({ clientId: routingClientId, now: this.now }, 1, 'RoutingEngine', 'builtin-router', this.router.queues());
+    this.link.connect(this.core, this.now);
     this.core.register({ clientId: mediaClientId, now: this.now }, 1, 'MediaServer', 'bench');
     this.settle();
   }
@@ -206,10 +205,7 @@ class Bench {
       this.coreMs += elapsedMs(started);
       if (out.length === 0) break;
       started = process.hrtime.bigint();
-      for (const outgoing of out) {
-        if (outgoing.to === null) this.router.onReport(outgoing.message, this.now);
-        else if (outgoing.to === routingClientId) this.router.onMessage(outgoing.message, this.now);
-      }
+      for (const outgoing of out) this.link.deliver(outgoing, this.now);
       const requests = this.router.takeRequests();
       const routerMs = elapsedMs(started);
       if (firstRouterMs === null) {
@@ -218,7 +214,7 @@ class Bench {
       }
       for (const outgoing of out) this.receive(outgoing);
       started = process.hrtime.bigint();
-      for (const request of requests) this.core.request({ clientId: routingClientId, now: this.now }, request);
+      this.link.send(this.core, this.now, requests);
       this.coreMs += elapsedMs(started);
     }
     return { routerMs: firstRouterMs ?? 0, calls: firstCalls };

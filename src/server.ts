@@ -12,6 +12,7 @@ import { pino, type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { AssertionFailure, Core } from './core/core.js';
 import { mediaSettings } from './core/config.js';
+import { eventError } from './core/errors.js';
 import { inProcessGrants, openGrants, type ClientGrants, type OutgoingMessage } from './core/types.js';
 import { Authenticator } from './auth/authenticator.js';
 import { checkExposure, isLoopback } from './auth/exposure.js';
@@ -20,7 +21,7 @@ import type { Request } from './protocol/codec.js';
 import { ReportingHub, type ReportingSink } from './reporting/hub.js';
 import { GroupCommit, type CommittedBatch } from './store/group-commit.js';
 import { openStore, redactStoreUrl } from './store/open-store.js';
-import { NotPrimary, type Store, type StoredEvent } from './store/store.js';
+import { NotPrimary, type LoadedState, type Store, type StoredEvent } from './store/store.js';
 import { DeadlineScheduler, systemClock, type Clock } from './timers/scheduler.js';
 import { closeCodes, Connection, type ClientConnection, type ConnectionHandler } from './transport/connections.js';
 import { LocalConnection } from './transport/local-connection.js';
@@ -30,6 +31,7 @@ import { registerPages } from './http/pages.js';
 import { Admission } from './transport/admission.js';
 import { unregisteredFrameLimitBytes } from './transport/limits.js';
 import { RefusalLog } from './transport/refusal-log.js';
+import { RouterLink, type RouterRegistration } from './router/link.js';
 import { Router } from './router/router.js';
 import { loadStrategies } from './router/strategies.js';
 import { answerScrape, listenForMetrics, type MetricsListener } from './metrics/endpoint.js';
@@ -100,6 +102,15 @@ const storeUnavailableDescription = 'The database is unavailable, so nothing was
  */
 const closeHandshakeTimeoutMs = 5000;
 
+/**
+ * How many due timers fire in one turn of the event loop (bench/stalls.js: 100,000 handling
+ * timeouts of one moment), and how many commits may be on their way to the store before the next
+ * slice waits: a slice's revocations are answered only once committed, and an answer to another
+ * client queues behind every commit before it.
+ */
+const timersPerSlice = 250;
+const maxCommitsBehindForTimers = 1;
+
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const input = options.config ?? (options.configPath !== undefined ? readConfigFile(options.configPath) : undefined);
   const settings = resolveSettings(input, {
@@ -161,7 +172,6 @@ class Server implements RunningServer, ConnectionHandler {
   private readonly http: FastifyInstance;
   private readonly sockets: WebSocketServer;
   private readonly connections = new Map<string, ClientConnection>();
-  private readonly replayStarting = new Set<string>();
   private nextConnection = 0;
   /** standby: listening, refusing clients, waiting for the store's lease; starting: recovering from the store. */
   private state: 'standby' | 'starting' | 'ready' | 'closing' | 'closed' = 'starting';
@@ -180,6 +190,8 @@ class Server implements RunningServer, ConnectionHandler {
   private readonly refusals: RefusalLog;
   /** False while the store holds commits it cannot make (the database is away); see onStoreAvailability. */
   private storeAvailable = true;
+  /** A slice of the core's pending work (a snapshot being taken) is due on the next turn of the event loop. */
+  private pendingWorkScheduled = false;
   private readonly tls: { cert: Buffer; key: Buffer } | null;
   private readonly metrics: ServerMetrics | null;
   private metricsListener: MetricsListener | null = null;
@@ -216,7 +228,10 @@ class Server implements RunningServer, ConnectionHandler {
       onCommitted: (durationMs, interactions, events) => this.metrics?.onCommitted(durationMs, interactions, events),
     });
     this.scheduler = new DeadlineScheduler(clock, () => this.core.nextDeadline(), (now) => {
-      this.guarded(() => this.core.expire(now));
+      // Timers fire a slice at a time, and not while the store is behind: the scheduler comes back
+      // on the next turn of the event loop, after the requests that arrived meanwhile.
+      if (this.commits.backlog > maxCommitsBehindForTimers) return;
+      this.guarded(() => this.core.expire(now, timersPerSlice));
     });
     store.watchAvailability?.((available, cause) => this.onStoreAvailability(available, cause));
     this.http = Fastify({ logger: false, ...(tls === null ? {} : { https: tls }) }) as unknown as FastifyInstance;
@@ -262,14 +277,23 @@ class Server implements RunningServer, ConnectionHandler {
       this.state = 'starting';
       primacy.watchLoss((error) => this.demote(error));
     }
-    const loaded = await this.store.load();
-    this.core.recover(loaded.interactions, loaded.counters, this.clock.now(), loaded.agents);
-    this.hub = new ReportingHub(this.store, loaded.counters.lastSeq, this.settings.limits.maxBufferedBytes);
+    let loaded: LoadedState | null = null;
+    await this.store.load({
+      begin: (state) => {
+        loaded = state;
+        this.core.beginRecovery(state.counters, this.clock.now());
+      },
+      interactions: (records) => this.core.recoverInteractions(records),
+    });
+    if (loaded === null) throw new Error('the store loaded nothing, not even its counters');
+    const { agents, counters } = loaded as LoadedState;
+    this.core.endRecovery(agents);
+    this.hub = new ReportingHub(this.store, counters.lastSeq, this.settings.limits.maxBufferedBytes);
     this.afterCore();
     await this.commits.drain();
     await this.startWebhooks();
     await this.startBuiltinRouter();
-    this.logger.info({ interactions: this.core.interactionCount(), lastSeq: loaded.counters.lastSeq, store: redactStoreUrl(this.settings.storeUrl) }, 'recovered state from the store');
+    this.logger.info({ interactions: this.core.interactionCount(), lastSeq: counters.lastSeq, store: redactStoreUrl(this.settings.storeUrl) }, 'recovered state from the store');
     const unconfigured = this.core.unconfiguredLocations();
     if (unconfigured.size > 0) {
       this.logger.warn({ where: Object.fromEntries(unconfigured) }, 'interactions wait in queues or workbins the config no longer names: nobody can route or pull them until the config names them again');
@@ -581,7 +605,7 @@ class Server implements RunningServer, ConnectionHandler {
     const answerReference = 2;
     let connection!: LocalConnection;
     const answered = new Promise<OutgoingMessage>((resolve) => {
-      const timer = setTimeout(() => resolve({ message: 'EventError', errorCode: 'Internal', errorDescription: 'The server did not answer in time; the request may or may not have been carried out.' }), httpAnswerTimeoutMs);
+      const timer = setTimeout(() => resolve(eventError('Internal', 'The server did not answer in time; the request may or may not have been carried out.')), httpAnswerTimeoutMs);
       timer.unref();
       connection = new LocalConnection(`h${++this.nextConnection}`, (message) => {
         if (message.referenceId === answerReference || (message.referenceId === registration && message.message === 'EventError')) {
@@ -608,6 +632,7 @@ class Server implements RunningServer, ConnectionHandler {
     const router = new Router(settings, await loadStrategies(settings, this.settings.baseDirectory), (error, interaction) => {
       this.logger.error({ err: error, interactionId: interaction.interactionId, queue: interaction.queue }, 'a routing strategy threw; the interaction waits');
     });
+    const link = new RouterLink(router);
     let sending = false;
     const sendRequests = () => {
       // After the delivery that woke the router has finished, never inside it.
@@ -619,14 +644,13 @@ class Server implements RunningServer, ConnectionHandler {
         routerTimer.refresh();
       });
     };
-    const routing = new LocalConnection('builtin-router', (message) => {
-      router.onMessage(message, this.clock.now());
+    const connectionOf = (clientId: string) => new LocalConnection(clientId, (message) => {
+      link.hear(clientId, message, this.clock.now());
       sendRequests();
     }, true);
-    const reporting = new LocalConnection('builtin-router-reporting', (event) => {
-      router.onReport(event, this.clock.now());
-      sendRequests();
-    }, true);
+    const [reportingRegistration, routingRegistration] = link.registrations() as [RouterRegistration, RouterRegistration];
+    const reporting = connectionOf(reportingRegistration.clientId);
+    const routing = connectionOf(routingRegistration.clientId);
     const routerTimer = new DeadlineScheduler(this.clock, () => router.nextDeadline(), (now) => {
       router.tick(now);
       sendRequests();
@@ -634,9 +658,10 @@ class Server implements RunningServer, ConnectionHandler {
     this.routerTimer = routerTimer;
     for (const connection of [reporting, routing]) this.connections.set(connection.id, connection);
     // In-process connections need no token: they are the server's own.
-    this.registerClient(reporting, { message: 'RequestRegisterClient', referenceId: 1, clientType: 'ReportingEngine', clientName: 'builtin-router' }, inProcessGrants);
-    this.onRequest(reporting, { message: 'RequestStartReporting', referenceId: 2 });
-    this.registerClient(routing, { message: 'RequestRegisterClient', referenceId: 1, clientType: 'RoutingEngine', clientName: 'builtin-router', queues: router.queues() }, inProcessGrants);
+    this.registerClient(reporting, reportingRegistration.request, inProcessGrants);
+    this.onRequest(reporting, link.startReporting);
+    link.reportingStarted();
+    this.registerClient(routing, routingRegistration.request, inProcessGrants);
     await this.commits.drain();
     this.logger.info({ queues: router.queues() }, 'built-in router serving');
   }
@@ -667,7 +692,7 @@ class Server implements RunningServer, ConnectionHandler {
     // The built-in router is part of the server: its requests go on, and wait for the store like
     // the moves already made. Refusing them would leave its interactions unrouted after the outage.
     if (!this.storeAvailable && connection.partOfServer !== true) {
-      connection.send({ message: 'EventError', referenceId: request.referenceId, errorCode: 'Internal', errorDescription: storeUnavailableDescription });
+      connection.send(eventError('Internal', storeUnavailableDescription, request.referenceId));
       return;
     }
     // A primary that has not renewed its lease for a lease period may have been replaced (it was
@@ -681,9 +706,13 @@ class Server implements RunningServer, ConnectionHandler {
     switch (request.message) {
       case 'RequestRegisterClient':
         return this.register(connection, request);
-      case 'RequestStartReporting':
-        this.startReporting(connection, request.referenceId, request.fromSeq);
+      case 'RequestStartReporting': {
+        // The core decides whether this connection may; the hub streams from the EventAck on.
+        let accepted = false;
+        this.guarded(() => (accepted = this.core.request(context, request)), connection, request.referenceId);
+        if (accepted) this.startReporting(connection, request.referenceId, request.fromSeq);
         return;
+      }
       case 'RequestSubmit': {
         // An externalId the core does not hold may belong to a stopped interaction: ask the store first.
         const client = this.core.clientOf(connection.id);
@@ -699,7 +728,7 @@ class Server implements RunningServer, ConnectionHandler {
             (error: unknown) => {
               // Nothing has changed yet, so the media server can simply send the submit again.
               this.logger.error({ err: error }, 'the store failed to look up an externalId');
-              connection.send({ message: 'EventError', referenceId: request.referenceId, errorCode: 'Internal', errorDescription: storeUnavailableDescription });
+              connection.send(eventError('Internal', storeUnavailableDescription, request.referenceId));
             },
           );
         }
@@ -735,7 +764,7 @@ class Server implements RunningServer, ConnectionHandler {
       const code = outcome.errorCode === 'Unauthorized' ? closeCodes.unauthorized : closeCodes.forbidden;
       this.commits.addDelivery({
         to: connection.id,
-        message: { message: 'EventError', referenceId: request.referenceId, errorCode: outcome.errorCode, errorDescription: outcome.errorDescription },
+        message: eventError(outcome.errorCode, outcome.errorDescription, request.referenceId),
         afterSend: () => connection.close(code, outcome.errorCode),
       });
     });
@@ -759,7 +788,6 @@ class Server implements RunningServer, ConnectionHandler {
     this.connections.delete(connection.id);
     this.admission.closed(connection.id);
     this.hub?.remove(connection.id);
-    this.replayStarting.delete(connection.id);
     this.logger.debug({ connection: connection.id }, 'connection closed');
     // While shutting down, connections close because the server closes them: the store keeps
     // them as they were, and the next start revokes what must be revoked (ServerRestart).
@@ -768,14 +796,6 @@ class Server implements RunningServer, ConnectionHandler {
   }
 
   private startReporting(connection: ClientConnection, referenceId: number, fromSeq: number | undefined): void {
-    const client = this.core.clientOf(connection.id);
-    const refuse = (errorCode: string, errorDescription: string) =>
-      this.commits.addDelivery({ to: connection.id, message: { message: 'EventError', referenceId, errorCode, errorDescription } });
-    if (client === undefined) return refuse('NotRegistered', 'Send RequestRegisterClient first.');
-    if (client.clientType !== 'ReportingEngine') return refuse('Forbidden', `A ${client.clientType} may not send RequestStartReporting.`);
-    if (this.hub.isSubscribed(connection.id) || this.replayStarting.has(connection.id)) {
-      return refuse('InvalidState', 'Reporting has already started on this connection.');
-    }
     const sink: ReportingSink = connection;
     const ack = { message: 'EventAck', referenceId };
     if (fromSeq === undefined) {
@@ -784,12 +804,10 @@ class Server implements RunningServer, ConnectionHandler {
       this.commits.addDelivery({ to: connection.id, message: ack });
       return;
     }
-    this.replayStarting.add(connection.id);
     this.commits.addDelivery({
       to: connection.id,
       message: ack,
       afterSend: () => {
-        this.replayStarting.delete(connection.id);
         this.hub.startReplay(connection.id, sink, fromSeq, (error) => {
           this.logger.error({ err: error, connection: connection.id }, 'reporting replay failed');
           connection.close(closeCodes.internalError, 'reporting replay failed');
@@ -807,7 +825,7 @@ class Server implements RunningServer, ConnectionHandler {
     } catch (error) {
       const description = error instanceof AssertionFailure ? 'an invariant broke' : 'the core failed';
       if (connection !== undefined) {
-        connection.send({ message: 'EventError', referenceId, errorCode: 'Internal', errorDescription: 'The server hit an internal error and is restarting; retry shortly.' });
+        connection.send(eventError('Internal', 'The server hit an internal error and is restarting; retry shortly.', referenceId));
       }
       this.fail(error as Error, description);
       return;
@@ -818,6 +836,14 @@ class Server implements RunningServer, ConnectionHandler {
   private afterCore(): void {
     this.commits.noteCoreWork();
     this.scheduler.refresh();
+    if (this.core.hasPendingWork() && !this.pendingWorkScheduled) {
+      // A snapshot being taken goes on a slice at a time, after whatever else has arrived meanwhile.
+      this.pendingWorkScheduled = true;
+      setImmediate(() => {
+        this.pendingWorkScheduled = false;
+        if (this.state === 'ready') this.guarded(() => this.core.doPendingWork(this.clock.now()));
+      });
+    }
   }
 
   private deliver({ out, events }: CommittedBatch): void {
@@ -830,7 +856,7 @@ class Server implements RunningServer, ConnectionHandler {
       }
       if (item.message.message === 'EventInvite') this.metrics?.onInviteSent(item.message.ticketId as number, performance.now());
       this.connections.get(item.to)?.send(item.message);
-      if ('afterSend' in item) item.afterSend();
+      if ('afterSend' in item) item.afterSend?.();
     }
     if (events.length > 0) this.webhooks?.onCommitted();
   }

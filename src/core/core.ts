@@ -3,12 +3,16 @@
 // (messages and reporting events). It never reads a clock, touches I/O or awaits; the shell makes
 // each batch of changes durable before it sends the messages that describe them.
 
+import { mayUseWorkbin, requireHolder, requireReader, requireSnapshotter, requireSubmitter, resolveWorkbin } from './access.js';
 import { mediaSettings, type CoreConfig } from './config.js';
 import { DeadlineHeap } from './deadline-heap.js';
-import { RequestError } from './errors.js';
-import { fromRecord, interactionIdOf, iso, numberOfInteractionId, toRecord, toWire, workbinKey } from './interaction.js';
-import { OrderedQueue, type QueueKey } from './ordered-queue.js';
-import type { CoreRequest, WorkbinRefInput } from './requests.js';
+import { eventError, RequestError } from './errors.js';
+import type { ClientEvent, ClientEventAttributes, ClientEventName, Party, ReportingEvent, ReportingEventAttributes, ReportingEventName } from './events.js';
+import { fromRecord, interactionIdOf, iso, numberOfInteractionId, parseIso, toRecord, toWire, workbinKey } from './interaction.js';
+import { compareKeys, OrderedQueue, type QueueKey } from './ordered-queue.js';
+import type { CoreRequest, SnapshotOrder } from './requests.js';
+import { compileCondition } from './snapshot-condition.js';
+import { locationKeyOf, RunMerge, snapshotComparison, stillWhereSeen, type Snapshot } from './snapshot.js';
 import { checkUserData } from './user-data.js';
 import { openGrants, reservedClientNames } from './types.js';
 import type {
@@ -20,9 +24,7 @@ import type {
   Counters,
   Interaction,
   InteractionRecord,
-  OutgoingMessage,
   Outgoing,
-  ReportingEvent,
   Ticket,
   UserData,
   WorkbinRef,
@@ -41,8 +43,6 @@ export interface RequestContext {
   now: number;
 }
 
-type Party = { type: 'Strategy'; name: string } | { type: 'Agent'; agentId: string; placeId: string };
-
 /** Which client types may send each request (SPEC section 5); finer checks happen in the handlers. */
 const senders: Record<CoreRequest['message'], readonly ClientType[]> = {
   RequestSubmit: ['MediaServer'],
@@ -54,13 +54,23 @@ const senders: Record<CoreRequest['message'], readonly ClientType[]> = {
   RequestAccept: ['AgentApplication'],
   RequestReject: ['AgentApplication'],
   RequestPull: ['AgentApplication'],
-  RequestPlaceInQueue: ['AgentApplication', 'RoutingEngine'],
-  RequestPlaceInWorkbin: ['AgentApplication', 'RoutingEngine'],
-  RequestStopProcessing: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
+  RequestPlaceInQueue: ['AgentApplication', 'RoutingEngine', 'Supervisor'],
+  RequestPlaceInWorkbin: ['AgentApplication', 'RoutingEngine', 'Supervisor'],
+  RequestStopProcessing: ['AgentApplication', 'RoutingEngine', 'MediaServer', 'Supervisor'],
   RequestChangeProperties: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
-  RequestGetInteractionProperties: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
-  RequestGetWorkbinContent: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
-  RequestWorkbinNotifications: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
+  RequestGetInteractionProperties: ['AgentApplication', 'RoutingEngine', 'MediaServer', 'Supervisor'],
+  RequestGetWorkbinContent: ['AgentApplication', 'RoutingEngine', 'MediaServer', 'Supervisor'],
+  RequestWorkbinNotifications: ['AgentApplication', 'RoutingEngine', 'MediaServer', 'Supervisor'],
+  // SPEC 9.3: supervisors act on agents; snapshots are for supervisors, routers and media servers
+  // with scope `all` (the handlers check the scope).
+  RequestForceAgentLogout: ['Supervisor'],
+  RequestForceNotReady: ['Supervisor'],
+  RequestTakeSnapshot: ['Supervisor', 'RoutingEngine', 'MediaServer'],
+  RequestGetSnapshotInteractions: ['Supervisor', 'RoutingEngine', 'MediaServer'],
+  RequestReleaseSnapshot: ['Supervisor', 'RoutingEngine', 'MediaServer'],
+  RequestUnlockInteraction: ['Supervisor', 'RoutingEngine', 'MediaServer'],
+  RequestMoveInteractions: ['Supervisor', 'RoutingEngine', 'MediaServer'],
+  RequestStartReporting: ['ReportingEngine', 'Supervisor'],
 };
 
 /** One configured queue as the metrics see it. */
@@ -99,6 +109,47 @@ export interface AgentOverview {
   media: Record<string, { ready: boolean; reason: string | null; load: number; capacity: number }>;
 }
 
+/** The not-ready reason of after-call work (SPEC 9.4 step 3). */
+const afterCallWork = 'AfterCallWork';
+
+/**
+ * Interactions read, or locked, in one slice of a snapshot being taken: about a millisecond of
+ * work, after which the other clients' requests go first. A snapshot of 100,000 takes 20 slices.
+ */
+const snapshotSliceSize = 5000;
+
+/** A snapshot being taken (doPendingWork): where it has read to, and what it has found. */
+interface SnapshotJob {
+  readonly snapshotId: number;
+  readonly clientId: string;
+  readonly referenceId: number;
+  readonly location: string;
+  /** The queue's contents at the moment of the request. */
+  blocks: Interaction[][];
+  block: number;
+  index: number;
+  readonly matches: (interaction: Interaction) => boolean;
+  readonly order: SnapshotOrder;
+  readonly max: number;
+  readonly lock: boolean;
+  /** The matches, as sorted runs (one per slice; one in all for the queue's own order). */
+  readonly runs: Interaction[][];
+  /** Merging the runs into the snapshot's order, in slices. */
+  merge: RunMerge | null;
+  /** Reading against the condition, merging the sorted runs, locking: each in slices. */
+  phase: 'read' | 'merge' | 'lock';
+  /** Once read and ordered; then locked in slices if asked. */
+  snapshot: Snapshot | null;
+  locking: number;
+}
+
+
+
+/** SPEC 9.3 step 2: a snapshot's `max` when it names none. */
+export const defaultSnapshotMax = 1000;
+/** Interactions in one EventSnapshotInteractions when the request names no count. */
+export const defaultSnapshotPage = 100;
+
 export class AssertionFailure extends Error {}
 
 function assert(condition: boolean, description: string): asserts condition {
@@ -129,6 +180,13 @@ export class Core {
   private readonly routerNames = new Map<string, string>();
   private roundRobin = 0;
   private readonly deadlines = new DeadlineHeap();
+  /** Open snapshots by id (SPEC 9.3); each belongs to one connection. */
+  private readonly snapshots = new Map<number, Snapshot>();
+  private lastSnapshot = 0;
+  /** Snapshots being taken, oldest first; one slice of the first at a time. */
+  private readonly snapshotJobs: SnapshotJob[] = [];
+  /** Agents in after-call work (SPEC 9.4 step 3), by agent id and media type: when it ends. */
+  private readonly wrapUps = new Map<string, Map<string, number>>();
   private counters: Counters = { lastInteraction: 0, lastTicket: 0, lastEntry: 0, lastSeq: 0 };
 
   constructor(config: CoreConfig) {
@@ -206,9 +264,19 @@ export class Core {
    * logged out: their connections died with the old process.
    */
   recover(records: Iterable<InteractionRecord>, counters: Counters, now: number, loggedIn: Iterable<AgentLoginRecord> = []): void {
+    this.beginRecovery(counters, now);
+    this.recoverInteractions(records);
+    this.endRecovery(loggedIn);
+  }
+
+  /** recover() in steps, for a store that hands its records over in batches (Store.load). */
+  beginRecovery(counters: Counters, now: number): void {
     assert(this.interactions.size === 0, 'recover runs on an empty core');
     this.advance(now);
     this.counters = { ...counters };
+  }
+
+  recoverInteractions(records: Iterable<InteractionRecord>): void {
     for (const record of records) {
       if (record.state === 'stopped') continue;
       const interaction = fromRecord(record);
@@ -221,6 +289,8 @@ export class Core {
         continue;
       }
       this.locationOf(interaction).insert(interaction);
+      // A deadline that passed while the server was down fires at the first tick (SPEC 9.4 step 4).
+      this.watchWaiting(interaction);
       if (record.state === 'invited') {
         const agentId = record.ticketAgentId ?? '';
         const placeId = record.ticketPlaceId ?? '';
@@ -235,6 +305,9 @@ export class Core {
         this.markChanged(interaction);
       }
     }
+  }
+
+  endRecovery(loggedIn: Iterable<AgentLoginRecord>): void {
     // As at a live logout: the invites are revoked first, then the agent is reported logged out.
     for (const agent of loggedIn) {
       this.report('EventAgentLogout', { agentId: agent.agentId, placeId: agent.placeId, reason: 'ServerRestart' });
@@ -266,6 +339,8 @@ export class Core {
         agentId: null,
         queues: queues === undefined ? null : new Set(queues),
         subscriptions: new Map(),
+        snapshots: new Set(),
+        reporting: false,
       };
       this.clients.set(context.clientId, client);
       this.reply(context.clientId, referenceId, 'EventAck', {});
@@ -280,6 +355,16 @@ export class Core {
     if (client === undefined) return;
     this.clients.delete(clientId);
     for (const key of [...client.subscriptions.keys()]) this.unsubscribe(client, key);
+    // SPEC 9.3 step 3: a snapshot, and what it locks, dies with its connection; one being taken is not finished.
+    for (let index = this.snapshotJobs.length - 1; index >= 0; index--) {
+      const job = this.snapshotJobs[index]!;
+      if (job.clientId !== clientId) continue;
+      this.snapshotJobs.splice(index, 1);
+      client.snapshots.delete(job.snapshotId);
+      for (const interaction of job.snapshot?.locked ?? []) this.unlock(interaction);
+      for (const interaction of job.snapshot?.locked ?? []) if (interaction.state === 'queued') this.offer(interaction);
+    }
+    for (const snapshotId of [...client.snapshots]) this.releaseSnapshot(client, this.snapshots.get(snapshotId)!);
     if (client.agentId !== null) {
       const agent = this.agents.get(client.agentId);
       if (agent !== undefined) {
@@ -292,12 +377,13 @@ export class Core {
 
   // ---- Requests ------------------------------------------------------------------------------
 
-  request(context: RequestContext, request: CoreRequest): void {
+  /** Runs one request; false when it was refused (its EventError is in the effects). */
+  request(context: RequestContext, request: CoreRequest): boolean {
     this.advance(context.now);
     const client = this.clients.get(context.clientId);
     if (client === undefined) {
       this.error(context.clientId, request.referenceId, new RequestError('NotRegistered', 'Send RequestRegisterClient first.'));
-      return;
+      return false;
     }
     const succeeded = this.guard(context.clientId, request.referenceId, () => {
       if (!senders[request.message].includes(client.clientType)) {
@@ -307,6 +393,7 @@ export class Core {
     });
     // SPEC 4.2 step 3: any request of the agent that is not refused keeps its work alive.
     if (succeeded && client.agentId !== null) this.activity.set(client.agentId, this.now);
+    return succeeded;
   }
 
   private execute(client: Client, request: CoreRequest): void {
@@ -322,17 +409,35 @@ export class Core {
       case 'RequestPull': return this.pull(client, request);
       case 'RequestPlaceInQueue': return this.placeInQueue(client, request);
       case 'RequestPlaceInWorkbin': return this.placeInWorkbin(client, request);
+      case 'RequestStartReporting': return this.startReporting(client);
       case 'RequestStopProcessing': return this.stopProcessing(client, request);
       case 'RequestChangeProperties': return this.changeProperties(client, request);
       case 'RequestGetInteractionProperties': return this.getInteractionProperties(client, request);
       case 'RequestGetWorkbinContent': return this.getWorkbinContent(client, request);
       case 'RequestWorkbinNotifications': return this.workbinNotifications(client, request);
+      case 'RequestForceAgentLogout': return this.forceLogout(client, request);
+      case 'RequestForceNotReady': return this.forceNotReady(client, request);
+      case 'RequestTakeSnapshot': return this.takeSnapshot(client, request);
+      case 'RequestGetSnapshotInteractions': return this.getSnapshotInteractions(client, request);
+      case 'RequestReleaseSnapshot': return this.releaseSnapshotRequest(client, request);
+      case 'RequestUnlockInteraction': return this.unlockInteraction(client, request);
+      case 'RequestMoveInteractions': return this.moveInteractions(client, request);
     }
+  }
+
+  /**
+   * The core decides whether a connection may start reporting; the shell answers, since where the
+   * EventAck falls in the stream (and the replay from fromSeq) is the reporting hub's to arrange.
+   */
+  private startReporting(client: Client): void {
+    if (client.reporting) throw new RequestError('InvalidState', 'Reporting has already started on this connection.');
+    client.reporting = true;
   }
 
   private submit(client: Client, request: Extract<CoreRequest, { message: 'RequestSubmit' }>): void {
     if (!this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
     if (request.userData !== undefined) this.checkUserData(request.userData, 'The userData');
+    const when = this.whenOf(request);
     if (request.externalId !== undefined) {
       const existing = this.externalIds.get(this.externalIdKey(client.clientName, request.externalId));
       if (existing !== undefined) {
@@ -361,6 +466,9 @@ export class Core {
       ownedSince: 0,
       routerId: null,
       ticket: null,
+      expiresAt: when.expiresAt,
+      scheduledAt: when.scheduledAt,
+      lockedBy: null,
     };
     this.interactions.set(interaction.interactionId, interaction);
     if (interaction.externalId !== null) {
@@ -370,8 +478,25 @@ export class Core {
     this.markChanged(interaction);
     this.reply(client.clientId, request.referenceId, 'EventAck', { interactionId: interaction.interactionId });
     this.report('EventInteractionSubmitted', { interactionId: interaction.interactionId, interaction: toWire(interaction) });
-    this.report('EventPlacedInQueue', { interactionId: interaction.interactionId, queue: request.queue, workbin: null });
+    this.reportPlaced(interaction);
+    this.watchWaiting(interaction);
     this.offer(interaction);
+  }
+
+  /** SPEC 9.4: a submit's or placement's expiresAt and scheduledAt, checked; a moment already past is now. */
+  private whenOf(request: { expiresAt?: string; scheduledAt?: string }): { expiresAt: number | null; scheduledAt: number | null } {
+    const read = (text: string | undefined, what: string): number | null => {
+      if (text === undefined) return null;
+      const time = parseIso(text);
+      if (time === null) throw new RequestError('InvalidRequest', `${what} "${text}" is not an ISO 8601 time (2026-12-04T09:00:00Z).`);
+      return time;
+    };
+    const expiresAt = read(request.expiresAt, 'expiresAt');
+    const scheduledAt = read(request.scheduledAt, 'scheduledAt');
+    if (expiresAt !== null && scheduledAt !== null && expiresAt <= scheduledAt) {
+      throw new RequestError('InvalidRequest', `expiresAt (${request.expiresAt}) is not after scheduledAt (${request.scheduledAt}): the interaction would expire before anyone could take it.`);
+    }
+    return { expiresAt, scheduledAt: scheduledAt !== null && scheduledAt > this.now ? scheduledAt : null };
   }
 
   private logIn(client: Client, request: Extract<CoreRequest, { message: 'RequestAgentLogin' }>): void {
@@ -427,6 +552,8 @@ export class Core {
   private setReadiness(client: Client, referenceId: number, mediaType: string, ready: boolean, reason: string | null): void {
     const agent = this.agentOf(client);
     agent.media.set(mediaType, { ready, reason });
+    // The agent chose: its after-call work on this media type ends without a return to ready.
+    this.wrapUps.get(agent.agentId)?.delete(mediaType);
     this.reply(client.clientId, referenceId, 'EventAck', {});
     const attributes = { agentId: agent.agentId, placeId: agent.placeId, mediaType };
     if (ready) this.report('EventReadyForMedia', attributes);
@@ -471,7 +598,7 @@ export class Core {
     this.markChanged(interaction);
     assert(this.load(agent.agentId, interaction.mediaType) <= capacity, 'an invite never takes an agent over capacity');
     this.report('EventAgentInvited', { interactionId: interaction.interactionId, agentId: agent.agentId, placeId: agent.placeId, ticketId: ticket.ticketId });
-    const invite = { message: 'EventInvite', ticketId: ticket.ticketId, interaction: toWire(interaction) };
+    const invite: ClientEvent = { message: 'EventInvite', ticketId: ticket.ticketId, interaction: toWire(interaction) };
     for (const clientId of agent.clients) this.send(clientId, invite);
   }
 
@@ -528,11 +655,12 @@ export class Core {
       if (!queue.pullable) throw new RequestError('Forbidden', `Queue "${request.queue}" does not allow pulls (pullable: false); its work is routed.`);
       source = this.queueOf(request.queue);
     } else {
-      workbin = this.resolveWorkbin(client, request.workbin!);
+      workbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin!);
       source = this.workbinOf(workbin);
     }
+    // A locked or scheduled interaction is pulled by no one (SPEC 9.3 step 4, 9.4 step 2).
     const pullable = (interaction: Interaction) =>
-      (interaction.state === 'queued' || interaction.state === 'routing') &&
+      (interaction.state === 'queued' || interaction.state === 'routing') && this.takeable(interaction) &&
       interaction.queue === (request.queue ?? null) &&
       (workbin === null ? interaction.workbin === null : interaction.workbin !== null && workbinKey(interaction.workbin) === workbinKey(workbin));
     let chosen: Interaction[];
@@ -574,25 +702,34 @@ export class Core {
   private placeInQueue(client: Client, request: Extract<CoreRequest, { message: 'RequestPlaceInQueue' }>): void {
     const interaction = this.find(request.interactionId);
     if (!this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
-    this.requireHolder(client, interaction, false);
+    requireHolder(client, this.agentIfAgent(client), interaction, false);
+    const when = this.whenOf(request);
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
-    this.releaseFromHolder(interaction);
+    const letGo = this.releaseFromHolder(interaction, client);
+    // A new entry has the deadlines it is given: an expiry or schedule of the old one does not follow it.
+    interaction.expiresAt = when.expiresAt;
+    interaction.scheduledAt = when.scheduledAt;
     this.place(interaction, request.queue, null);
+    if (letGo !== null) this.startWrapUp(letGo, interaction.mediaType);
   }
 
   private placeInWorkbin(client: Client, request: Extract<CoreRequest, { message: 'RequestPlaceInWorkbin' }>): void {
     const interaction = this.find(request.interactionId);
-    const workbin = this.resolveWorkbin(client, request.workbin);
-    this.requireHolder(client, interaction, false);
+    const workbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin);
+    requireHolder(client, this.agentIfAgent(client), interaction, false);
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
-    this.releaseFromHolder(interaction);
+    const letGo = this.releaseFromHolder(interaction, client);
+    // Work in a workbin belongs to its owner, who takes it when it will: it neither expires nor waits for a schedule.
+    interaction.expiresAt = null;
+    interaction.scheduledAt = null;
     this.place(interaction, null, workbin);
+    if (letGo !== null) this.startWrapUp(letGo, interaction.mediaType);
   }
 
   private stopProcessing(client: Client, request: Extract<CoreRequest, { message: 'RequestStopProcessing' }>): void {
     const interaction = this.find(request.interactionId);
-    if (client.clientType !== 'MediaServer') this.requireHolder(client, interaction, true);
-    else this.requireSubmitter(client, interaction, request.message);
+    if (client.clientType !== 'MediaServer') requireHolder(client, this.agentIfAgent(client), interaction, true);
+    else requireSubmitter(client, interaction, request.message);
     const reason = request.reason ?? null;
     const id = interaction.interactionId;
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
@@ -606,16 +743,26 @@ export class Core {
       }
       this.releaseFromRouter(interaction, 'Stopped');
     }
+    let letGo: string | null = null;
     if (interaction.state === 'handling') {
       const agentId = interaction.assignedTo!;
       if (client.agentId !== agentId) this.sendToAgent(agentId, { message: 'EventRevoked', interactionId: id, reason: 'Stopped' });
       this.report('EventPartyRemoved', { interactionId: id, party: this.agentParty(agentId, interaction.placeId ?? ''), reason: 'Stopped' });
       this.disown(interaction);
+      letGo = agentId;
     } else {
       this.locationOf(interaction).remove(interaction);
       if (interaction.workbin !== null) this.notifyWorkbin(interaction.workbin, 'Remove', interaction);
     }
+    this.finishStop(interaction, reason);
+    if (letGo !== null) this.startWrapUp(letGo, interaction.mediaType);
+  }
+
+  /** The last step of every stop: reported, out of the live state, stored as stopped. */
+  private finishStop(interaction: Interaction, reason: string | null): void {
+    const id = interaction.interactionId;
     this.report('EventProcessingStopped', { interactionId: id, reason, queue: interaction.queue, workbin: interaction.workbin && { ...interaction.workbin } });
+    this.unlock(interaction);
     interaction.state = 'stopped';
     this.interactions.delete(id);
     if (interaction.externalId !== null) this.externalIds.delete(this.externalIdKey(interaction.submittedBy, interaction.externalId));
@@ -624,8 +771,8 @@ export class Core {
 
   private changeProperties(client: Client, request: Extract<CoreRequest, { message: 'RequestChangeProperties' }>): void {
     const interaction = this.find(request.interactionId);
-    if (client.clientType !== 'MediaServer') this.requireHolder(client, interaction, true);
-    else this.requireSubmitter(client, interaction, request.message);
+    if (client.clientType !== 'MediaServer') requireHolder(client, this.agentIfAgent(client), interaction, true);
+    else requireSubmitter(client, interaction, request.message);
     const changedProperties: UserData = { ...request.changedProperties };
     const deletedProperties = [...new Set(request.deletedProperties ?? [])];
     // The change itself goes to the reporting log, whatever it leaves in the user data (a key set
@@ -652,30 +799,18 @@ export class Core {
 
   private getInteractionProperties(client: Client, request: Extract<CoreRequest, { message: 'RequestGetInteractionProperties' }>): void {
     const interaction = this.find(request.interactionId);
-    if (client.clientType === 'AgentApplication') {
-      const agent = this.agentOf(client);
-      const owner = interaction.state === 'handling' && interaction.assignedTo === agent.agentId;
-      const invited = interaction.ticket?.agentId === agent.agentId;
-      const inReadableWorkbin = interaction.state === 'queued' && interaction.workbin !== null && this.mayUseWorkbin(agent, interaction.workbin);
-      if (!owner && !invited && !inReadableWorkbin) {
-        throw new RequestError('Forbidden', `Interaction ${interaction.interactionId} is neither owned by, offered to, nor in a workbin of agent "${agent.agentId}".`);
-      }
-    } else if (client.clientType === 'RoutingEngine' && interaction.routerId !== client.clientId) {
-      throw new RequestError('Forbidden', `Interaction ${interaction.interactionId} is not held by this router.`);
-    } else if (client.clientType === 'MediaServer') {
-      this.requireSubmitter(client, interaction, request.message);
-    }
+    requireReader(this.config, client, this.agentIfAgent(client), interaction);
     this.reply(client.clientId, request.referenceId, 'EventInteractionProperties', { interaction: toWire(interaction) });
   }
 
   private getWorkbinContent(client: Client, request: Extract<CoreRequest, { message: 'RequestGetWorkbinContent' }>): void {
-    const workbin = this.resolveWorkbin(client, request.workbin);
-    const interactions = this.workbins.get(workbinKey(workbin))?.values() ?? [];
+    const workbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin);
+    const interactions = [...(this.workbins.get(workbinKey(workbin))?.values() ?? [])];
     this.reply(client.clientId, request.referenceId, 'EventWorkbinContent', { workbin, interactions: interactions.map(toWire) });
   }
 
   private workbinNotifications(client: Client, request: Extract<CoreRequest, { message: 'RequestWorkbinNotifications' }>): void {
-    const workbin = this.resolveWorkbin(client, request.workbin);
+    const workbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin);
     const key = workbinKey(workbin);
     if (request.subscribe) {
       let subscribers = this.subscriptions.get(key);
@@ -697,6 +832,251 @@ export class Core {
     if (subscribers.size === 0) this.subscriptions.delete(key);
   }
 
+  // ---- Supervisors (SPEC 9.3) ----------------------------------------------------------------
+
+  private forcedAgent(agentId: string): Agent {
+    const agent = this.agents.get(agentId);
+    if (agent === undefined) throw new RequestError('AgentNotLoggedIn', `Agent "${agentId}" is not logged in.`);
+    return agent;
+  }
+
+  private forceLogout(client: Client, request: Extract<CoreRequest, { message: 'RequestForceAgentLogout' }>): void {
+    const agent = this.forcedAgent(request.agentId);
+    const reason = request.reason ?? null;
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+    // Told first, while its connections are still the agent's: the desktop learns why before the logout's revokes.
+    this.sendToAgent(agent.agentId, { message: 'EventForcedAgentStateChange', agentId: agent.agentId, placeId: agent.placeId, operation: 'Logout', reason, forcedBy: client.clientName });
+    this.logOut(agent, 'AgentLoggedOut', true, client.clientName);
+  }
+
+  private forceNotReady(client: Client, request: Extract<CoreRequest, { message: 'RequestForceNotReady' }>): void {
+    const agent = this.forcedAgent(request.agentId);
+    const reason = request.reason ?? null;
+    agent.media.set(request.mediaType, { ready: false, reason });
+    this.wrapUps.get(agent.agentId)?.delete(request.mediaType);
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+    this.sendToAgent(agent.agentId, {
+      message: 'EventForcedAgentStateChange', agentId: agent.agentId, placeId: agent.placeId, operation: 'NotReady', mediaType: request.mediaType, reason, forcedBy: client.clientName,
+    });
+    this.report('EventNotReadyForMedia', { agentId: agent.agentId, placeId: agent.placeId, mediaType: request.mediaType, reason, forcedBy: client.clientName });
+  }
+
+  // ---- Snapshots (SPEC 9.3 steps 2 to 4) -----------------------------------------------------
+
+  private takeSnapshot(client: Client, request: Extract<CoreRequest, { message: 'RequestTakeSnapshot' }>): void {
+    requireSnapshotter(client, request.message);
+    if ((request.queue === undefined) === (request.workbin === undefined)) {
+      throw new RequestError('InvalidRequest', 'RequestTakeSnapshot names exactly one of queue and workbin.');
+    }
+    const max = request.max ?? Math.min(defaultSnapshotMax, this.config.maxSnapshotInteractions);
+    if (max > this.config.maxSnapshotInteractions) {
+      throw new RequestError('LimitExceeded', `A snapshot holds at most ${this.config.maxSnapshotInteractions} interactions (limits.maxSnapshotInteractions); max ${max} is more.`);
+    }
+    if (client.snapshots.size >= this.config.maxSnapshotsPerConnection) {
+      throw new RequestError('LimitExceeded', `This connection holds ${client.snapshots.size} snapshots, the most it may (limits.maxSnapshotsPerConnection); release one first.`);
+    }
+    let source: OrderedQueue<Interaction> | undefined;
+    let sourceWorkbin: WorkbinRef | null = null;
+    if (request.queue !== undefined) {
+      if (!this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
+      source = this.queues.get(request.queue);
+    } else {
+      sourceWorkbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin!);
+      source = this.workbins.get(workbinKey(sourceWorkbin));
+    }
+    const snapshotId = ++this.lastSnapshot;
+    client.snapshots.add(snapshotId);
+    // The moment: the queue's contents as they are now, copied block by block (cheap). Reading
+    // them against the condition, ordering and locking happen in slices (doPendingWork), so that
+    // a snapshot of a hundred thousand does not hold every other client up.
+    this.snapshotJobs.push({
+      snapshotId,
+      clientId: client.clientId,
+      referenceId: request.referenceId,
+      location: locationKeyOf({ queue: request.queue ?? null, workbin: sourceWorkbin }),
+      blocks: source?.frozenBlocks() ?? [],
+      block: 0,
+      index: 0,
+      matches: compileCondition(request.condition),
+      order: request.order ?? 'queue',
+      max,
+      lock: request.lock === true,
+      runs: [],
+      merge: null,
+      phase: 'read',
+      snapshot: null,
+      locking: 0,
+    });
+    this.doPendingWork(this.now);
+  }
+
+  /** True while a snapshot is being taken: the shell calls doPendingWork again, after other clients' requests. */
+  hasPendingWork(): boolean {
+    return this.snapshotJobs.length > 0;
+  }
+
+  /**
+   * One slice of the oldest snapshot being taken: up to snapshotSliceSize interactions read
+   * against its condition, then the ordering, then up to as many locked. The snapshot is answered
+   * (EventSnapshotTaken) when its last slice is done.
+   */
+  doPendingWork(now: number): void {
+    this.advance(now);
+    const job = this.snapshotJobs[0];
+    if (job === undefined) return;
+    switch (job.phase) {
+      case 'read': return this.readSnapshotSlice(job);
+      case 'merge':
+        if (job.merge!.step(snapshotSliceSize)) this.finishReading(job, job.merge!.merged);
+        return;
+      case 'lock': return this.lockSnapshotSlice(job);
+    }
+  }
+
+  /** Reads a slice of the queue's contents at the moment against the condition. */
+  private readSnapshotSlice(job: SnapshotJob): void {
+    let budget = snapshotSliceSize;
+    const run: Interaction[] = [];
+    // In the queue's own order the first `max` matches are the snapshot: no need to read on.
+    const enough = job.order === 'queue' ? job.max - (job.runs[0]?.length ?? 0) : Number.POSITIVE_INFINITY;
+    while (job.block < job.blocks.length && budget > 0 && run.length < enough) {
+      const items = job.blocks[job.block]!;
+      const interaction = items[job.index]!;
+      budget--;
+      if (++job.index === items.length) {
+        job.block++;
+        job.index = 0;
+      }
+      // Taken, stopped or moved since the moment: it is no longer there to be seen.
+      if (interaction.state === 'stopped' || interaction.state === 'handling' || locationKeyOf(interaction) !== job.location) continue;
+      if (job.matches(interaction)) run.push(interaction);
+    }
+    // In the queue's own order the matches of every slice make one run; in another order each
+    // slice sorts its own, and the runs are merged in slices afterwards.
+    if (job.order === 'queue') {
+      if (job.runs.length === 0) job.runs.push(run);
+      else job.runs[0]!.push(...run);
+    } else if (run.length > 0) {
+      job.runs.push(run.sort(snapshotComparison(job.order)));
+    }
+    const done = job.block >= job.blocks.length || run.length >= enough;
+    if (!done) return;
+    job.blocks = [];
+    if (job.order === 'queue') this.finishReading(job, job.runs[0] ?? []);
+    else {
+      job.merge = new RunMerge(job.runs, snapshotComparison(job.order), job.max);
+      job.phase = 'merge';
+    }
+  }
+
+  private finishReading(job: SnapshotJob, interactions: Interaction[]): void {
+    if (interactions.length > job.max) interactions.length = job.max;
+    job.snapshot = { snapshotId: job.snapshotId, clientId: job.clientId, location: job.location, interactions, entryOrders: interactions.map((interaction) => interaction.key.entryOrder), locked: new Set() };
+    job.runs.length = 0;
+    job.merge = null;
+    job.phase = 'lock';
+    if (!job.lock) this.finishSnapshot(job);
+  }
+
+  /** Locks a slice of the snapshot's interactions that are still queued where it saw them. */
+  private lockSnapshotSlice(job: SnapshotJob): void {
+    const snapshot = job.snapshot!;
+    const end = Math.min(snapshot.interactions.length, job.locking + snapshotSliceSize);
+    for (; job.locking < end; job.locking++) {
+      const interaction = snapshot.interactions[job.locking]!;
+      if (interaction.state !== 'queued' || interaction.lockedBy !== null || !stillWhereSeen(snapshot, job.locking)) continue;
+      interaction.lockedBy = snapshot.snapshotId;
+      snapshot.locked.add(interaction);
+    }
+    if (job.locking === snapshot.interactions.length) this.finishSnapshot(job);
+  }
+
+  private finishSnapshot(job: SnapshotJob): void {
+    const snapshot = job.snapshot!;
+    this.snapshotJobs.shift();
+    this.snapshots.set(snapshot.snapshotId, snapshot);
+    this.reply(job.clientId, job.referenceId, 'EventSnapshotTaken', { snapshotId: snapshot.snapshotId, numberOfInteractions: snapshot.interactions.length });
+  }
+
+  /** The client's own snapshot; another connection's is as unknown as one never taken. */
+  private snapshotOf(client: Client, snapshotId: number, request: string): Snapshot {
+    requireSnapshotter(client, request);
+    const snapshot = this.snapshots.get(snapshotId);
+    if (snapshot === undefined || snapshot.clientId !== client.clientId) {
+      throw new RequestError('InvalidRequest', `This connection holds no snapshot ${snapshotId}: it was released, or never taken here.`);
+    }
+    return snapshot;
+  }
+
+  private getSnapshotInteractions(client: Client, request: Extract<CoreRequest, { message: 'RequestGetSnapshotInteractions' }>): void {
+    const snapshot = this.snapshotOf(client, request.snapshotId, request.message);
+    const from = request.from ?? 0;
+    const page = snapshot.interactions.slice(from, from + (request.count ?? defaultSnapshotPage));
+    this.reply(client.clientId, request.referenceId, 'EventSnapshotInteractions', { snapshotId: snapshot.snapshotId, from, interactions: page.map(toWire) });
+  }
+
+  private releaseSnapshotRequest(client: Client, request: Extract<CoreRequest, { message: 'RequestReleaseSnapshot' }>): void {
+    const snapshot = this.snapshotOf(client, request.snapshotId, request.message);
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+    this.releaseSnapshot(client, snapshot);
+  }
+
+  /** Ends a snapshot: its locks go, and what they held back is offered to the routers in queue order. */
+  private releaseSnapshot(client: Client, snapshot: Snapshot): void {
+    this.snapshots.delete(snapshot.snapshotId);
+    client.snapshots.delete(snapshot.snapshotId);
+    const unlocked = [...snapshot.locked].sort((a, b) => compareKeys(a.key, b.key));
+    for (const interaction of unlocked) this.unlock(interaction);
+    for (const interaction of unlocked) if (interaction.state === 'queued') this.offer(interaction);
+  }
+
+  private unlockInteraction(client: Client, request: Extract<CoreRequest, { message: 'RequestUnlockInteraction' }>): void {
+    const snapshot = this.snapshotOf(client, request.snapshotId, request.message);
+    const interaction = this.find(request.interactionId);
+    if (!snapshot.locked.has(interaction)) {
+      throw new RequestError('InvalidState', `Snapshot ${snapshot.snapshotId} does not lock interaction ${interaction.interactionId}.`);
+    }
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+    this.unlock(interaction);
+    if (interaction.state === 'queued') this.offer(interaction);
+  }
+
+  /**
+   * Moves every interaction of the snapshot that waits where the snapshot saw it, queued or
+   * routing, and not locked by another snapshot; the rest (taken, stopped, moved, invited) are
+   * skipped. Each move is a RequestPlaceIn* of its own, reported the same way.
+   */
+  private moveInteractions(client: Client, request: Extract<CoreRequest, { message: 'RequestMoveInteractions' }>): void {
+    const snapshot = this.snapshotOf(client, request.snapshotId, request.message);
+    if ((request.queue === undefined) === (request.workbin === undefined)) {
+      throw new RequestError('InvalidRequest', 'RequestMoveInteractions names exactly one of queue and workbin.');
+    }
+    if (request.queue !== undefined && !this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
+    const workbin = request.workbin === undefined ? null : resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin);
+    const movable = snapshot.interactions.filter((interaction, index) => stillWhereSeen(snapshot, index) && interaction.state !== 'invited'
+      && (interaction.lockedBy === null || interaction.lockedBy === snapshot.snapshotId));
+    this.reply(client.clientId, request.referenceId, 'EventInteractionsMoved', { snapshotId: snapshot.snapshotId, moved: movable.length, skipped: snapshot.interactions.length - movable.length });
+    for (const interaction of movable) {
+      this.releaseFromHolder(interaction, client);
+      if (workbin !== null) {
+        interaction.expiresAt = null;
+        interaction.scheduledAt = null;
+      }
+      this.place(interaction, request.queue ?? null, workbin);
+    }
+  }
+
+  private unlock(interaction: Interaction): void {
+    if (interaction.lockedBy === null) return;
+    this.snapshots.get(interaction.lockedBy)?.locked.delete(interaction);
+    interaction.lockedBy = null;
+  }
+
+  /** Neither locked by a snapshot nor scheduled for later: a router may be offered it and an agent may pull it. */
+  private takeable(interaction: Interaction): boolean {
+    return interaction.lockedBy === null && (interaction.scheduledAt === null || interaction.scheduledAt <= this.now);
+  }
+
   /**
    * An agent's subscriptions hold only while it may use the workbin: they end with its login
    * (workbin contents are for the agents they belong to), and a move to another place ends those
@@ -707,21 +1087,37 @@ export class Core {
     for (const clientId of agent.clients) {
       const client = this.clients.get(clientId)!;
       for (const [key, workbin] of [...client.subscriptions]) {
-        if (allowedAt === null || !this.mayUseWorkbin(allowedAt, workbin)) this.unsubscribe(client, key);
+        if (allowedAt === null || !mayUseWorkbin(this.config, allowedAt, workbin)) this.unsubscribe(client, key);
       }
     }
   }
 
   // ---- Time ----------------------------------------------------------------------------------
 
-  /** Fires every deadline that has passed: delivering timeouts revoke invites, handling timeouts return work. */
-  expire(now: number): void {
+  /**
+   * Fires the deadlines that have passed, delivering timeouts revoke invites, handling timeouts
+   * return work: at most `budget` of them, and says whether any that are due remain. The server
+   * fires a slice per turn of its event loop, so that 100,000 timers due at one moment do not keep
+   * every other client waiting until the last is fired.
+   */
+  expire(now: number, budget = Number.POSITIVE_INFINITY): boolean {
     this.advance(now);
+    let fired = 0;
     for (let next = this.deadlines.peek(); next !== undefined && next.at <= now; next = this.deadlines.peek()) {
+      if (fired++ >= budget) return true;
       this.deadlines.pop();
       if (next.kind === 'delivering') {
         const ticket = this.tickets.get(Number(next.id));
         if (ticket !== undefined && ticket.deadline <= now) this.onDeliveringTimeout(ticket);
+      } else if (next.kind === 'expiry') {
+        const interaction = this.interactions.get(next.id);
+        if (interaction !== undefined) this.onExpiryDeadline(interaction);
+      } else if (next.kind === 'scheduled') {
+        const interaction = this.interactions.get(next.id);
+        if (interaction !== undefined) this.onScheduledTime(interaction);
+      } else if (next.kind === 'wrapUp') {
+        const [agentId, mediaType] = next.id.split('\u0000') as [string, string];
+        this.onWrapUpEnd(agentId, mediaType);
       } else {
         const interaction = this.interactions.get(next.id);
         if (interaction === undefined || interaction.state !== 'handling') continue;
@@ -730,6 +1126,7 @@ export class Core {
         else this.onHandlingTimeout(interaction);
       }
     }
+    return false;
   }
 
   private onDeliveringTimeout(ticket: Ticket): void {
@@ -741,6 +1138,93 @@ export class Core {
       agent.media.set(mediaType, { ready: false, reason: 'NoAnswer' });
       this.report('EventNotReadyForMedia', { agentId: agent.agentId, placeId: agent.placeId, mediaType, reason: 'NoAnswer' });
     }
+  }
+
+  /** When waiting work expires (SPEC 9.4 step 1): its own expiresAt or its queue's expireAfter, whichever comes first; null: never. */
+  private expiryDeadline(interaction: Interaction): number | null {
+    const expireAfterMs = interaction.workbin === null ? this.config.queues.get(interaction.queue!)?.expireAfterMs ?? null : null;
+    const queueDeadline = expireAfterMs === null ? null : interaction.key.enteredAt + expireAfterMs;
+    if (interaction.expiresAt === null) return queueDeadline;
+    return queueDeadline === null ? interaction.expiresAt : Math.min(queueDeadline, interaction.expiresAt);
+  }
+
+  /** Aims the timers of work that has just begun to wait (or waits again): its expiry and its schedule. */
+  private watchWaiting(interaction: Interaction): void {
+    const expiry = this.expiryDeadline(interaction);
+    if (expiry !== null) this.deadlines.push({ at: expiry, kind: 'expiry', id: interaction.interactionId });
+    if (interaction.scheduledAt !== null) this.deadlines.push({ at: interaction.scheduledAt, kind: 'scheduled', id: interaction.interactionId });
+  }
+
+  /**
+   * Work still queued or routing at its expiry is stopped (reason Expired) or moved to its queue's
+   * expiredQueue. Invited work is looked at again when its invite ends at the latest; handling
+   * work is left alone, and looked at again if it returns to wait.
+   */
+  private onExpiryDeadline(interaction: Interaction): void {
+    const deadline = this.expiryDeadline(interaction);
+    if (deadline === null || deadline > this.now || interaction.state === 'handling') return;
+    if (interaction.state === 'invited') {
+      this.deadlines.push({ at: interaction.ticket!.deadline, kind: 'expiry', id: interaction.interactionId });
+      return;
+    }
+    const id = interaction.interactionId;
+    const expiredQueue = interaction.workbin === null ? this.config.queues.get(interaction.queue!)?.expiredQueue ?? null : null;
+    if (interaction.routerId !== null) {
+      this.send(interaction.routerId, { message: 'EventRevoked', interactionId: id, reason: 'Expired' });
+      this.releaseFromRouter(interaction, 'Expired');
+    }
+    this.unlock(interaction);
+    this.locationOf(interaction).remove(interaction);
+    if (interaction.workbin !== null) this.notifyWorkbin(interaction.workbin, 'Remove', interaction);
+    if (expiredQueue === null) {
+      this.finishStop(interaction, 'Expired');
+      return;
+    }
+    this.report('EventTakenFromQueue', { interactionId: id, queue: interaction.queue, workbin: null });
+    // An expiresAt that has passed would expire it again at once in the next queue: it moves without it.
+    if (interaction.expiresAt !== null && interaction.expiresAt <= this.now) interaction.expiresAt = null;
+    this.place(interaction, expiredQueue, null);
+  }
+
+  /** SPEC 9.4 step 2: scheduled work becomes routable in its place in the queue order. */
+  private onScheduledTime(interaction: Interaction): void {
+    if (interaction.scheduledAt === null || interaction.scheduledAt > this.now) return;
+    interaction.scheduledAt = null;
+    this.markChanged(interaction);
+    if (interaction.state === 'queued') this.offer(interaction);
+  }
+
+  /**
+   * SPEC 9.4 step 3: an agent that let go of an interaction (stopped, transferred or placed
+   * elsewhere) is not ready for its media type for the media type's wrapUp, then ready again. Only
+   * a ready agent goes into after-call work: one that is not ready stays as it chose.
+   */
+  private startWrapUp(agentId: string, mediaType: string): void {
+    const wrapUpMs = mediaSettings(this.config, mediaType).wrapUpMs;
+    const agent = this.agents.get(agentId);
+    if (wrapUpMs === 0 || agent === undefined) return;
+    const inWrapUp = this.wrapUps.get(agentId)?.has(mediaType) === true;
+    if (!inWrapUp && agent.media.get(mediaType)?.ready !== true) return;
+    const until = this.now + wrapUpMs;
+    let byMedia = this.wrapUps.get(agentId);
+    if (byMedia === undefined) this.wrapUps.set(agentId, (byMedia = new Map()));
+    byMedia.set(mediaType, until);
+    this.deadlines.push({ at: until, kind: 'wrapUp', id: `${agentId}\u0000${mediaType}` });
+    if (inWrapUp) return;
+    agent.media.set(mediaType, { ready: false, reason: afterCallWork });
+    this.report('EventNotReadyForMedia', { agentId, placeId: agent.placeId, mediaType, reason: afterCallWork });
+  }
+
+  private onWrapUpEnd(agentId: string, mediaType: string): void {
+    const byMedia = this.wrapUps.get(agentId);
+    const until = byMedia?.get(mediaType);
+    if (until === undefined || until > this.now) return;
+    byMedia!.delete(mediaType);
+    if (byMedia!.size === 0) this.wrapUps.delete(agentId);
+    const agent = this.agents.get(agentId);
+    if (agent === undefined) return;
+    agent.media.set(mediaType, { ready: true, reason: null });
+    this.report('EventReadyForMedia', { agentId, placeId: agent.placeId, mediaType });
   }
 
   private onHandlingTimeout(interaction: Interaction): void {
@@ -764,7 +1248,12 @@ export class Core {
   /** Offers a waiting interaction of a routed queue to the next router that serves it (round-robin). */
   private offer(interaction: Interaction): void {
     assert(interaction.state === 'queued' || interaction.state === 'routing', 'only waiting interactions are offered');
-    if (interaction.queue === null) return;
+    if (interaction.queue === null || interaction.workbin !== null) return;
+    // Locked by a snapshot or scheduled for later: it waits queued, offered to no router.
+    if (!this.takeable(interaction)) {
+      assert(interaction.state === 'queued', 'a locked or scheduled interaction is held by no router');
+      return;
+    }
     const routerId = this.pickRouter(interaction.queue);
     if (routerId === null) {
       if (interaction.state !== 'queued') {
@@ -851,15 +1340,17 @@ export class Core {
     this.disown(interaction);
     this.locationOf(interaction).insert(interaction);
     this.reportPlaced(interaction);
+    this.watchWaiting(interaction);
     this.offer(interaction);
   }
 
-  private logOut(agent: Agent, reason: 'AgentLoggedOut' | 'AgentDisconnected', returnOwned: boolean): void {
+  private logOut(agent: Agent, reason: 'AgentLoggedOut' | 'AgentDisconnected', returnOwned: boolean, forcedBy?: string): void {
     for (const ticket of [...agent.invites]) this.revokeInvite(ticket, reason, true);
     if (returnOwned) {
       for (const interaction of [...(this.owned.get(agent.agentId) ?? [])]) this.revokeOwnership(interaction, reason);
     }
-    this.report('EventAgentLogout', { agentId: agent.agentId, placeId: agent.placeId, reason });
+    this.wrapUps.delete(agent.agentId);
+    this.report('EventAgentLogout', { agentId: agent.agentId, placeId: agent.placeId, reason, ...(forcedBy !== undefined ? { forcedBy } : {}) });
     this.endSubscriptionsNoLongerAllowed(agent, null);
     for (const clientId of agent.clients) this.clients.get(clientId)!.agentId = null;
     this.agents.delete(agent.agentId);
@@ -889,20 +1380,39 @@ export class Core {
     this.markChanged(interaction);
   }
 
-  /** Takes a held interaction from its agent or router before it moves (RequestPlaceIn*). */
-  private releaseFromHolder(interaction: Interaction): void {
+  /**
+   * Takes an interaction from where it is before it moves (RequestPlaceIn*, RequestMoveInteractions):
+   * from its agent or router, which hears `EventRevoked {reason: Moved}` unless it asked itself,
+   * or, waiting unheld (a supervisor's move), from its queue or workbin. Returns the agent that
+   * let go of it, whose after-call work starts once the move is reported.
+   */
+  private releaseFromHolder(interaction: Interaction, requester: Client): string | null {
+    const id = interaction.interactionId;
     if (interaction.state === 'handling') {
-      this.report('EventPartyRemoved', { interactionId: interaction.interactionId, party: this.agentParty(interaction.assignedTo!, interaction.placeId ?? '') });
+      const agentId = interaction.assignedTo!;
+      if (requester.agentId !== agentId) this.sendToAgent(agentId, { message: 'EventRevoked', interactionId: id, reason: 'Moved' });
+      this.report('EventPartyRemoved', { interactionId: id, party: this.agentParty(agentId, interaction.placeId ?? '') });
       this.disown(interaction);
-      return;
+      return agentId;
     }
-    this.releaseFromRouter(interaction, 'Moved');
+    if (interaction.state === 'routing') {
+      const routerId = interaction.routerId!;
+      if (routerId !== requester.clientId) this.send(routerId, { message: 'EventRevoked', interactionId: id, reason: 'Moved' });
+      this.releaseFromRouter(interaction, 'Moved');
+    }
     this.locationOf(interaction).remove(interaction);
-    this.report('EventTakenFromQueue', { interactionId: interaction.interactionId, queue: interaction.queue, workbin: null });
+    const workbin = interaction.workbin && { ...interaction.workbin };
+    this.report('EventTakenFromQueue', { interactionId: id, queue: interaction.queue, workbin });
+    if (workbin !== null) {
+      this.report('EventTakenFromWorkbin', { interactionId: id, workbin });
+      this.notifyWorkbin(workbin, 'Remove', interaction);
+    }
+    return null;
   }
 
-  /** A new entry into a queue or workbin: it goes to the back of its priority. */
+  /** A new entry into a queue or workbin: it goes to the back of its priority. A snapshot's lock stays behind. */
   private place(interaction: Interaction, queue: string | null, workbin: WorkbinRef | null): void {
+    this.unlock(interaction);
     interaction.queue = queue;
     interaction.workbin = workbin;
     interaction.key = this.newKey(interaction.priority);
@@ -910,12 +1420,17 @@ export class Core {
     this.locationOf(interaction).insert(interaction);
     this.markChanged(interaction);
     this.reportPlaced(interaction);
+    this.watchWaiting(interaction);
     this.offer(interaction);
   }
 
   private reportPlaced(interaction: Interaction): void {
     const workbin = interaction.workbin && { ...interaction.workbin };
-    this.report('EventPlacedInQueue', { interactionId: interaction.interactionId, queue: interaction.queue, workbin });
+    const when = {
+      ...(interaction.scheduledAt !== null ? { scheduledAt: iso(interaction.scheduledAt) } : {}),
+      ...(interaction.expiresAt !== null ? { expiresAt: iso(interaction.expiresAt) } : {}),
+    };
+    this.report('EventPlacedInQueue', { interactionId: interaction.interactionId, queue: interaction.queue, workbin, ...when });
     if (workbin !== null) {
       this.report('EventPlacedInWorkbin', { interactionId: interaction.interactionId, workbin });
       this.notifyWorkbin(workbin, 'Add', interaction);
@@ -939,6 +1454,11 @@ export class Core {
     throw new RequestError('UnknownInteraction', `There is no interaction with id "${interactionId}".`);
   }
 
+  /** The client's logged-in agent when it is an agent application (AgentNotLoggedIn if none); null for other client types. */
+  private agentIfAgent(client: Client): Agent | null {
+    return client.clientType === 'AgentApplication' ? this.agentOf(client) : null;
+  }
+
   private agentOf(client: Client): Agent {
     const agent = client.agentId === null ? undefined : this.agents.get(client.agentId);
     if (agent === undefined) throw new RequestError('AgentNotLoggedIn', 'Log in with RequestAgentLogin first.');
@@ -958,75 +1478,8 @@ export class Core {
     return ticket;
   }
 
-  /**
-   * The owner agent (handling) or the holding router (routing; with `invitedToo`, also invited)
-   * may act on an interaction; anyone else is refused, and nobody may while it only waits.
-   */
-  private requireHolder(client: Client, interaction: Interaction, invitedToo: boolean): void {
-    const id = interaction.interactionId;
-    if (client.clientType === 'AgentApplication') {
-      const agent = this.agentOf(client);
-      if (interaction.state === 'handling' && interaction.assignedTo === agent.agentId) return;
-      // One answer whatever the reason: an agent must not learn the state of other people's work.
-      throw new RequestError('Forbidden', notYoursDescription(id));
-    }
-    if (client.clientType === 'RoutingEngine') {
-      const held = interaction.state === 'routing' || (invitedToo && interaction.state === 'invited');
-      if (held && interaction.routerId === client.clientId) return;
-      if (interaction.routerId !== null && interaction.routerId !== client.clientId) {
-        throw new RequestError('Forbidden', `Interaction ${id} is held by another router.`);
-      }
-      throw new RequestError('InvalidState', `Interaction ${id} is ${interaction.state}; only the router holding it while routing may do this.`);
-    }
-    throw new RequestError('Forbidden', `A ${client.clientType} may not act on interaction ${id}.`);
-  }
-
-  /** A media server limited to what it submitted (media scope `submitted`) may act only on that. */
-  private requireSubmitter(client: Client, interaction: Interaction, request: string): void {
-    if (client.grants.mediaScope === 'all' || interaction.submittedBy === client.clientName) return;
-    throw new RequestError('Forbidden', `${request} on interaction ${interaction.interactionId} is refused: it was submitted by another media server, and "${client.clientName}" may act only on what it submitted (media scope "submitted").`);
-  }
-
   private checkUserData(userData: UserData, what: string): void {
     checkUserData(userData, this.config.maxUserDataBytes, this.config.maxUserDataDepth, what);
-  }
-
-  /** Resolves a workbin reference and checks that the client may use it (SPEC section 5, Workbins). */
-  private resolveWorkbin(client: Client, reference: WorkbinRefInput): WorkbinRef {
-    const definition = this.config.workbins.get(reference.name);
-    if (definition === undefined) throw new RequestError('UnknownWorkbin', `There is no workbin named "${reference.name}".`);
-    if (client.clientType === 'MediaServer' && client.grants.mediaScope === 'submitted') {
-      // A workbin holds other clients' work; a media server limited to its own has no business there.
-      throw new RequestError('Forbidden', `Workbin "${reference.name}" is refused: media server "${client.clientName}" may act only on what it submitted (media scope "submitted"), not on workbins.`);
-    }
-    const agent = client.clientType === 'AgentApplication' ? this.agentOf(client) : null;
-    let ownerId = reference.ownerId;
-    if (ownerId === undefined) {
-      if (agent !== null && definition.owner === 'agent') ownerId = agent.agentId;
-      else if (agent !== null && definition.owner === 'place') ownerId = agent.placeId;
-      else throw new RequestError('InvalidRequest', `Workbin "${reference.name}" belongs to a ${definition.owner}: name its ownerId.`);
-    }
-    if (definition.owner === 'agentGroup' && !this.config.agentGroups.has(ownerId)) {
-      throw new RequestError('UnknownWorkbin', `There is no agent group "${ownerId}" to own workbin "${reference.name}".`);
-    }
-    if (definition.owner === 'placeGroup' && !this.config.placeGroups.has(ownerId)) {
-      throw new RequestError('UnknownWorkbin', `There is no place group "${ownerId}" to own workbin "${reference.name}".`);
-    }
-    const workbin = { name: reference.name, ownerId };
-    if (agent !== null && !this.mayUseWorkbin(agent, workbin)) {
-      throw new RequestError('Forbidden', `Agent "${agent.agentId}" may not use workbin "${workbin.name}" of "${ownerId}".`);
-    }
-    return workbin;
-  }
-
-  private mayUseWorkbin(agent: Agent, workbin: WorkbinRef): boolean {
-    switch (this.config.workbins.get(workbin.name)?.owner) {
-      case 'agent': return workbin.ownerId === agent.agentId;
-      case 'place': return workbin.ownerId === agent.placeId;
-      case 'agentGroup': return this.config.agentGroups.get(workbin.ownerId)?.has(agent.agentId) === true;
-      case 'placeGroup': return this.config.placeGroups.get(workbin.ownerId)?.has(agent.placeId) === true;
-      default: return false;
-    }
   }
 
   /** Invited plus handling interactions of one media type: what capacity limits. */
@@ -1086,35 +1539,33 @@ export class Core {
   private notifyWorkbin(workbin: WorkbinRef, operation: 'Add' | 'Remove', interaction: Interaction): void {
     const subscribers = this.subscriptions.get(workbinKey(workbin));
     if (subscribers === undefined || subscribers.size === 0) return;
-    const message = { message: 'EventWorkbinContentChanged', workbin: { ...workbin }, operation, interaction: toWire(interaction) };
+    const message: ClientEvent = { message: 'EventWorkbinContentChanged', workbin: { ...workbin }, operation, interaction: toWire(interaction) };
     for (const clientId of subscribers) this.send(clientId, message);
   }
 
-  private send(clientId: string, message: OutgoingMessage): void {
+  private send(clientId: string, message: ClientEvent): void {
     this.out.push({ to: clientId, message });
   }
 
-  private sendToAgent(agentId: string, message: OutgoingMessage): void {
+  private sendToAgent(agentId: string, message: ClientEvent): void {
     for (const clientId of this.agents.get(agentId)?.clients ?? []) this.send(clientId, message);
   }
 
-  private reply(clientId: string, referenceId: number, message: string, attributes: Record<string, unknown>): void {
-    this.send(clientId, { message, referenceId, ...attributes });
+  private reply<Name extends ClientEventName>(clientId: string, referenceId: number, message: Name, attributes: ClientEventAttributes<Name>): void {
+    this.send(clientId, { message, referenceId, ...attributes } as unknown as ClientEvent);
   }
 
   /** A reporting event; one about an interaction also names its media type, for statistics and routers. */
-  private report(message: string, attributes: Record<string, unknown>): void {
-    const interactionId = attributes.interactionId;
+  private report<Name extends ReportingEventName>(message: Name, attributes: ReportingEventAttributes<Name>): void {
+    const interactionId = (attributes as { interactionId?: unknown }).interactionId;
     const mediaType = typeof interactionId === 'string' ? this.interactions.get(interactionId)?.mediaType : undefined;
-    const event: ReportingEvent = { message, seq: ++this.counters.lastSeq, eventTime: iso(this.now), ...attributes };
+    const event = { message, seq: ++this.counters.lastSeq, eventTime: iso(this.now), ...attributes } as unknown as ReportingEvent;
     if (mediaType !== undefined) event.mediaType = mediaType;
     this.out.push({ to: null, message: event });
   }
 
   private error(clientId: string, referenceId: number | undefined, error: RequestError): void {
-    const message: OutgoingMessage = { message: 'EventError', errorCode: error.code, errorDescription: error.message };
-    if (referenceId !== undefined) message.referenceId = referenceId;
-    this.send(clientId, message);
+    this.send(clientId, eventError(error.code, error.message, referenceId));
   }
 
   /** Runs a request; a RequestError becomes an EventError for the requester. Handlers throw before they change anything. */
@@ -1160,7 +1611,7 @@ export class Core {
       for (const [key, workbin] of client.subscriptions) {
         assert(this.subscriptions.get(key)?.has(client.clientId) === true, `client ${client.clientId}'s subscription is known`);
         const agent = client.agentId === null ? undefined : this.agents.get(client.agentId);
-        if (client.clientType === 'AgentApplication') assert(agent !== undefined && this.mayUseWorkbin(agent, workbin), `agent connection ${client.clientId} watches only workbins its logged-in agent may use`);
+        if (client.clientType === 'AgentApplication') assert(agent !== undefined && mayUseWorkbin(this.config, agent, workbin), `agent connection ${client.clientId} watches only workbins its logged-in agent may use`);
       }
     }
     for (const agent of this.agents.values()) {
@@ -1253,11 +1704,6 @@ export class Core {
     return overviews;
   }
 
-}
-
-/** What an agent hears about an interaction it does not hold, whatever the interaction's state. */
-function notYoursDescription(interactionId: string): string {
-  return `Interaction ${interactionId} is not yours, or not in a state that allows this.`;
 }
 
 function sameMedia(before: ReadonlyMap<string, { ready: boolean; reason: string | null }>, after: ReadonlyMap<string, { ready: boolean; reason: string | null }>): boolean {

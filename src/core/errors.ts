@@ -1,6 +1,8 @@
 // The error codes of SPEC section 7, defined once. The core returns them as values;
 // adapters never invent codes of their own.
 
+import type { EventError } from './events.js';
+
 export const errorCodes = {
   InvalidRequest: 'malformed JSON, unknown message, or a wrong or missing attribute',
   NotRegistered: 'the connection sent a request before RequestRegisterClient',
@@ -26,4 +28,14 @@ export class RequestError extends Error {
     super(description);
     this.code = code;
   }
+}
+
+/**
+ * The one way to build an EventError, in the core and in every adapter: the code is one of
+ * errorCodes, never a string of the adapter's own.
+ */
+export function eventError(code: ErrorCode, description: string, referenceId?: number): EventError {
+  const message: EventError = { message: 'EventError', errorCode: code, errorDescription: description };
+  if (referenceId !== undefined) message.referenceId = referenceId;
+  return message;
 }

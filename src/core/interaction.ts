@@ -1,5 +1,6 @@
 // Interaction ids, the wire form of an interaction, and its stored record.
 
+import type { WireInteraction } from './events.js';
 import type { Interaction, InteractionRecord, WorkbinRef } from './types.js';
 
 const idLength = 16;
@@ -27,12 +28,19 @@ export function iso(time: number): string {
   return lastIso;
 }
 
+/** Milliseconds of an ISO 8601 time a client sent (a date with a time: "2026-12-04T09:00:00Z"); null when it is not one. */
+export function parseIso(text: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text)) return null;
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? null : time;
+}
+
 export function workbinKey(workbin: WorkbinRef): string {
   return `${workbin.name}\u0000${workbin.ownerId}`;
 }
 
 /** The interaction as clients see it (SPEC section 3): queue and workbin are null while an agent handles it. */
-export function toWire(interaction: Interaction): Record<string, unknown> {
+export function toWire(interaction: Interaction): WireInteraction {
   const waiting = interaction.state !== 'handling' && interaction.state !== 'stopped';
   return {
     interactionId: interaction.interactionId,
@@ -48,6 +56,8 @@ export function toWire(interaction: Interaction): Record<string, unknown> {
     placedInQueueAt: iso(interaction.key.enteredAt),
     assignedTo: interaction.assignedTo,
     placeId: interaction.placeId,
+    ...(interaction.scheduledAt !== null ? { scheduledAt: iso(interaction.scheduledAt) } : {}),
+    ...(interaction.expiresAt !== null ? { expiresAt: iso(interaction.expiresAt) } : {}),
   };
 }
 
@@ -74,6 +84,8 @@ export function toRecord(interaction: Interaction): InteractionRecord {
     ticketId: interaction.ticket?.ticketId ?? null,
     ticketAgentId: interaction.ticket?.agentId ?? null,
     ticketPlaceId: interaction.ticket?.placeId ?? null,
+    expiresAt: interaction.expiresAt,
+    scheduledAt: interaction.scheduledAt,
   };
 }
 
@@ -98,5 +110,8 @@ export function fromRecord(record: InteractionRecord): Interaction {
     ownedSince: 0,
     routerId: null,
     ticket: null,
+    expiresAt: record.expiresAt,
+    scheduledAt: record.scheduledAt,
+    lockedBy: null,
   };
 }

@@ -1,7 +1,8 @@
 // The order of a queue or workbin: higher priority first, then earlier entry time, then
 // earlier entry (a per-server counter, so two entries in the same millisecond keep their order).
-// A sorted array: inserts land near the tail in the common case and removal is a memmove,
-// which is cheaper than a tree for the few thousand entries a queue holds.
+// A list of sorted blocks of at most `blockSize` items: an insert or a removal anywhere moves at
+// most one block's items, so a queue of a million waiting interactions costs the same per move
+// as one of a hundred (one sorted array had to move the whole million to take its first item).
 
 export interface QueueKey {
   readonly priority: number;
@@ -15,38 +16,78 @@ export function compareKeys(a: QueueKey, b: QueueKey): number {
   return a.entryOrder - b.entryOrder;
 }
 
+/** Where a key goes: a block and an index in it (index may equal the block's length). */
+interface Position {
+  block: number;
+  index: number;
+}
+
+const defaultBlockSize = 512;
+
 export class OrderedQueue<T extends { key: QueueKey }> {
-  private readonly items: T[] = [];
+  private readonly blocks: T[][] = [];
+  private count = 0;
+
+  /** `blockSize` is for tests, which make it small to split and merge blocks often. */
+  constructor(private readonly blockSize = defaultBlockSize) {}
 
   get size(): number {
-    return this.items.length;
+    return this.count;
   }
 
   insert(item: T): void {
-    const index = this.lowerBound(item.key);
-    if (index === this.items.length) this.items.push(item);
-    else this.items.splice(index, 0, item);
+    this.count++;
+    if (this.blocks.length === 0) {
+      this.blocks.push([item]);
+      return;
+    }
+    const { block, index } = this.lowerBound(item.key);
+    const items = this.blocks[block]!;
+    if (index === items.length) items.push(item);
+    else items.splice(index, 0, item);
+    if (items.length > 2 * this.blockSize) this.blocks.splice(block + 1, 0, items.splice(this.blockSize));
   }
 
   remove(item: T): boolean {
-    const index = this.lowerBound(item.key);
-    if (this.items[index] !== item) return false;
-    this.items.splice(index, 1);
+    if (this.count === 0) return false;
+    const { block, index } = this.lowerBound(item.key);
+    const items = this.blocks[block]!;
+    if (items[index] !== item) return false;
+    this.count--;
+    if (index === 0 && items.length === 1) this.blocks.splice(block, 1);
+    else items.splice(index, 1);
     return true;
   }
 
-  values(): readonly T[] {
-    return this.items;
+  /** The first item in order, if any. */
+  first(): T | undefined {
+    return this.blocks[0]?.[0];
+  }
+
+  /** The items as they are now, block by block in order: a copy that holds still while the queue changes, made in O(blocks). */
+  frozenBlocks(): T[][] {
+    return this.blocks.map((items) => items.slice());
+  }
+
+  /** Every item in order. Changing the queue while iterating is not allowed: copy first. */
+  *values(): IterableIterator<T> {
+    for (const items of this.blocks) yield* items;
   }
 
   /** Up to `count` items in order after the item with key `after` (from the first when null): a page that holds still while items come and go. */
   page(after: QueueKey | null, count: number): T[] {
-    let start = 0;
-    if (after !== null) {
-      start = this.lowerBound(after);
-      if (start < this.items.length && compareKeys(this.items[start]!.key, after) === 0) start++;
+    let position: Position = { block: 0, index: 0 };
+    if (after !== null && this.blocks.length > 0) {
+      position = this.lowerBound(after);
+      const found = this.blocks[position.block]![position.index];
+      if (found !== undefined && compareKeys(found.key, after) === 0) position.index++;
     }
-    return this.items.slice(start, start + count);
+    const page: T[] = [];
+    for (let block = position.block; block < this.blocks.length && page.length < count; block++) {
+      const items = this.blocks[block]!;
+      for (let index = block === position.block ? position.index : 0; index < items.length && page.length < count; index++) page.push(items[index]!);
+    }
+    return page;
   }
 
   /**
@@ -57,34 +98,39 @@ export class OrderedQueue<T extends { key: QueueKey }> {
    */
   oldestEnteredAt(): number | null {
     let oldest: number | null = null;
-    for (let index = 0; index < this.items.length; index = this.priorityEnd(index)) {
-      const enteredAt = this.items[index]!.key.enteredAt;
+    let next = this.first();
+    while (next !== undefined) {
+      const enteredAt = next.key.enteredAt;
       if (oldest === null || enteredAt < oldest) oldest = enteredAt;
+      // The first item of a lower priority: the place of a key after every key of this priority.
+      const { block, index } = this.lowerBound({ priority: next.key.priority, enteredAt: Number.POSITIVE_INFINITY, entryOrder: Number.POSITIVE_INFINITY });
+      const items = this.blocks[block]!;
+      next = index < items.length ? items[index] : this.blocks[block + 1]?.[0];
     }
     return oldest;
   }
 
-  /** The index after the last item with the same priority as the one at `start`. */
-  private priorityEnd(start: number): number {
-    const priority = this.items[start]!.key.priority;
-    let low = start + 1;
-    let high = this.items.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (this.items[middle]!.key.priority === priority) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  }
-
-  private lowerBound(key: QueueKey): number {
+  /**
+   * Where the first item not before `key` is, or where `key` would be inserted: the first block
+   * whose last item is not before it (the last block when every item is), then within it.
+   */
+  private lowerBound(key: QueueKey): Position {
     let low = 0;
-    let high = this.items.length;
+    let high = this.blocks.length - 1;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (compareKeys(this.items[middle]!.key, key) < 0) low = middle + 1;
+      const items = this.blocks[middle]!;
+      if (compareKeys(items[items.length - 1]!.key, key) < 0) low = middle + 1;
       else high = middle;
     }
-    return low;
+    const items = this.blocks[low]!;
+    let first = 0;
+    let last = items.length;
+    while (first < last) {
+      const middle = (first + last) >>> 1;
+      if (compareKeys(items[middle]!.key, key) < 0) first = middle + 1;
+      else last = middle;
+    }
+    return { block: low, index: first };
   }
 }

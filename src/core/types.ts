@@ -1,9 +1,10 @@
 // The core's records: interactions, tickets, agents and clients as the state machine holds them.
 
+import type { ClientEvent, ReportingEvent } from './events.js';
 import type { QueueKey } from './ordered-queue.js';
 
-export type ClientType = 'AgentApplication' | 'MediaServer' | 'RoutingEngine' | 'ReportingEngine';
-export const clientTypes: readonly ClientType[] = ['AgentApplication', 'MediaServer', 'RoutingEngine', 'ReportingEngine'];
+export type ClientType = 'AgentApplication' | 'MediaServer' | 'RoutingEngine' | 'ReportingEngine' | 'Supervisor';
+export const clientTypes: readonly ClientType[] = ['AgentApplication', 'MediaServer', 'RoutingEngine', 'ReportingEngine', 'Supervisor'];
 
 export type InteractionState = 'queued' | 'routing' | 'invited' | 'handling' | 'stopped';
 
@@ -41,6 +42,12 @@ export interface Interaction {
   /** The router holding it while routing or invited. */
   routerId: string | null;
   ticket: Ticket | null;
+  /** SPEC 9.4 step 1: waiting past this moment (ms), it expires; null: only its queue's expireAfter applies. */
+  expiresAt: number | null;
+  /** SPEC 9.4 step 2: until this moment (ms) it waits offered to no router and pulled by no one; null once routable. */
+  scheduledAt: number | null;
+  /** The snapshot that locks it (SPEC 9.3 step 4), while it waits where that snapshot saw it; never stored. */
+  lockedBy: number | null;
 }
 
 export interface Ticket {
@@ -109,23 +116,25 @@ export interface Client {
   readonly queues: ReadonlySet<string> | null;
   /** The workbins this connection watches, by workbin key. */
   readonly subscriptions: Map<string, WorkbinRef>;
+  /** The snapshots this connection holds (SPEC 9.3): they and their locks end with it. */
+  readonly snapshots: Set<number>;
+  /** The connection has started reporting (RequestStartReporting); the shell streams the events. */
+  reporting: boolean;
 }
 
 /** A message for one client, or (to: null) a reporting event for every reporting client. */
 export type Outgoing =
-  | { to: string; message: OutgoingMessage }
+  | { to: string; message: ClientEvent }
   | { to: null; message: ReportingEvent };
 
+/** Any message the shell hands a connection: the core's typed events, and the shell's own answers. */
 export interface OutgoingMessage {
   message: string;
   referenceId?: number;
   [attribute: string]: unknown;
 }
 
-export interface ReportingEvent extends OutgoingMessage {
-  seq: number;
-  eventTime: string;
-}
+export type { ClientEvent, ReportingEvent };
 
 /** What the core persists of an interaction; the stores map it to columns. */
 export interface InteractionRecord {
@@ -150,6 +159,8 @@ export interface InteractionRecord {
   ticketId: number | null;
   ticketAgentId: string | null;
   ticketPlaceId: string | null;
+  expiresAt: number | null;
+  scheduledAt: number | null;
 }
 
 /** A logged-in agent as the store keeps it, so that a restart can report its logout. */

@@ -211,8 +211,8 @@ export class ServerMetrics {
     }
   }
 
-  private endInvite(event: ReportingEvent, outcome: InviteOutcome): void {
-    if (typeof event.interactionId === 'string') this.openInvites.delete(event.interactionId);
+  private endInvite(event: Extract<ReportingEvent, { message: 'EventRejected' | 'EventRevoked' }>, outcome: InviteOutcome): void {
+    this.openInvites.delete(event.interactionId);
     this.invites.inc({ outcome });
   }
 

@@ -25,7 +25,7 @@ const agent = { seq: 1043, eventTime: '2026-12-04T09:30:02.000Z', agentId: 'agen
 export const requestExamples: Record<RequestName, Record<string, unknown>> = {
   RequestRegisterClient: { message: 'RequestRegisterClient', referenceId: 1, clientType: 'AgentApplication', clientName: 'desktop', token: 'eyJhbGciOiJIUzI1NiJ9.e30.x' },
   RequestStartReporting: { message: 'RequestStartReporting', referenceId: 2, fromSeq: 1 },
-  RequestSubmit: { message: 'RequestSubmit', referenceId: 3, queue: 'inbound', mediaType: 'email', priority: 0, userData: { subject: 'Where is my order?' }, externalId: 'msg-8812' },
+  RequestSubmit: { message: 'RequestSubmit', referenceId: 3, queue: 'inbound', mediaType: 'email', priority: 0, userData: { subject: 'Where is my order?' }, externalId: 'msg-8812', expiresAt: '2026-12-11T09:30:00Z' },
   RequestAgentLogin: { message: 'RequestAgentLogin', referenceId: 4, agentId: 'agent-7', placeId: 'place-7', media: { email: 'ready', chat: 'notReady' }, skills: { english: 5 } },
   RequestAgentLogout: { message: 'RequestAgentLogout', referenceId: 5 },
   RequestNotReadyForMedia: { message: 'RequestNotReadyForMedia', referenceId: 6, mediaType: 'chat', reason: 'Lunch' },
@@ -34,13 +34,20 @@ export const requestExamples: Record<RequestName, Record<string, unknown>> = {
   RequestAccept: { message: 'RequestAccept', referenceId: 9, ticketId: 17, interactionId: interaction.interactionId },
   RequestReject: { message: 'RequestReject', referenceId: 10, ticketId: 17, interactionId: interaction.interactionId, reason: 'Not my language' },
   RequestPull: { message: 'RequestPull', referenceId: 11, queue: 'backlog', count: 2 },
-  RequestPlaceInQueue: { message: 'RequestPlaceInQueue', referenceId: 12, interactionId: interaction.interactionId, queue: 'escalations' },
+  RequestPlaceInQueue: { message: 'RequestPlaceInQueue', referenceId: 12, interactionId: interaction.interactionId, queue: 'callbacks', scheduledAt: '2026-12-05T08:00:00Z' },
   RequestPlaceInWorkbin: { message: 'RequestPlaceInWorkbin', referenceId: 13, interactionId: interaction.interactionId, workbin: { name: 'drafts' } },
   RequestStopProcessing: { message: 'RequestStopProcessing', referenceId: 14, interactionId: interaction.interactionId, reason: 'Answered' },
   RequestChangeProperties: { message: 'RequestChangeProperties', referenceId: 15, interactionId: interaction.interactionId, changedProperties: { disposition: 'Resolved' }, deletedProperties: ['draft'] },
   RequestGetInteractionProperties: { message: 'RequestGetInteractionProperties', referenceId: 16, interactionId: interaction.interactionId },
   RequestGetWorkbinContent: { message: 'RequestGetWorkbinContent', referenceId: 17, workbin: { name: 'team-followups', ownerId: 'tier2' } },
   RequestWorkbinNotifications: { message: 'RequestWorkbinNotifications', referenceId: 18, workbin: { name: 'drafts' }, subscribe: true },
+  RequestForceAgentLogout: { message: 'RequestForceAgentLogout', referenceId: 19, agentId: 'agent-7', reason: 'Shift ended' },
+  RequestForceNotReady: { message: 'RequestForceNotReady', referenceId: 20, agentId: 'agent-7', mediaType: 'chat', reason: 'Coaching' },
+  RequestTakeSnapshot: { message: 'RequestTakeSnapshot', referenceId: 21, queue: 'inbound', condition: { priority: { gte: 5 }, 'userData.language': 'de' }, order: 'age', max: 500, lock: true },
+  RequestGetSnapshotInteractions: { message: 'RequestGetSnapshotInteractions', referenceId: 22, snapshotId: 3, from: 0, count: 100 },
+  RequestReleaseSnapshot: { message: 'RequestReleaseSnapshot', referenceId: 23, snapshotId: 3 },
+  RequestUnlockInteraction: { message: 'RequestUnlockInteraction', referenceId: 24, snapshotId: 3, interactionId: interaction.interactionId },
+  RequestMoveInteractions: { message: 'RequestMoveInteractions', referenceId: 25, snapshotId: 3, queue: 'german-backlog' },
 };
 
 export const clientEventExamples: Record<ClientEventName, Record<string, unknown>> = {
@@ -55,11 +62,15 @@ export const clientEventExamples: Record<ClientEventName, Record<string, unknown
   EventInteractionProperties: { message: 'EventInteractionProperties', referenceId: 16, interaction },
   EventWorkbinContent: { message: 'EventWorkbinContent', referenceId: 17, workbin: { name: 'team-followups', ownerId: 'tier2' }, interactions: [{ ...waiting, queue: null, workbin: { name: 'team-followups', ownerId: 'tier2' } }] },
   EventWorkbinContentChanged: { message: 'EventWorkbinContentChanged', workbin: { name: 'drafts', ownerId: 'agent-7' }, operation: 'Add', interaction: { ...waiting, queue: null, workbin: { name: 'drafts', ownerId: 'agent-7' } } },
+  EventForcedAgentStateChange: { message: 'EventForcedAgentStateChange', agentId: 'agent-7', placeId: 'place-7', operation: 'NotReady', mediaType: 'chat', reason: 'Coaching', forcedBy: 'floor-lead' },
+  EventSnapshotTaken: { message: 'EventSnapshotTaken', referenceId: 21, snapshotId: 3, numberOfInteractions: 42 },
+  EventSnapshotInteractions: { message: 'EventSnapshotInteractions', referenceId: 22, snapshotId: 3, from: 0, interactions: [{ ...waiting, priority: 5, userData: { language: 'de' } }] },
+  EventInteractionsMoved: { message: 'EventInteractionsMoved', referenceId: 25, snapshotId: 3, moved: 40, skipped: 2 },
 };
 
 export const reportingEventExamples: Record<ReportingEventName, Record<string, unknown>> = {
   EventInteractionSubmitted: { message: 'EventInteractionSubmitted', ...event, interaction: waiting },
-  EventPlacedInQueue: { message: 'EventPlacedInQueue', ...event, queue: 'inbound', workbin: null },
+  EventPlacedInQueue: { message: 'EventPlacedInQueue', ...event, queue: 'callbacks', workbin: null, scheduledAt: '2026-12-05T08:00:00.000Z' },
   EventPlacedInWorkbin: { message: 'EventPlacedInWorkbin', ...event, workbin: { name: 'drafts', ownerId: 'agent-7' } },
   EventTakenFromQueue: { message: 'EventTakenFromQueue', ...event, queue: 'inbound', workbin: null },
   EventTakenFromWorkbin: { message: 'EventTakenFromWorkbin', ...event, workbin: { name: 'drafts', ownerId: 'agent-7' } },
@@ -71,7 +82,7 @@ export const reportingEventExamples: Record<ReportingEventName, Record<string, u
   EventProcessingStopped: { message: 'EventProcessingStopped', ...event, queue: null, workbin: null, reason: 'Answered' },
   EventPropertiesChanged: { message: 'EventPropertiesChanged', ...event, changedProperties: { disposition: 'Resolved' }, deletedProperties: [] },
   EventAgentLogin: { message: 'EventAgentLogin', ...agent, media: { email: 'ready' }, skills: { english: 5 }, handling: { email: 1 } },
-  EventAgentLogout: { message: 'EventAgentLogout', ...agent, reason: 'AgentLoggedOut' },
-  EventNotReadyForMedia: { message: 'EventNotReadyForMedia', ...agent, mediaType: 'chat', reason: 'NoAnswer' },
+  EventAgentLogout: { message: 'EventAgentLogout', ...agent, reason: 'AgentLoggedOut', forcedBy: 'floor-lead' },
+  EventNotReadyForMedia: { message: 'EventNotReadyForMedia', ...agent, mediaType: 'chat', reason: 'AfterCallWork' },
   EventReadyForMedia: { message: 'EventReadyForMedia', ...agent, mediaType: 'chat' },
 };

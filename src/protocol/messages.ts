@@ -3,9 +3,11 @@
 // and the TypeScript types are inferred from it.
 
 import Type, { type Static, type TSchema } from 'typebox';
+import type { ClientEvent as CoreClientEvent, ReportingEvent as CoreReportingEvent } from '../core/events.js';
 import type { CoreRequest } from '../core/requests.js';
 import { errorCodes } from '../core/errors.js';
 import { clientTypes } from '../core/types.js';
+import { conditionBounds, conditionFields } from '../core/snapshot-condition.js';
 
 const closed = { additionalProperties: false } as const;
 
@@ -36,6 +38,16 @@ export const fieldBounds = {
   maxDeletedProperties: 1000,
   /** Priority, either way. */
   maxPriority: 1_000_000,
+  /** Fields one snapshot condition tests (RequestTakeSnapshot). */
+  maxConditionTests: conditionBounds.maxConditionTests,
+  /** Values one `in` test of a condition lists. */
+  maxConditionInValues: conditionBounds.maxConditionInValues,
+  /** A string a condition compares with, and a user-data key it names. */
+  maxConditionValueLength: conditionBounds.maxConditionValueLength,
+  /** Interactions one RequestGetSnapshotInteractions returns. */
+  maxSnapshotPage: 1000,
+  /** An ISO 8601 time (expiresAt, scheduledAt). */
+  maxTimeLength: 64,
 } as const;
 
 /**
@@ -57,6 +69,29 @@ const UserData = Type.Record(Type.String(), Type.Unknown(), { propertyNames: { m
 export const WorkbinRef = Type.Object({ name: Name, ownerId: Type.Optional(Name) }, closed);
 const MediaReadiness = Type.Enum(['ready', 'notReady']);
 
+const IsoTimeInput = Type.String({ minLength: 1, maxLength: fieldBounds.maxTimeLength, description: 'ISO 8601 time, e.g. 2026-12-04T09:00:00Z' });
+/** SPEC 9.4 steps 1 and 2: when waiting work expires, and when it may first be routed or pulled. */
+const whenFields = {
+  expiresAt: Type.Optional(IsoTimeInput),
+  scheduledAt: Type.Optional(IsoTimeInput),
+};
+const ConditionValue = Type.Union([Type.String({ maxLength: fieldBounds.maxConditionValueLength }), Type.Number(), Type.Boolean()]);
+const ConditionTest = Type.Union([
+  ConditionValue,
+  Type.Object({
+    eq: Type.Optional(ConditionValue), ne: Type.Optional(ConditionValue),
+    gt: Type.Optional(ConditionValue), gte: Type.Optional(ConditionValue),
+    lt: Type.Optional(ConditionValue), lte: Type.Optional(ConditionValue),
+    in: Type.Optional(Type.Array(ConditionValue, { maxItems: fieldBounds.maxConditionInValues })),
+  }, { additionalProperties: false, minProperties: 1 }),
+]);
+const Condition = Type.Record(Type.String(), ConditionTest, {
+  maxProperties: fieldBounds.maxConditionTests,
+  propertyNames: { pattern: `^(${conditionFields.join('|')}|userData\\..{1,${fieldBounds.maxConditionValueLength}})$` },
+  description: 'field (an attribute, or userData.<key>) to a value (equality) or {eq, ne, gt, gte, lt, lte, in}',
+});
+const SnapshotId = Type.Integer({ minimum: 1 });
+
 function request<Name extends string, Properties extends Record<string, TSchema>>(message: Name, properties: Properties) {
   return Type.Object({ message: Type.Literal(message), referenceId: ReferenceId, ...properties }, closed);
 }
@@ -76,6 +111,7 @@ export const RequestSubmit = request('RequestSubmit', {
   priority: Type.Optional(Type.Integer({ minimum: -fieldBounds.maxPriority, maximum: fieldBounds.maxPriority })),
   userData: Type.Optional(UserData),
   externalId: Type.Optional(Name),
+  ...whenFields,
 });
 export const RequestAgentLogin = request('RequestAgentLogin', {
   agentId: Name,
@@ -99,7 +135,7 @@ export const RequestPull = request('RequestPull', {
   count: Type.Optional(Type.Integer({ minimum: 1, maximum: fieldBounds.maxPullCount })),
   interactionIds: Type.Optional(Type.Array(InteractionId, { minItems: 1, maxItems: fieldBounds.maxPullCount })),
 });
-export const RequestPlaceInQueue = request('RequestPlaceInQueue', { interactionId: InteractionId, queue: Name });
+export const RequestPlaceInQueue = request('RequestPlaceInQueue', { interactionId: InteractionId, queue: Name, ...whenFields });
 export const RequestPlaceInWorkbin = request('RequestPlaceInWorkbin', { interactionId: InteractionId, workbin: WorkbinRef });
 export const RequestStopProcessing = request('RequestStopProcessing', { interactionId: InteractionId, reason: Type.Optional(Reason) });
 export const RequestChangeProperties = request('RequestChangeProperties', {
@@ -110,10 +146,29 @@ export const RequestChangeProperties = request('RequestChangeProperties', {
 export const RequestGetInteractionProperties = request('RequestGetInteractionProperties', { interactionId: InteractionId });
 export const RequestGetWorkbinContent = request('RequestGetWorkbinContent', { workbin: WorkbinRef });
 export const RequestWorkbinNotifications = request('RequestWorkbinNotifications', { workbin: WorkbinRef, subscribe: Type.Boolean() });
+export const RequestForceAgentLogout = request('RequestForceAgentLogout', { agentId: Name, reason: Type.Optional(Reason) });
+export const RequestForceNotReady = request('RequestForceNotReady', { agentId: Name, mediaType: Name, reason: Type.Optional(Reason) });
+export const RequestTakeSnapshot = request('RequestTakeSnapshot', {
+  queue: Type.Optional(Name),
+  workbin: Type.Optional(WorkbinRef),
+  condition: Type.Optional(Condition),
+  order: Type.Optional(Type.Enum(['queue', 'priority', 'age'])),
+  max: Type.Optional(Type.Integer({ minimum: 1, description: 'default 1000; at most limits.maxSnapshotInteractions' })),
+  lock: Type.Optional(Type.Boolean()),
+});
+export const RequestGetSnapshotInteractions = request('RequestGetSnapshotInteractions', {
+  snapshotId: SnapshotId,
+  from: Type.Optional(Type.Integer({ minimum: 0, description: 'index of the first, from 0' })),
+  count: Type.Optional(Type.Integer({ minimum: 1, maximum: fieldBounds.maxSnapshotPage })),
+});
+export const RequestReleaseSnapshot = request('RequestReleaseSnapshot', { snapshotId: SnapshotId });
+export const RequestUnlockInteraction = request('RequestUnlockInteraction', { snapshotId: SnapshotId, interactionId: InteractionId });
+export const RequestMoveInteractions = request('RequestMoveInteractions', { snapshotId: SnapshotId, queue: Type.Optional(Name), workbin: Type.Optional(WorkbinRef) });
 export const RequestStartReporting = request('RequestStartReporting', { fromSeq: Type.Optional(Type.Integer({ minimum: 1 })) });
 
-/** The requests the core executes; registration and reporting are the shell's. */
+/** The requests the core executes; registration is the shell's (it verifies credentials first). */
 export const coreRequests = {
+  RequestStartReporting,
   RequestSubmit,
   RequestAgentLogin,
   RequestAgentLogout,
@@ -130,9 +185,16 @@ export const coreRequests = {
   RequestGetInteractionProperties,
   RequestGetWorkbinContent,
   RequestWorkbinNotifications,
+  RequestForceAgentLogout,
+  RequestForceNotReady,
+  RequestTakeSnapshot,
+  RequestGetSnapshotInteractions,
+  RequestReleaseSnapshot,
+  RequestUnlockInteraction,
+  RequestMoveInteractions,
 };
 
-export const requests = { RequestRegisterClient, RequestStartReporting, ...coreRequests };
+export const requests = { RequestRegisterClient, ...coreRequests };
 export type RequestName = keyof typeof requests;
 
 // The schemas must describe exactly the requests the core takes: this fails to compile otherwise.
@@ -158,6 +220,8 @@ export const InteractionOnWire = Type.Object({
   placedInQueueAt: IsoTime,
   assignedTo: Type.Union([Name, Type.Null()]),
   placeId: Type.Union([Name, Type.Null()]),
+  scheduledAt: Type.Optional(IsoTime),
+  expiresAt: Type.Optional(IsoTime),
 });
 const Party = Type.Union([
   Type.Object({ type: Type.Literal('Strategy'), name: Type.String() }),
@@ -206,12 +270,22 @@ export const clientEvents = {
     operation: Type.Enum(['Add', 'Remove']),
     interaction: InteractionOnWire,
   }),
+  EventForcedAgentStateChange: event('EventForcedAgentStateChange', {
+    ...aboutAgent,
+    operation: Type.Enum(['Logout', 'NotReady']),
+    mediaType: Type.Optional(Name),
+    reason: NullableReason,
+    forcedBy: Name,
+  }),
+  EventSnapshotTaken: answer('EventSnapshotTaken', { snapshotId: SnapshotId, numberOfInteractions: Type.Integer({ minimum: 0 }) }),
+  EventSnapshotInteractions: answer('EventSnapshotInteractions', { snapshotId: SnapshotId, from: Type.Integer({ minimum: 0 }), interactions: Type.Array(InteractionOnWire) }),
+  EventInteractionsMoved: answer('EventInteractionsMoved', { snapshotId: SnapshotId, moved: Type.Integer({ minimum: 0 }), skipped: Type.Integer({ minimum: 0 }) }),
 };
 
 /** The reporting stream (SPEC sections 4 and 5): every event carries a gap-free seq. */
 export const reportingEvents = {
   EventInteractionSubmitted: reporting('EventInteractionSubmitted', { ...aboutInteraction, interaction: InteractionOnWire }),
-  EventPlacedInQueue: reporting('EventPlacedInQueue', { ...aboutInteraction, ...where }),
+  EventPlacedInQueue: reporting('EventPlacedInQueue', { ...aboutInteraction, ...where, scheduledAt: Type.Optional(IsoTime), expiresAt: Type.Optional(IsoTime) }),
   EventPlacedInWorkbin: reporting('EventPlacedInWorkbin', { ...aboutInteraction, workbin: WorkbinRef }),
   EventTakenFromQueue: reporting('EventTakenFromQueue', { ...aboutInteraction, ...where }),
   EventTakenFromWorkbin: reporting('EventTakenFromWorkbin', { ...aboutInteraction, workbin: WorkbinRef }),
@@ -223,10 +297,21 @@ export const reportingEvents = {
   EventProcessingStopped: reporting('EventProcessingStopped', { ...aboutInteraction, ...where, reason: NullableReason }),
   EventPropertiesChanged: reporting('EventPropertiesChanged', { ...aboutInteraction, changedProperties: UserData, deletedProperties: Type.Array(Type.String()) }),
   EventAgentLogin: reporting('EventAgentLogin', { ...aboutAgent, media: Type.Record(Type.String(), MediaReadiness), skills: Type.Record(Type.String(), Type.Number()), handling: Type.Record(Type.String(), Type.Integer({ minimum: 0 })) }),
-  EventAgentLogout: reporting('EventAgentLogout', { ...aboutAgent, reason: Reason }),
-  EventNotReadyForMedia: reporting('EventNotReadyForMedia', { ...aboutAgent, mediaType: Name, reason: NullableReason }),
+  EventAgentLogout: reporting('EventAgentLogout', { ...aboutAgent, reason: Reason, forcedBy: Type.Optional(Name) }),
+  EventNotReadyForMedia: reporting('EventNotReadyForMedia', { ...aboutAgent, mediaType: Name, reason: NullableReason, forcedBy: Type.Optional(Name) }),
   EventReadyForMedia: reporting('EventReadyForMedia', { ...aboutAgent, mediaType: Name }),
 };
 
 export type ClientEventName = keyof typeof clientEvents;
 export type ReportingEventName = keyof typeof reportingEvents;
+
+// The schemas must describe exactly the events the core sends: this fails to compile when the
+// core builds an event its schema does not describe, or either side names an event the other lacks.
+type SchemaClientEvents = { [K in ClientEventName]: Static<(typeof clientEvents)[K]> }[ClientEventName];
+type SchemaReportingEvents = { [K in ReportingEventName]: Static<(typeof reportingEvents)[K]> }[ReportingEventName];
+const clientEventsFitSchemas: (event: CoreClientEvent) => SchemaClientEvents = (event) => event;
+const reportingEventsFitSchemas: (event: CoreReportingEvent) => SchemaReportingEvents = (event) => event;
+type SameNames<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const clientEventNamesMatch: SameNames<CoreClientEvent['message'], ClientEventName> = true;
+const reportingEventNamesMatch: SameNames<CoreReportingEvent['message'], ReportingEventName> = true;
+void [clientEventsFitSchemas, reportingEventsFitSchemas, clientEventNamesMatch, reportingEventNamesMatch];

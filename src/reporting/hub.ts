@@ -21,9 +21,9 @@ interface Subscriber {
   live: boolean;
 }
 
-const replayPageSize = 1000;
+const replayPageSize = 500;
 /** And at most about this much text: events can be large, and a page is held whole while it is sent. */
-const replayPageBytes = 1024 * 1024;
+const replayPageBytes = 256 * 1024;
 /** A replay pauses while more than this waits to be sent to its client (less where the send buffer is smaller). */
 const replayHighWaterBytesMax = 4 * 1024 * 1024;
 

@@ -9,11 +9,10 @@
 // after each message would invite the agent between the two and be refused.
 
 import { DeadlineHeap } from '../core/deadline-heap.js';
+import type { ClientEvent, ReportedEvent, WireInteraction } from '../core/events.js';
 import { OrderedQueue, compareKeys, type QueueKey } from '../core/ordered-queue.js';
 import type { QueueRoutingSettings, RouterSettings } from './settings.js';
 import { qualifies, requiredSkills, skillsOfUserData, type CandidateAgent, type Strategy, type WaitingInteraction } from './strategy.js';
-
-type Message = { message: string; [attribute: string]: unknown };
 
 export type RouterRequest =
   | { message: 'RequestRouteCall'; referenceId: number; interactionId: string; agentId: string; placeId: string }
@@ -173,26 +172,26 @@ export class Router {
 
   // ---- The RoutingEngine connection ----------------------------------------------------------
 
-  onMessage(message: Message, now: number): void {
+  onMessage(message: ClientEvent, now: number): void {
     this.advance(now);
     switch (message.message) {
-      case 'EventRouteRequest': this.onRouteRequest(message.interaction as Record<string, unknown>); break;
+      case 'EventRouteRequest': this.onRouteRequest(message.interaction); break;
       case 'EventRouteUsed': this.onRouteUsed(message); break;
-      case 'EventRevoked': this.forget(message.interactionId as string); break;
+      case 'EventRevoked': this.forget(message.interactionId); break;
       case 'EventError': this.onError(message); break;
     }
   }
 
-  private onRouteRequest(interaction: Record<string, unknown>): void {
-    const queue = this.queuesByName.get(interaction.queue as string);
+  private onRouteRequest(interaction: WireInteraction): void {
+    const queue = interaction.queue === null ? undefined : this.queuesByName.get(interaction.queue);
     if (queue === undefined) return;
-    const priority = interaction.priority as number;
-    const enteredAt = Date.parse(interaction.placedInQueueAt as string);
-    const userData = interaction.userData as Record<string, unknown>;
+    const priority = interaction.priority;
+    const enteredAt = Date.parse(interaction.placedInQueueAt);
+    const userData = interaction.userData;
     const entry: Waiting = {
-      interactionId: interaction.interactionId as string,
+      interactionId: interaction.interactionId,
       queue: queue.name,
-      mediaType: interaction.mediaType as string,
+      mediaType: interaction.mediaType,
       priority,
       userData,
       enteredAt,
@@ -208,10 +207,10 @@ export class Router {
     this.wait(entry);
   }
 
-  private onRouteUsed(message: Message): void {
-    const call = this.routeCalls.get(message.referenceId as number);
+  private onRouteUsed(message: Extract<ClientEvent, { message: 'EventRouteUsed' }>): void {
+    const call = this.routeCalls.get(message.referenceId);
     if (call === undefined) return;
-    this.routeCalls.delete(message.referenceId as number);
+    this.routeCalls.delete(message.referenceId);
     const entry = this.inviting.get(call.interactionId);
     this.inviting.delete(call.interactionId);
     if (message.result !== 'Rejected' || entry === undefined) return;
@@ -221,10 +220,11 @@ export class Router {
     this.wait(entry);
   }
 
-  private onError(message: Message): void {
-    const call = this.routeCalls.get(message.referenceId as number);
+  private onError(message: Extract<ClientEvent, { message: 'EventError' }>): void {
+    if (message.referenceId === undefined) return;
+    const call = this.routeCalls.get(message.referenceId);
     if (call === undefined) return;
-    this.routeCalls.delete(message.referenceId as number);
+    this.routeCalls.delete(message.referenceId);
     const entry = this.inviting.get(call.interactionId);
     this.inviting.delete(call.interactionId);
     const agent = this.agents.get(call.agentId);
@@ -242,12 +242,12 @@ export class Router {
 
   // ---- The reporting stream ------------------------------------------------------------------
 
-  onReport(event: Message, now: number): void {
+  onReport(event: ReportedEvent, now: number): void {
     this.advance(now);
     switch (event.message) {
       case 'EventAgentLogin': return this.onLogin(event);
       case 'EventAgentLogout': {
-        const agent = this.agents.get(event.agentId as string);
+        const agent = this.agents.get(event.agentId);
         if (agent === undefined) return;
         for (const mediaType of [...agent.entries.keys()]) this.makeUnavailable(agent, mediaType);
         this.agents.delete(agent.agentId);
@@ -255,9 +255,9 @@ export class Router {
       }
       case 'EventReadyForMedia':
       case 'EventNotReadyForMedia': {
-        const agent = this.changed(event.agentId as string);
+        const agent = this.changed(event.agentId);
         if (agent === undefined) return;
-        const mediaType = event.mediaType as string;
+        const mediaType = event.mediaType;
         if (event.message === 'EventReadyForMedia') {
           agent.ready.add(mediaType);
           agent.idleSince = this.now;
@@ -269,33 +269,33 @@ export class Router {
         return;
       }
       case 'EventAgentInvited': {
-        const agent = this.changed(event.agentId as string);
-        if (agent === undefined) return;
-        const interactionId = event.interactionId as string;
+        const agent = this.changed(event.agentId);
+        if (agent === undefined || event.mediaType === undefined) return;
+        const interactionId = event.interactionId;
         agent.pending.delete(interactionId);
-        agent.invites.set(interactionId, event.mediaType as string);
+        agent.invites.set(interactionId, event.mediaType);
         agent.idleSince = this.now;
         this.refresh(agent);
         return;
       }
       case 'EventRejected':
       case 'EventRevoked': {
-        const agent = this.agents.get(event.agentId as string);
-        if (agent === undefined || !agent.invites.delete(event.interactionId as string)) return;
+        const agent = this.agents.get(event.agentId);
+        if (agent === undefined || !agent.invites.delete(event.interactionId)) return;
         agent.version++;
-        agent.blocked.delete(event.mediaType as string);
+        if (event.mediaType !== undefined) agent.blocked.delete(event.mediaType);
         this.refresh(agent);
         return;
       }
       case 'EventPartyAdded':
       case 'EventPartyRemoved': {
-        const party = event.party as { type: string; agentId?: string };
-        if (party.type !== 'Agent') return;
-        const agent = this.changed(party.agentId!);
+        const party = event.party;
+        if (party.type !== 'Agent' || event.mediaType === undefined) return;
+        const agent = this.changed(party.agentId);
         if (agent === undefined) return;
-        const mediaType = event.mediaType as string;
+        const mediaType = event.mediaType;
         // An accepted invite becomes handling (the invite closes), a pull adds handling, a removal frees a place.
-        agent.invites.delete(event.interactionId as string);
+        agent.invites.delete(event.interactionId);
         const added = event.message === 'EventPartyAdded';
         agent.handling.set(mediaType, Math.max(0, (agent.handling.get(mediaType) ?? 0) + (added ? 1 : -1)));
         if (!added) agent.blocked.delete(mediaType);
@@ -303,7 +303,7 @@ export class Router {
         return;
       }
       case 'EventProcessingStopped':
-        this.cooldowns.delete(event.interactionId as string);
+        this.cooldowns.delete(event.interactionId);
         return;
     }
   }
@@ -315,8 +315,8 @@ export class Router {
     return agent;
   }
 
-  private onLogin(event: Message): void {
-    const agentId = event.agentId as string;
+  private onLogin(event: Extract<ReportedEvent, { message: 'EventAgentLogin' }>): void {
+    const agentId = event.agentId;
     let agent = this.agents.get(agentId);
     if (agent === undefined) {
       agent = {
@@ -328,11 +328,11 @@ export class Router {
     // Out of every list first: the skill lists are keyed by the skills it had.
     for (const mediaType of [...agent.entries.keys()]) this.makeUnavailable(agent, mediaType);
     agent.version++;
-    agent.placeId = event.placeId as string;
+    agent.placeId = event.placeId;
     // Without a prototype, a skill named `constructor` or `__proto__` is just a skill.
-    agent.skills = Object.assign(Object.create(null) as Record<string, number>, event.skills as Record<string, number> | undefined);
-    agent.ready = new Set(Object.entries(event.media as Record<string, string>).filter(([, state]) => state === 'ready').map(([mediaType]) => mediaType));
-    agent.handling = new Map(Object.entries((event.handling as Record<string, number> | undefined) ?? {}));
+    agent.skills = Object.assign(Object.create(null) as Record<string, number>, event.skills);
+    agent.ready = new Set(Object.entries(event.media).filter(([, state]) => state === 'ready').map(([mediaType]) => mediaType));
+    agent.handling = new Map(Object.entries(event.handling));
     agent.blocked.clear();
     agent.idleSince = this.now;
     this.refresh(agent);
@@ -430,13 +430,13 @@ export class Router {
     for (const skill of skills) {
       const list = bySkill?.get(skill);
       if (list === undefined || list.size === 0) return null;
-      topLevels += list.values()[0]!.key.priority;
+      topLevels += list.first()!.key.priority;
       if (pivot === undefined || list.size < pivot.size) {
         pivot = list;
         pivotSkill = skill;
       }
     }
-    const otherTopLevels = topLevels - pivot!.values()[0]!.key.priority;
+    const otherTopLevels = topLevels - pivot!.first()!.key.priority;
     const pivotMinimum = required[pivotSkill]!;
     let best: RouterAgent | null = null;
     let bestScore = -1;

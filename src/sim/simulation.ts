@@ -1,17 +1,17 @@
 // The simulator: the real core and the real built-in router, driven on virtual time by simulated
 // clients (a media server submitting Poisson arrivals, agents answering invites and handling
 // work), as a discrete-event simulation. Nothing sleeps and nothing touches a socket or a store:
-// time jumps from one event to the next, so a day of traffic takes seconds. Messages travel exactly
-// as in the server (src/server.ts): what the core sends to the router's RoutingEngine client goes
-// to router.onMessage, reporting events go to router.onReport, and the router's requests go back
-// into the core, after the batch of messages that caused them, from the router's client.
+// time jumps from one event to the next, so a day of traffic takes seconds. The core and the router
+// are linked exactly as in the server, by src/router/link.ts.
 
 import { dirname, resolve } from 'node:path';
 import { readConfigFile, resolveSettings, type ConfigInput, type Settings } from '../config/config.js';
 import { mediaSettings } from '../core/config.js';
 import { Core } from '../core/core.js';
 import type { CoreRequest } from '../core/requests.js';
-import { inProcessGrants, openGrants, type ClientType, type Outgoing, type OutgoingMessage, type ReportingEvent } from '../core/types.js';
+import type { ReportingEvent } from '../core/events.js';
+import { openGrants, type ClientType, type Outgoing, type OutgoingMessage } from '../core/types.js';
+import { RouterLink, routingClientId } from '../router/link.js';
 import { Router } from '../router/router.js';
 import { loadStrategies } from '../router/strategies.js';
 import type { Strategy } from '../router/strategy.js';
@@ -146,8 +146,6 @@ export interface SimulationSummary {
 /** Virtual time starts on a Monday at midnight UTC, so strategies that look at the clock see a plausible date. */
 export const simulationStartTime = Date.UTC(2025, 0, 6, 0, 0, 0);
 
-const routingClientId = 'builtin-router';
-const reportingClientId = 'builtin-router-reporting';
 const mediaClientId = 'sim-media-server';
 
 const defaults = {
@@ -318,6 +316,7 @@ class Simulation {
   private readonly parameters: SimulationSummary['parameters'];
   private readonly core: Core;
   private readonly router: Router;
+  private readonly link: RouterLink;
   private readonly options: SimulationOptions;
   private readonly events = new EventQueue<SimulationEvent>();
   private now = simulationStartTime;
@@ -334,7 +333,6 @@ class Simulation {
 
   private readonly agents: SimulatedAgent[] = [];
   private readonly agentsByClient = new Map<string, SimulatedAgent>();
-  private reporting = false;
   private nextReferenceId = 0;
   private nextToken = 0;
   private readonly pending = new Map<number, PendingRequest>();
@@ -355,6 +353,7 @@ class Simulation {
     this.options = options;
     this.core = new Core(settings.core);
     this.router = new Router(settings.router, strategies);
+    this.link = new RouterLink(this.router);
     this.capacity = parameters.capacity;
     this.end = simulationStartTime + Math.round(parameters.durationSeconds * millisecondsPerSecond);
     this.windowStart = simulationStartTime + Math.round(parameters.warmupSeconds * millisecondsPerSecond);
@@ -403,13 +402,9 @@ class Simulation {
 
   /** The router's two in-process connections, the media server, and every agent logged in ready. */
   private connect(): void {
-    const register = (clientId: string, clientType: ClientType, clientName: string, queues?: string[]) =>
-      this.core.register({ clientId, now: this.now }, ++this.nextReferenceId, clientType, clientName, queues, clientName === 'builtin-router' ? inProcessGrants : openGrants);
-    register(reportingClientId, 'ReportingEngine', 'builtin-router');
-    this.pump();
-    // RequestStartReporting without fromSeq: the router hears every event from here on.
-    this.reporting = true;
-    register(routingClientId, 'RoutingEngine', 'builtin-router', this.router.queues());
+    const register = (clientId: string, clientType: ClientType, clientName: string) =>
+      this.core.register({ clientId, now: this.now }, ++this.nextReferenceId, clientType, clientName, undefined, openGrants);
+    this.link.connect(this.core, this.now);
     register(mediaClientId, 'MediaServer', 'simulator');
     for (const agent of this.agents) {
       register(agent.clientId, 'AgentApplication', `desktop-${agent.agentId}`);
@@ -420,25 +415,17 @@ class Simulation {
 
   /** Delivers what the core sent; the router's requests go back in after the batch that caused them. */
   private pump(): void {
-    for (;;) {
-      for (const item of this.core.takeEffects().out) this.deliver(item);
-      const requests = this.router.takeRequests();
-      if (requests.length === 0) break;
-      for (const request of requests) this.core.request({ clientId: routingClientId, now: this.now }, request);
-    }
+    this.link.settle(this.core, this.now, (outgoing) => this.deliver(outgoing));
     if (this.options.checkInvariants === true) this.core.assertInvariants();
   }
 
   private deliver(item: Outgoing): void {
     if (item.to === null) {
-      if (!this.reporting) return;
-      this.router.onReport(item.message, this.now);
       this.options.onReport?.(item.message, this.now);
       return;
     }
     if (item.to === routingClientId) {
       if (item.message.message === 'EventError') this.refused.routeCalls++;
-      this.router.onMessage(item.message, this.now);
       return;
     }
     if (item.to === mediaClientId) return this.onMediaServerMessage(item.message);

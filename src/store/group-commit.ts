@@ -6,11 +6,12 @@
 
 import type { Effects } from '../core/core.js';
 import { toRecord } from '../core/interaction.js';
-import type { AgentLoginRecord, Counters, Interaction, Outgoing } from '../core/types.js';
+import type { AgentLoginRecord, Counters, Interaction, Outgoing, OutgoingMessage } from '../core/types.js';
 import type { Store, StoredEvent } from './store.js';
 
 /** A message with work to do once it has been sent (the start of a reporting replay). */
-export type Delivery = Outgoing | { to: string; message: Outgoing['message']; afterSend: () => void };
+/** The core's output, or a message of the shell's own to one client (with something to do once it is sent). */
+export type Delivery = Outgoing | { to: string; message: OutgoingMessage; afterSend?: () => void };
 
 /** A committed batch's messages, and its reporting events as stored, in order. */
 export interface CommittedBatch {
@@ -78,6 +79,11 @@ export class GroupCommit {
     for (const [id, interaction] of effects.changed) this.open.changed.set(id, interaction);
     for (const [id, agent] of effects.agents) this.open.agents.set(id, agent);
     for (const item of effects.out) this.open.out.push(item);
+  }
+
+  /** Commits sent to the store and not yet delivered. */
+  get backlog(): number {
+    return this.inFlight.length;
   }
 
   /** Resolves once everything added so far is committed and delivered. */

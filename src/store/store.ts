@@ -27,8 +27,8 @@ export interface WebhookCursor {
   lastSeq: number;
 }
 
+/** What a store holds besides its interactions: read first, so recovery can number what it reports. */
 export interface LoadedState {
-  interactions: InteractionRecord[];
   agents: AgentLoginRecord[];
   counters: Counters;
 }
@@ -67,11 +67,27 @@ export interface Primacy {
   watchLoss(listener: (error: NotPrimary) => void): void;
 }
 
+/**
+ * Where a store's load goes, in order: `begin` once, then `interactions` once per batch of at most
+ * loadBatchSize records. A million waiting interactions never exist as a million records at once:
+ * each batch becomes the core's own objects and is let go before the next is read.
+ */
+export interface LoadSink {
+  begin(state: LoadedState): void;
+  interactions(records: InteractionRecord[]): void;
+}
+
+/** How many records a load hands over at a time. */
+export const loadBatchSize = 10_000;
+
 export interface Store {
   /** Several servers share this store, one primary at a time; absent: this server is the store's only one (SQLite). */
   readonly primacy?: Primacy;
-  /** The interactions that have not stopped (in no particular order), the agents logged in, and the counters. */
-  load(): Promise<LoadedState>;
+  /**
+   * The counters and the agents logged in, then every interaction that has not stopped (in no
+   * particular order, in batches), all of one consistent moment.
+   */
+  load(sink: LoadSink): Promise<void>;
   /** Makes the whole batch durable in one transaction, or nothing of it. */
   commit(batch: CommitBatch): Promise<void>;
   /**

@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { decode, encode, findReferenceId, type Request } from '../protocol/codec.js';
+import { eventError } from '../core/errors.js';
 import type { OutgoingMessage } from '../core/types.js';
 import { agentFrameLimitBytes, closeCodes, hardFrameLimitBytes, unregisteredFrameLimitBytes, type Limits } from './limits.js';
 import { RequestRate } from './request-rate.js';
@@ -131,10 +132,10 @@ export class Connection implements ClientConnection {
       process.nextTick(() => {
         this.corked = false;
         this.rawSocket?.uncork();
+        if (this.socket.bufferedAmount > drainWatchBytes) this.markUnread();
       });
     }
     this.socket.send(text);
-    if (this.socket.bufferedAmount > drainWatchBytes) this.markUnread();
   }
 
   bufferedAmount(): number {
@@ -168,7 +169,11 @@ export class Connection implements ClientConnection {
 
   // ---- A client that does not read ---------------------------------------------------------------
 
-  /** Called after a write that left data waiting: marks it, at most once a second. */
+  /**
+   * Called after a tick's writes left data waiting: marks them, at most once a second. Once per
+   * tick, not per frame: net.Socket's bytesWritten walks every chunk waiting in its buffer, and a
+   * replay writes thousands of frames in one tick (read per frame, it cost a busy server seconds).
+   */
   private markUnread(): void {
     const socket = this.rawSocket;
     if (socket === undefined) return;
@@ -240,7 +245,7 @@ export class Connection implements ClientConnection {
     // ends the run of refusals, or such a client would never be closed.
     if (this.refusedInARow > 0 && now - this.lastRefusalMs >= rateQuietMs) this.refusedInARow = 0;
     if (isBinary) {
-      this.handler.onInvalid(this, { message: 'EventError', errorCode: 'InvalidRequest', errorDescription: 'Send text frames with one JSON object each, not binary frames.' });
+      this.handler.onInvalid(this, eventError('InvalidRequest', 'Send text frames with one JSON object each, not binary frames.'));
       return;
     }
     if (data.length > this.frameLimitBytes) {
@@ -262,15 +267,14 @@ export class Connection implements ClientConnection {
     const at = data.indexOf('"referenceId"');
     const referenceId = at < 0 ? undefined : findReferenceId(data.subarray(at, at + 64).toString('latin1'));
     const closing = refused === this.limits.rateLimitCloseAfter;
-    const message: OutgoingMessage = {
-      message: 'EventError',
-      errorCode: 'LimitExceeded',
-      errorDescription: (over === 'frames'
+    const message = eventError(
+      'LimitExceeded',
+      (over === 'frames'
         ? `The connection sent more than ${this.rate.framesPerSecond} requests per second (${this.rateOptions.frames}); this one was not executed. `
         : `The connection sent more than ${this.rate.bytesPerSecond} bytes per second (${this.rateOptions.bytes}); this request was not executed. `) +
         (closing ? `After ${refused} refusals with no second within the rate between them, the connection is closed (limits.rateLimitCloseAfter).` : 'Slow down and send it again.'),
-    };
-    if (referenceId !== undefined) message.referenceId = referenceId;
+      referenceId,
+    );
     this.handler.onInvalid(this, message, closing ? () => this.close(closeCodes.rateLimited, 'too many requests') : undefined);
   }
 
@@ -281,9 +285,7 @@ export class Connection implements ClientConnection {
     }
     const decoded = decode(frame, this.frameLimitBytes, frameBytes, this.frameLimitName);
     if (!decoded.ok) {
-      const message: OutgoingMessage = { message: 'EventError', errorCode: decoded.errorCode, errorDescription: decoded.errorDescription };
-      if (decoded.referenceId !== undefined) message.referenceId = decoded.referenceId;
-      this.handler.onInvalid(this, message);
+      this.handler.onInvalid(this, eventError(decoded.errorCode, decoded.errorDescription, decoded.referenceId));
       return;
     }
     const pending = this.handler.onRequest(this, decoded.request);

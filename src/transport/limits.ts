@@ -30,6 +30,10 @@ export interface Limits {
   maxBufferedBytes: number;
   /** A connection whose client has left what it was sent unread this long is closed (4090), however little it is. */
   drainTimeoutMs: number;
+  /** A snapshot (RequestTakeSnapshot) holds at most this many interactions, whatever its `max` (the core checks it). */
+  maxSnapshotInteractions: number;
+  /** Snapshots one connection may hold at once; one more gets LimitExceeded (the core checks it). */
+  maxSnapshotsPerConnection: number;
 }
 
 /**

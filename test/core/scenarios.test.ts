@@ -424,6 +424,19 @@ describe('4.2 agent pulls interaction', () => {
     });
   });
 
+  test('due timers fire a slice at a time: a tick with a slice of 2 fires 2 of 3 and says more are due, the next fires the last', () => {
+    const { t, M, A1 } = world();
+    t.given(M.submit({ queue: 'pool', mediaType: 'chat' }), M.submit({ queue: 'pool', mediaType: 'chat' }), M.submit({ queue: 'pool', mediaType: 'chat' }), A1.pull({ queue: 'pool', count: 3 }));
+    const returned = ['EventPartyRemoved', 'EventPlacedInQueue'];
+    t.step(t.tick(60, 2), {
+      'agent-1': [{ message: 'EventRevoked', reason: 'HandlingTimeout' }, { message: 'EventRevoked', reason: 'HandlingTimeout' }],
+      rep: [...returned, ...returned],
+    });
+    expect(t.dueTimersLeft).toBe(true);
+    t.step(t.tick(0, 2), { 'agent-1': [{ message: 'EventRevoked', reason: 'HandlingTimeout' }], rep: returned });
+    expect(t.dueTimersLeft).toBe(false);
+  });
+
   test('the handling timeout is overridden per media type and per interaction by user data handling-timeout', () => {
     const { t, M, A1 } = world();
     t.given(M.submit({ queue: 'pool', mediaType: 'email' }), M.submit({ queue: 'pool', mediaType: 'chat', userData: { 'handling-timeout': 5 } }));

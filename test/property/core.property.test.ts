@@ -17,7 +17,7 @@ import { interactionIdOf } from '../../src/core/interaction.js';
 import { compareKeys, type QueueKey } from '../../src/core/ordered-queue.js';
 import type { CoreRequest, WorkbinRefInput } from '../../src/core/requests.js';
 import type { ClientType, Interaction, InteractionState } from '../../src/core/types.js';
-import { CoreHarness, rep, type ClientHandle, type Step, type StepResult } from '../support/core-harness.js';
+import { CoreHarness, rep, type ClientHandle, type LooseOutgoing, type Step, type StepResult } from '../support/core-harness.js';
 
 const layout: ConfigInput = {
   timeouts: { deliveringTimeout: 10, handlingTimeout: 30, rejectCooldown: 5 },
@@ -572,7 +572,7 @@ describe('the core under random command sequences', () => {
         }
 
         // Recovery reports what it revokes, and the reporting stream goes on at the next seq.
-        const { out } = recovered.takeEffects();
+        const out: LooseOutgoing[] = recovered.takeEffects().out;
         const invited = live.filter((interaction) => interaction.state === 'invited');
         const routing = live.filter((interaction) => interaction.state === 'routing');
         const revoked = out.filter((outgoing) => outgoing.message.message === 'EventRevoked');

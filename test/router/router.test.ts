@@ -12,7 +12,11 @@ import { describe, expect, test } from 'vitest';
 import { resolveSettings, type ConfigInput } from '../../src/config/config.js';
 import { mediaSettings } from '../../src/core/config.js';
 import { interactionIdOf } from '../../src/core/interaction.js';
-import type { ReportingEvent } from '../../src/core/types.js';
+import type { WireInteraction } from '../../src/core/events.js';
+import type { OutgoingMessage } from '../../src/core/types.js';
+
+/** Events read loosely: a test looks at attributes of several kinds of event at once. */
+type ReportingEvent = OutgoingMessage & { seq: number; eventTime: string };
 import { Router } from '../../src/router/router.js';
 import type { Strategy, StrategyContext } from '../../src/router/strategy.js';
 import { RouterHarness, startTime } from '../support/router-harness.js';
@@ -124,7 +128,7 @@ describe('capacity', () => {
     for (const number of [1, 2]) router.onReport({ message: 'EventAgentInvited', interactionId: interactionIdOf(number), mediaType: 'chat', agentId: 'agent-1', placeId: 'place-1', ticketId: number }, now);
     expect(router.takeRequests()).toEqual([]);
     // A reject frees a place; the third interaction takes it.
-    router.onReport({ message: 'EventRejected', interactionId: interactionIdOf(1), mediaType: 'chat', agentId: 'agent-1', placeId: 'place-1', ticketId: 1 }, now);
+    router.onReport({ message: 'EventRejected', interactionId: interactionIdOf(1), mediaType: 'chat', agentId: 'agent-1', placeId: 'place-1', ticketId: 1, reason: null }, now);
     expect(router.takeRequests()).toEqual([{ message: 'RequestRouteCall', referenceId: 3, interactionId: interactionIdOf(3), agentId: 'agent-1', placeId: 'place-1' }]);
   });
 
@@ -170,7 +174,7 @@ describe('AgentNotAvailable from the core', () => {
     const settings = resolveSettings({ queues: { inbound: {} } }).router;
     const router = new Router(settings, new Map());
     const now = startTime;
-    const login = (agentId: string) => ({ message: 'EventAgentLogin', agentId, placeId: `place-${agentId}`, media: { chat: 'ready' }, skills: {}, handling: {} });
+    const login = (agentId: string) => ({ message: 'EventAgentLogin', agentId, placeId: `place-${agentId}`, media: { chat: 'ready' }, skills: {}, handling: {} } as const);
     router.onReport(login('agent-1'), now);
     router.onReport(login('agent-2'), now + 1);
     router.onMessage({ message: 'EventRouteRequest', interaction: wireInteraction(1, 'inbound', 'chat', now) }, now + 2);
@@ -828,7 +832,7 @@ describe('property: the router and the core together', () => {
 
 // ---- Messages the router hears, by hand ----------------------------------------------------------
 
-function wireInteraction(number: number, queue: string, mediaType: string, at: number, priority = 0): Record<string, unknown> {
+function wireInteraction(number: number, queue: string, mediaType: string, at: number, priority = 0): WireInteraction {
   return {
     interactionId: interactionIdOf(number), mediaType, type: 'Inbound', subtype: 'InboundNew', state: 'routing', queue, workbin: null, priority,
     userData: {}, submittedAt: new Date(at).toISOString(), placedInQueueAt: new Date(at).toISOString(), assignedTo: null, placeId: null,

@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { ConfigInput } from '../../src/config/config.js';
-import type { ReportingEvent } from '../../src/core/types.js';
+import type { OutgoingMessage } from '../../src/core/types.js';
+
+/** Events read loosely: a test looks at attributes of several kinds of event at once. */
+type ReportingEvent = OutgoingMessage & { seq: number; eventTime: string };
 import { simulateCommand } from '../../src/sim/cli.js';
 import { erlangA, erlangCMetrics, simulationStandardErrors } from '../../src/sim/erlang.js';
 import { simulate, type SimulationOptions, type SimulationSummary } from '../../src/sim/simulation.js';

@@ -15,7 +15,7 @@ import { openStore, redactStoreUrl } from '../../src/store/open-store.js';
 import { PostgresStore, splitStoreUrl } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { SqliteWorkerStore } from '../../src/store/sqlite/worker-store.js';
-import type { CommitBatch, Store, StoredEvent } from '../../src/store/store.js';
+import { loadBatchSize, type CommitBatch, type LoadedState, type Store, type StoredEvent } from '../../src/store/store.js';
 import {
   administration, allowConnections, backendsWaitingForLock, createTestDatabase, dropSchema, lockCounters, postgresTestUrl, randomSchema, terminateBackends, waitUntil,
 } from '../support/test-store.js';
@@ -98,6 +98,27 @@ const sqliteWorker: StoreKind = {
   },
 };
 
+/** A store's whole load, as one object; with the sizes of the batches it came in. */
+async function loadAll(store: Store): Promise<LoadedState & { interactions: InteractionRecord[] }> {
+  const loaded = await loadInBatches(store);
+  return { agents: loaded.agents, counters: loaded.counters, interactions: loaded.batches.flat() };
+}
+
+async function loadInBatches(store: Store): Promise<LoadedState & { batches: InteractionRecord[][]; begunFirst: boolean }> {
+  let state: LoadedState | null = null;
+  let begunFirst = true;
+  const batches: InteractionRecord[][] = [];
+  await store.load({
+    begin: (loaded) => (state = loaded),
+    interactions: (records) => {
+      if (state === null) begunFirst = false;
+      batches.push(records);
+    },
+  });
+  if (state === null) throw new Error('the load never began');
+  return { ...(state as LoadedState), batches, begunFirst };
+}
+
 // ---- Records --------------------------------------------------------------------------------
 
 /** 2100-01-01: times in ms need 64 bits, and they must come back exactly. */
@@ -126,6 +147,8 @@ function interaction(interactionId: string, overrides: Partial<InteractionRecord
     ticketId: null,
     ticketAgentId: null,
     ticketPlaceId: null,
+    expiresAt: null,
+    scheduledAt: null,
     ...overrides,
   };
 }
@@ -204,7 +227,7 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
     const store = await open();
     await store.commit(batch({ interactions: [interaction('i1')], events: events(1, 1), counters: counters(1, 1, 0, 1) }));
     await expect(home!.open()).rejects.toThrow(/another openixn is using this store/);
-    expect(await store.load()).toMatchObject({ interactions: [interaction('i1')], counters: counters(1, 1, 0, 1) });
+    expect(await loadAll(store)).toMatchObject({ interactions: [interaction('i1')], counters: counters(1, 1, 0, 1) });
     const again = await reopen(store);
     expect(await again.readEvents(1, 10, 10)).toEqual(events(1, 1));
   });
@@ -221,7 +244,7 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
 
   it('migrates an empty store, and re-opening it migrates nothing again', async () => {
     let store = await open();
-    expect(await store.load()).toEqual({ interactions: [], agents: [], counters: counters(0) });
+    expect(await loadAll(store)).toEqual({ interactions: [], agents: [], counters: counters(0) });
     const versions = await home!.schemaVersions();
     expect(versions.length).toBeGreaterThanOrEqual(2);
     expect(versions).toEqual(versions.map((_, index) => index + 1));
@@ -230,7 +253,7 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
     store = await reopen(store);
     store = await reopen(store);
     expect(await home!.schemaVersions()).toEqual(versions);
-    expect((await store.load()).interactions).toEqual([interaction('i1')]);
+    expect((await loadAll(store)).interactions).toEqual([interaction('i1')]);
     expect(await store.readEvents(1, 1, 10)).toEqual(events(1, 1));
   });
 
@@ -243,7 +266,8 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
       enteredAt: baseTime + 1234, entryOrder: 3,
     });
     const invited = interaction('i4', { state: 'invited', ticketId: 2 ** 33, ticketAgentId: 'agent-8', ticketPlaceId: 'place-8' });
-    const routing = interaction('i5', { state: 'routing', type: 'Outbound', subtype: 'OutboundNew', mediaType: 'email' });
+    // SPEC 9.4: an expiry and a schedule, 64-bit times, survive a restart.
+    const routing = interaction('i5', { state: 'routing', type: 'Outbound', subtype: 'OutboundNew', mediaType: 'email', expiresAt: baseTime + 2 ** 33, scheduledAt: baseTime + 1 });
     const stopped = interaction('i6', { state: 'stopped', queue: null });
     await store.commit(batch({
       interactions: [queued, inWorkbin, handling, invited, routing, stopped],
@@ -253,7 +277,7 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
     }));
     await store.commit(batch({ agents: [login('agent-9', 'place-9', false), login('agent-8', 'place-8b')], counters: counters(6, 6, 2 ** 33, 2 ** 40) }));
 
-    const loaded = await store.load();
+    const loaded = await loadAll(store);
     expect(byId(loaded.interactions)).toEqual([queued, inWorkbin, handling, invited, routing]);
     const loadedQueued = loaded.interactions.find((record) => record.interactionId === 'i1')!;
     // Not only equal: the keys come back in the order they were written.
@@ -268,10 +292,10 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
     await store.commit(batch({ interactions: [interaction('i1', { userData: { step: 1 }, ticketId: 5, ticketAgentId: 'a', ticketPlaceId: 'p', state: 'invited' })], counters: counters(0, 1) }));
     const latest = interaction('i1', { userData: { step: 2, extra: [true] }, state: 'handling', assignedTo: 'a', placeId: 'p', priority: 7 });
     await store.commit(batch({ interactions: [latest], counters: counters(0, 1) }));
-    expect((await store.load()).interactions).toEqual([latest]);
+    expect((await loadAll(store)).interactions).toEqual([latest]);
 
     await store.commit(batch({ interactions: [interaction('i1', { state: 'stopped', queue: null })], counters: counters(0, 1) }));
-    expect((await store.load()).interactions).toEqual([]);
+    expect((await loadAll(store)).interactions).toEqual([]);
   });
 
   it('does not load stopped interactions, but finds them by externalId', async () => {
@@ -284,7 +308,7 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
       ],
       counters: counters(0, 3),
     }));
-    expect(byId((await store.load()).interactions).map((record) => record.interactionId)).toEqual(['i1', 'i3']);
+    expect(byId((await loadAll(store)).interactions).map((record) => record.interactionId)).toEqual(['i1', 'i3']);
     expect(await store.findByExternalId('media-1', 'ext-live')).toBe('i1');
     expect(await store.findByExternalId('media-1', 'ext-done')).toBe('i2');
     expect(await store.findByExternalId('media-2', 'ext-done')).toBe('i3');
@@ -317,7 +341,7 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
     await store.commit(batch({ events: events(1, 2), counters: counters(2) }));
     await store.commit(batch({ interactions: [interaction('i1')], agents: [login('agent-1', 'place-1')], counters: counters(2, 1, 0, 1) }));
     await store.commit(batch({ counters: counters(2, 1, 1, 1) }));
-    expect(await store.load()).toEqual({ interactions: [interaction('i1')], agents: [login('agent-1', 'place-1')], counters: counters(2, 1, 1, 1) });
+    expect(await loadAll(store)).toEqual({ interactions: [interaction('i1')], agents: [login('agent-1', 'place-1')], counters: counters(2, 1, 1, 1) });
     expect(await store.readEvents(1, 100, 100)).toEqual(events(1, 2));
     await store.commit(batch({ events: events(3, 3), counters: counters(3, 1, 1, 1) }));
     expect(await store.readEvents(1, 100, 100)).toEqual(events(1, 3));
@@ -342,7 +366,7 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
     await Promise.all(pending);
     expect(resolved).toEqual(Array.from({ length: commits }, (_, index) => index + 1));
 
-    const loaded = await store.load();
+    const loaded = await loadAll(store);
     expect(byId(loaded.interactions).map((record) => [record.interactionId, record.priority, record.userData])).toEqual(
       Array.from({ length: 10 }, (_, digit) => {
         const last = commits - ((commits - digit) % 10);
@@ -366,7 +390,7 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
       counters: counters(3, 2),
     }))).rejects.toThrow();
     store = await reopen(store);
-    expect(await store.load()).toEqual({ interactions: [interaction('i1')], agents: [], counters: counters(2, 1) });
+    expect(await loadAll(store)).toEqual({ interactions: [interaction('i1')], agents: [], counters: counters(2, 1) });
     expect(await store.readEvents(1, 10, 10)).toEqual(events(1, 2));
   });
 
@@ -382,7 +406,7 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
     store = await reopen(store);
     expect(byEndpoint(await store.readWebhookCursors())).toEqual([{ endpoint: 'crm "eu"', lastSeq: 2 ** 40 }, { endpoint: 'warehouse', lastSeq: 3 }]);
     // A cursor is no part of the core's state: loading and the counters do not see it.
-    expect(await store.load()).toEqual({ interactions: [], agents: [], counters: counters(3) });
+    expect(await loadAll(store)).toEqual({ interactions: [], agents: [], counters: counters(3) });
   });
 
   it('finds everything again after a close and a re-open', async () => {
@@ -391,8 +415,8 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
     await store.commit(batch({ interactions: records, events: events(1, 4), agents: [login('agent-1', 'place-1')], counters: counters(4, 2, 0, 2) }));
     await store.commit(batch({ interactions: [interaction('i3', { state: 'stopped', queue: null, externalId: 'ext-3' })], events: events(5, 6), counters: counters(6, 3, 0, 3) }));
     store = await reopen(store);
-    expect(await store.load()).toEqual({ interactions: expect.arrayContaining(records) as unknown, agents: [login('agent-1', 'place-1')], counters: counters(6, 3, 0, 3) });
-    expect((await store.load()).interactions).toHaveLength(2);
+    expect(await loadAll(store)).toEqual({ interactions: expect.arrayContaining(records) as unknown, agents: [login('agent-1', 'place-1')], counters: counters(6, 3, 0, 3) });
+    expect((await loadAll(store)).interactions).toHaveLength(2);
     expect(await store.readEvents(1, 6, 10)).toEqual(events(1, 6));
     expect(await store.findByExternalId('media-1', 'ext-3')).toBe('i3');
     await store.commit(batch({ events: events(7, 7), counters: counters(7, 3, 0, 3) }));
@@ -416,6 +440,36 @@ describe.runIf(workerBuilt)('the SQLite store in its worker', () => {
       await home.dispose();
     }
   });
+});
+
+// A restart with a million waiting interactions must not hold them all as records at once.
+describe.each([sqlite, ...(workerBuilt ? [sqliteWorker] : []), postgresql])('loading the $name store', (kind) => {
+  it('hands over its counters first, then every live interaction once, in batches of at most loadBatchSize', async () => {
+    const home = kind.create();
+    try {
+      let store = await home.open();
+      const total = 2 * loadBatchSize + 17;
+      for (let first = 1; first <= total; first += 5_000) {
+        const records = Array.from({ length: Math.min(5_000, total - first + 1) }, (_, index) => interaction(`i${first + index}`, { number: first + index, entryOrder: first + index }));
+        await store.commit(batch({ interactions: records, counters: counters(0, first + records.length - 1, first + records.length - 1) }));
+      }
+      await store.commit(batch({ interactions: [interaction('i5', { state: 'stopped', queue: null })], counters: counters(0, total, total) }));
+      await store.close();
+      store = await home.open();
+      const loaded = await loadInBatches(store);
+      await store.close();
+      expect(loaded.begunFirst).toBe(true);
+      expect(loaded.counters).toEqual(counters(0, total, total));
+      expect(loaded.batches.length).toBeGreaterThanOrEqual(3);
+      expect(Math.max(...loaded.batches.map((records) => records.length))).toBeLessThanOrEqual(loadBatchSize);
+      const ids = loaded.batches.flat().map((record) => record.interactionId);
+      expect(new Set(ids).size).toBe(total - 1);
+      expect(ids).not.toContain('i5');
+      expect(loaded.batches.flat().find((record) => record.interactionId === 'i7')).toEqual(interaction('i7', { number: 7, entryOrder: 7 }));
+    } finally {
+      await home.dispose();
+    }
+  }, 60_000);
 });
 
 // The server's stores refuse every commit after a failed one: a later batch must never land
@@ -446,7 +500,7 @@ describe.each([...(workerBuilt ? [sqliteWorker] : []), postgresql])('after a fai
     opened.splice(0);
     const reopened = await home.open();
     opened.push(reopened);
-    expect(await reopened.load()).toEqual({ interactions: [], agents: [], counters: counters(2) });
+    expect(await loadAll(reopened)).toEqual({ interactions: [], agents: [], counters: counters(2) });
     expect(await reopened.readEvents(1, 10, 10)).toEqual(events(1, 2));
   });
 });
@@ -483,7 +537,7 @@ describe('the PostgreSQL store in its schema', () => {
     expect(await tablesOf(schema)).toEqual(['agent_logins', 'counters', 'interactions', 'lease', 'reporting_log', 'schema_version', 'webhook_cursors']);
     const sql = administration();
     try {
-      expect((await sql.unsafe<{ version: number }[]>(`SELECT version FROM "${schema}".schema_version ORDER BY version`)).map((row) => row.version)).toEqual([1, 2, 3, 4, 5]);
+      expect((await sql.unsafe<{ version: number }[]>(`SELECT version FROM "${schema}".schema_version ORDER BY version`)).map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6]);
     } finally {
       await sql.end();
     }
@@ -507,7 +561,7 @@ describe('the PostgreSQL store in its schema', () => {
     const two = await PostgresStore.open(postgresUrl, { schema: second });
     opened.push(one, two);
     await one.commit(batch({ interactions: [interaction('i1')], events: events(1, 1), counters: counters(1, 1) }));
-    expect(await two.load()).toEqual({ interactions: [], agents: [], counters: counters(0) });
+    expect(await loadAll(two)).toEqual({ interactions: [], agents: [], counters: counters(0) });
     expect(await two.readEvents(1, 1, 1)).toEqual([]);
   });
 
@@ -516,7 +570,10 @@ describe('the PostgreSQL store in its schema', () => {
     const first = await PostgresStore.open(postgresUrl, { schema, where: 'the test schema' });
     await expect(PostgresStore.migrate(postgresUrl, { schema, where: 'the test schema' })).rejects.toThrow(/another openixn is using this store \(the test schema\)/);
     await first.close();
-    expect(await PostgresStore.migrate(postgresUrl, { schema })).toBe(5);
+    expect(await PostgresStore.migrate(postgresUrl, { schema })).toBe(6);
+    const second = await PostgresStore.open(postgresUrl, { schema });
+    opened.push(second);
+    expect((await loadAll(second)).counters).toEqual(counters(0));
   });
 
   it('behind the lease, the commit chain stops a second writer on one schema and lands nothing of it', async () => {
@@ -526,7 +583,7 @@ describe('the PostgreSQL store in its schema', () => {
     await first.commit(batch({ interactions: [interaction('i1')], events: events(1, 1), counters: counters(1, 1) }));
     await expect(second.commit(batch({ interactions: [interaction('i2')], events: events(1, 1), counters: counters(1, 1) }))).rejects.toThrow(/two servers write the schema/);
     await first.commit(batch({ events: events(2, 2), counters: counters(2, 1) }));
-    expect((await first.load()).interactions).toEqual([interaction('i1')]);
+    expect((await loadAll(first)).interactions).toEqual([interaction('i1')]);
     expect(await first.readEvents(1, 10, 10)).toEqual(events(1, 2));
   });
 
@@ -557,7 +614,7 @@ describe('the PostgreSQL store in its schema', () => {
       await store.primacy!.acquire(null);
       await store.commit(batch({ interactions: [interaction('i1')], counters: counters(0, 1) }));
       expect(await tablesOf(schema)).toContain('interactions');
-      expect((await store.load()).interactions).toEqual([interaction('i1')]);
+      expect((await loadAll(store)).interactions).toEqual([interaction('i1')]);
     }
   });
 
@@ -612,7 +669,7 @@ describe('the PostgreSQL store through database faults', () => {
     await Promise.all([second, third]);
     expect(settled).toEqual(['second', 'third']);
     expect(changes).toEqual([false, true]);
-    const loaded = await store.load();
+    const loaded = await loadAll(store);
     expect(loaded.interactions.sort((a, b) => a.interactionId.localeCompare(b.interactionId))).toEqual([
       interaction('i1', { state: 'handling', queue: null, assignedTo: 'agent-1' }), interaction('i2'),
     ]);
@@ -643,7 +700,7 @@ describe('the PostgreSQL store through database faults', () => {
         expect(changes.slice(-2)).toEqual([false, true]);
       }
       expect(await store.readEvents(1, 20, 20)).toEqual(events(1, 10));
-      expect((await store.load()).interactions.map((record) => record.interactionId).sort()).toEqual(['i1', 'i2', 'i3', 'i4', 'i5']);
+      expect((await loadAll(store)).interactions.map((record) => record.interactionId).sort()).toEqual(['i1', 'i2', 'i3', 'i4', 'i5']);
       await store.close();
       opened.splice(0);
     } finally {
@@ -670,7 +727,7 @@ describe('the PostgreSQL store through database faults', () => {
     expect(changes.at(-1)).toBe(true);
     expect(changes.every((available, index) => available === (index % 2 === 1))).toBe(true);
     expect(await store.readEvents(1, 10, 10)).toEqual(events(1, 4));
-    expect((await store.load()).interactions).toEqual([interaction('i1')]);
+    expect((await loadAll(store)).interactions).toEqual([interaction('i1')]);
   });
 
   it('reports itself unavailable while a commit hangs, and available again once it lands', async () => {

@@ -1,7 +1,7 @@
-// Drives a real core and the built-in router together on virtual time, wired as src/server.ts
-// wires them: the core's messages to the router's RoutingEngine connection go to
-// router.onMessage, reporting events (once the router's reporting has started) to router.onReport,
-// and router.takeRequests() goes back to the core from that connection. Each client request is
+// Drives a real core and the built-in router together on virtual time, linked by the one module
+// every driver uses (src/router/link.ts): the core's messages to the router's RoutingEngine
+// connection go to router.onMessage, reporting events (once the router's reporting has started) to
+// router.onReport, and router.takeRequests() goes back to the core from that connection. Each client request is
 // followed by the deliveries it causes, the router's requests and theirs, until nothing moves.
 // `advance` moves the clock from deadline to deadline (the core's and the router's), so every
 // timer fires at its own time. `lagged` reproduces the one race the server's group commit allows:
@@ -10,7 +10,8 @@
 import { resolveSettings, type ConfigInput, type Settings } from '../../src/config/config.js';
 import { Core, toRecord } from '../../src/core/core.js';
 import type { CoreRequest, MediaReadiness } from '../../src/core/requests.js';
-import { inProcessGrants, type AgentLoginRecord, type ClientType, type InteractionRecord, type Outgoing, type OutgoingMessage, type ReportingEvent, type UserData } from '../../src/core/types.js';
+import type { AgentLoginRecord, ClientType, InteractionRecord, Outgoing, OutgoingMessage, UserData } from '../../src/core/types.js';
+import { RouterLink } from '../../src/router/link.js';
 import { Router, type RouterRequest } from '../../src/router/router.js';
 import { loadStrategies } from '../../src/router/strategies.js';
 import type { Strategy } from '../../src/router/strategy.js';
@@ -18,9 +19,11 @@ import type { Strategy } from '../../src/router/strategy.js';
 /** Virtual time starts here (ms since the epoch); `advance` moves it, nothing sleeps. */
 export const startTime = Date.UTC(2025, 0, 6, 9, 0, 0);
 
-/** The connection ids server.ts gives the built-in router. */
-export const routingClientId = 'builtin-router';
-export const reportingClientId = 'builtin-router-reporting';
+export { reportingClientId, routingClientId } from '../../src/router/link.js';
+import { reportingClientId, routingClientId } from '../../src/router/link.js';
+
+/** Reporting events read loosely: tests look at attributes of many kinds of event at once. */
+export type ReportingEvent = OutgoingMessage & { seq: number; eventTime: string };
 /** The media server every `submit` and `stop` comes from. */
 export const mediaClientId = 'media';
 
@@ -52,6 +55,7 @@ export class RouterHarness {
   readonly strategies: ReadonlyMap<string, Strategy>;
   core: Core;
   router: Router;
+  private link: RouterLink;
   now: number;
   /** Every message each client connection received, in order (the router's own connections excluded). */
   readonly received = new Map<string, OutgoingMessage[]>();
@@ -75,7 +79,6 @@ export class RouterHarness {
   private readonly registered = new Set<string>();
   private readonly agentOfClient = new Map<string, string>();
   private readonly checkInvariants: boolean;
-  private reporting = false;
   private nextReferenceId = 0;
   /** Core output not yet delivered; `lagged` holds some back. */
   private undelivered: Outgoing[] = [];
@@ -88,6 +91,7 @@ export class RouterHarness {
     this.checkInvariants = options.checkInvariants ?? true;
     this.core = new Core(settings.core);
     this.router = this.newRouter();
+    this.link = new RouterLink(this.router);
     this.startRouter();
   }
 
@@ -228,10 +232,10 @@ export class RouterHarness {
     this.now += afterMs;
     this.core = new Core(this.settings.core);
     this.router = this.newRouter();
+    this.link = new RouterLink(this.router);
     this.registered.clear();
     this.agentOfClient.clear();
     this.invites.clear();
-    this.reporting = false;
     this.core.recover(
       [...this.records.values()].map((record) => structuredClone(record)),
       counters,
@@ -298,12 +302,9 @@ export class RouterHarness {
     });
   }
 
-  /** As server.ts: a ReportingEngine that starts reporting live, then a RoutingEngine naming the builtin queues. */
+  /** As every driver: a ReportingEngine that starts reporting live, then a RoutingEngine naming the builtin queues. */
   private startRouter(): void {
-    this.call(() => this.core.register({ clientId: reportingClientId, now: this.now }, 1, 'ReportingEngine', 'builtin-router', undefined, inProcessGrants));
-    // RequestStartReporting without fromSeq is the shell's: live from the next event on.
-    this.reporting = true;
-    this.call(() => this.core.register({ clientId: routingClientId, now: this.now }, 1, 'RoutingEngine', 'builtin-router', this.router.queues(), inProcessGrants));
+    this.call(() => this.link.connect(this.core, this.now));
   }
 
   /** Runs a core entry point; its output is delivered at once unless `lagged` holds it back. */
@@ -319,7 +320,7 @@ export class RouterHarness {
     for (const [interactionId, interaction] of effects.changed) this.records.set(interactionId, structuredClone(toRecord(interaction)));
     for (const [agentId, login] of effects.agents) this.agentLogins.set(agentId, { ...login });
     for (const outgoing of effects.out) {
-      if (outgoing.to === null) this.reported.push(outgoing.message as ReportingEvent);
+      if (outgoing.to === null) this.reported.push(outgoing.message);
       else if (outgoing.to !== routingClientId && outgoing.to !== reportingClientId) this.receive(outgoing.to, outgoing.message);
       this.undelivered.push(outgoing);
     }
@@ -356,33 +357,35 @@ export class RouterHarness {
 
   private deliver(batch: readonly Outgoing[]): void {
     for (const outgoing of batch) {
-      if (outgoing.to === null) {
-        if (!this.reporting) continue;
-        this.heard.push(outgoing.message);
-        this.router.onReport(outgoing.message, this.now);
-      } else if (outgoing.to === routingClientId) {
+      if (outgoing.to === routingClientId) {
         const message = outgoing.message;
         this.heard.push(message);
         if (message.message === 'EventError') {
           this.routerErrors.push(message);
           const call = this.routeCalls.find((record) => record.referenceId === message.referenceId);
-          if (call !== undefined) call.error = message.errorCode as string;
+          if (call !== undefined) call.error = message.errorCode;
         }
-        this.router.onMessage(message, this.now);
+      } else if (outgoing.to === null && this.routerListens()) {
+        this.heard.push(outgoing.message);
       }
+      this.link.deliver(outgoing, this.now);
     }
+  }
+
+  /** The router hears the stream from its registration on (not a restart's recovery, which comes before). */
+  private routerListens(): boolean {
+    return this.core.clientOf(reportingClientId)?.reporting === true;
   }
 
   /** As server.ts: the router decides after the whole delivery that woke it, and its requests go in order from its RoutingEngine connection. */
   private feedRouterRequests(): void {
-    for (const request of this.router.takeRequests()) {
+    this.link.feed(this.core, this.now, (request: RouterRequest) => {
       this.routerRequests.push({ at: this.now, request });
       if (request.message === 'RequestRouteCall') {
         this.routeCalls.push({ at: this.now, referenceId: request.referenceId, interactionId: request.interactionId, agentId: request.agentId, placeId: request.placeId });
       }
-      this.core.request({ clientId: routingClientId, now: this.now }, request);
-      this.take();
-    }
+    });
+    this.take();
   }
 }
 

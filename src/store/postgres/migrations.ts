@@ -76,7 +76,13 @@ export const migrations: readonly ((schema: string) => string)[] = [
     last_seq BIGINT NOT NULL
   );
   `,
-  // 5: high availability (lease.ts). The lease names the primary among the servers on the schema:
+  // 5: when waiting work expires and when scheduled work becomes routable (SPEC 9.4), so that both
+  // outlive a restart.
+  (schema) => `
+  ALTER TABLE ${schema}.interactions ADD COLUMN expires_at BIGINT;
+  ALTER TABLE ${schema}.interactions ADD COLUMN scheduled_at BIGINT;
+  `,
+  // 6: high availability (lease.ts). The lease names the primary among the servers on the schema:
   // its epoch (the fencing token), the server holding it, the URL it serves clients on, and a
   // count its holder raises while it lives; released when it stopped cleanly. The counters row
   // carries the epoch too, so that a commit checks it on the very row it updates, and every chunk

@@ -19,8 +19,8 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import type { AgentLoginRecord, Counters, InteractionRecord } from '../../core/types.js';
-import { fromInteractionRow, type InteractionRow } from '../interaction-row.js';
-import { fromChunks, NotPrimary, toChunk, type CommitBatch, type LoadedState, type Primacy, type Store, type StoredEvent, type WebhookCursor } from '../store.js';
+import { RowReader, type InteractionRow } from '../interaction-row.js';
+import { fromChunks, loadBatchSize, NotPrimary, toChunk, type CommitBatch, type LoadSink, type Primacy, type Store, type StoredEvent, type WebhookCursor } from '../store.js';
 import { ReplaceableClient, type Sql } from './client.js';
 import { Lease, leaseTiming, primaryIsLive } from './lease.js';
 import { isTransientFault, retryDelayMs } from './faults.js';
@@ -275,20 +275,22 @@ export class PostgresStore implements Store {
     }
   }
 
-  async load(): Promise<LoadedState> {
-    // One snapshot, so the counters cannot be older than the interactions they count.
-    const [interactions, agents, counters] = await this.reads.run((reads) => reads.begin('isolation level repeatable read read only', (sql) => [
-      sql.unsafe<InteractionRow<Record<string, unknown>>[]>(this.statements.selectLiveInteractions),
-      sql.unsafe<{ agent_id: string; place_id: string }[]>(this.statements.selectLogins),
-      sql.unsafe<{ last_interaction: number; last_ticket: number; last_entry: number; last_seq: number }[]>(this.statements.selectCounters),
-    ]));
-    const row = counters[0];
-    if (row === undefined) throw new Error('the counters row is missing from the PostgreSQL store');
-    return {
-      interactions: interactions.map((row) => fromInteractionRow(row, row.user_data)),
-      agents: agents.map((agent): AgentLoginRecord => ({ agentId: agent.agent_id, placeId: agent.place_id, loggedIn: true })),
-      counters: { lastInteraction: row.last_interaction, lastTicket: row.last_ticket, lastEntry: row.last_entry, lastSeq: row.last_seq },
-    };
+  async load(sink: LoadSink): Promise<void> {
+    // One snapshot, so the counters cannot be older than the interactions they count; the
+    // interactions come through a cursor, a batch at a time.
+    const reader = new RowReader();
+    await this.reads.run((reads) => reads.begin('isolation level repeatable read read only', async (sql) => {
+      const [row] = await sql.unsafe<{ last_interaction: number; last_ticket: number; last_entry: number; last_seq: number }[]>(this.statements.selectCounters);
+      if (row === undefined) throw new Error('the counters row is missing from the PostgreSQL store');
+      const agents = await sql.unsafe<{ agent_id: string; place_id: string }[]>(this.statements.selectLogins);
+      sink.begin({
+        agents: agents.map((agent): AgentLoginRecord => ({ agentId: agent.agent_id, placeId: agent.place_id, loggedIn: true })),
+        counters: { lastInteraction: row.last_interaction, lastTicket: row.last_ticket, lastEntry: row.last_entry, lastSeq: row.last_seq },
+      });
+      await sql.unsafe<InteractionRow<Record<string, unknown>>[]>(this.statements.selectLiveInteractions).cursor(loadBatchSize, (rows) => {
+        sink.interactions(rows.map((interaction) => reader.record(interaction, interaction.user_data)));
+      });
+    }));
   }
 
   commit(batch: CommitBatch): Promise<void> {

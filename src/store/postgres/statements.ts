@@ -16,7 +16,7 @@ const interactionColumns = [
   ['state', 'state', 'text'], ['queue', 'queue', 'text'], ['workbin_name', 'workbinName', 'text'], ['workbin_owner', 'workbinOwner', 'text'],
   ['entered_at', 'enteredAt', 'bigint'], ['entry_order', 'entryOrder', 'bigint'], ['assigned_to', 'assignedTo', 'text'],
   ['place_id', 'placeId', 'text'], ['ticket_id', 'ticketId', 'bigint'], ['ticket_agent_id', 'ticketAgentId', 'text'],
-  ['ticket_place_id', 'ticketPlaceId', 'text'],
+  ['ticket_place_id', 'ticketPlaceId', 'text'], ['expires_at', 'expiresAt', 'bigint'], ['scheduled_at', 'scheduledAt', 'bigint'],
 ] as const;
 
 export interface Statements {

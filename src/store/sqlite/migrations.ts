@@ -59,4 +59,10 @@ export const migrations: readonly string[] = [
     last_seq INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 4: when waiting work expires and when scheduled work becomes routable (SPEC 9.4), so that both
+  // outlive a restart.
+  `
+  ALTER TABLE interactions ADD COLUMN expires_at INTEGER;
+  ALTER TABLE interactions ADD COLUMN scheduled_at INTEGER;
+  `,
 ];

@@ -56,7 +56,6 @@ port.on('message', (first: WorkerRequest) => {
 async function handle(request: Exclude<WorkerRequest, { operation: 'commit' }>): Promise<unknown> {
   if (store === null) throw new Error('the SQLite store is not open');
   switch (request.operation) {
-    case 'load': return store.load();
     case 'readEvents': return store.readEvents(request.fromSeq, request.toSeq, request.limit, request.maxBytes);
     case 'findByExternalId': return store.findByExternalId(request.submittedBy, request.externalId);
     case 'findSubmittedAt': return store.findSubmittedAt(request.interactionId);

@@ -5,10 +5,11 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { toChunk, type CommitBatch, type EventChunk, type LoadedState, type Store, type StoredEvent, type WebhookCursor } from '../store.js';
+import Database from 'better-sqlite3';
+import { toChunk, type CommitBatch, type EventChunk, type LoadSink, type Store, type StoredEvent, type WebhookCursor } from '../store.js';
+import { loadFrom } from './sqlite-store.js';
 
 export type WorkerRequest = { id: number } & (
-  | { operation: 'load' }
   /**
    * The batch as flat strings, which cross to the worker far cheaper than a structured clone of its
    * objects: its records as JSON, and its reporting events as the chunk the store keeps (already
@@ -46,7 +47,7 @@ export class SqliteWorkerStore implements Store {
   private closing = false;
   private readonly exited: Promise<void>;
 
-  private constructor(worker: Worker, port: MessagePort) {
+  private constructor(private readonly path: string, worker: Worker, port: MessagePort) {
     this.worker = worker;
     this.port = port;
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
@@ -80,13 +81,29 @@ export class SqliteWorkerStore implements Store {
     // A channel of its own, so the worker can take every queued request at once (receiveMessageOnPort).
     const channel = new MessageChannel();
     const worker = new Worker(workerEntry(), { workerData: { path, port: channel.port2 }, transferList: [channel.port2] });
-    const store = new SqliteWorkerStore(worker, channel.port1);
+    const store = new SqliteWorkerStore(path, worker, channel.port1);
     await new Promise<void>((resolve, reject) => store.pending.set(0, { resolve: () => resolve(), reject }));
     return store;
   }
 
-  load(): Promise<LoadedState> {
-    return this.call({ operation: 'load' }) as Promise<LoadedState>;
+  /**
+   * Read on the main thread, on a read-only connection of its own, rather than in the worker: a
+   * million records cloned from one thread to the other would cost more than reading them (and
+   * the worker's heap would keep their size). Nothing is served while the server loads.
+   */
+  load(sink: LoadSink): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    try {
+      const database = new Database(this.path, { readonly: true, fileMustExist: true });
+      try {
+        loadFrom(database, sink);
+      } finally {
+        database.close();
+      }
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   commit(batch: CommitBatch): Promise<void> {
