@@ -15,6 +15,8 @@ export interface AgentEvents extends InteractionEvents {
   EventPartyAdded: ClientEvent<'EventPartyAdded'>;
   /** Another party left an interaction this agent handles; `ownerId` is the owner afterwards. */
   EventPartyRemoved: ClientEvent<'EventPartyRemoved'>;
+  /** A supervisor logged the agent out or made it not ready (SPEC 9.3 step 1). */
+  EventForcedAgentStateChange: ClientEvent<'EventForcedAgentStateChange'>;
   /** A login's EventAck: the interactions the agent owns. `restored` when the SDK logged in again on a new connection. */
   loggedIn: { agentId: string; placeId: string; interactions: Interaction[]; restored: boolean };
 }
@@ -119,6 +121,22 @@ export class AgentClient extends InteractionClient<AgentEvents> {
       }
     }
     await super.restore();
+  }
+
+  /**
+   * A supervisor's decision is not undone by a reconnect: after a forced logout the SDK does not
+   * log the agent in again, and after a forced not-ready it restores not ready (SPEC 9.3 step 1).
+   */
+  protected override onEvent(message: Parameters<InteractionClient<AgentEvents>['onEvent']>[0]): void {
+    if (message.message === 'EventForcedAgentStateChange') {
+      if (message.operation === 'Logout') {
+        this.login = null;
+        this.media.clear();
+      } else if (typeof message.mediaType === 'string') {
+        this.media.set(message.mediaType, { ready: false, reason: typeof message.reason === 'string' ? message.reason : undefined });
+      }
+    }
+    super.onEvent(message);
   }
 
   private onLoggedIn(body: RequestBody<'RequestAgentLogin'>, interactions: Interaction[] | undefined, restored: boolean): void {

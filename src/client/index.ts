@@ -4,6 +4,7 @@
 export { AgentClient, type AgentEvents } from './agent.js';
 export { MediaServerClient, type MediaServerEvents } from './media-server.js';
 export { RouterClient, type RouterEvents, type RouterOptions } from './router.js';
+export { SupervisorClient, type SupervisorEvents } from './supervisor.js';
 export { ReportingClient, reportingDefaults, type ReportingEvents, type ReportingOptions } from './reporting.js';
 export { OpenixnClient, clientDefaults, type ClientOptions, type ClientState, type ConnectionEvents } from './client.js';
 export type { InteractionClient, InteractionEvents } from './interaction-client.js';

@@ -1,5 +1,4 @@
-// What the roles that act on interactions share (agent, media server, router; a supervisor
-// later): the requests SPEC section 5 allows each of them, and the workbin subscriptions, which
+// What the roles that act on interactions share (agent, media server, router, supervisor): the requests SPEC section 5 allows each of them, and the workbin subscriptions, which
 // a new connection subscribes again.
 
 import { OpenixnClient, type ConnectionEvents } from './client.js';

@@ -28,6 +28,9 @@ interface NamedAnswers {
   RequestPull: ClientEvent<'EventPulledInteractions'>;
   RequestGetInteractionProperties: ClientEvent<'EventInteractionProperties'>;
   RequestGetWorkbinContent: ClientEvent<'EventWorkbinContent'>;
+  RequestTakeSnapshot: ClientEvent<'EventSnapshotTaken'>;
+  RequestGetSnapshotInteractions: ClientEvent<'EventSnapshotInteractions'>;
+  RequestMoveInteractions: ClientEvent<'EventInteractionsMoved'>;
 }
 
 /** The event a request's promise resolves with. */

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { parse as parseYaml } from 'yaml';
-import { mediaSettings, type CoreConfig, type MediaTypeSettings, type Routing, type WorkbinOwnerKind } from '../core/config.js';
+import { mediaSettings, type CoreConfig, type MediaTypeSettings, type QueueSettings, type WorkbinOwnerKind } from '../core/config.js';
 import type { QueueRoutingSettings, RouterSettings } from '../router/settings.js';
 import { apiKeyHash, defaultClaimNames, type ApiKeySettings, type AuthSettings, type JwtSettings } from '../auth/settings.js';
 import type { Limits } from '../transport/limits.js';
@@ -53,7 +53,7 @@ const Auth = Type.Object({
   apiKeys: Type.Optional(Type.Array(Type.Object({
     key: Type.Optional(Type.String({ minLength: 1 })),
     sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$' })),
-    clientType: Type.Enum(['MediaServer', 'RoutingEngine', 'ReportingEngine']),
+    clientType: Type.Enum(['MediaServer', 'RoutingEngine', 'ReportingEngine', 'Supervisor']),
     clientName: Type.String({ minLength: 1 }),
     mediaScope: Type.Optional(MediaScope),
   }, closedObject))),
@@ -76,6 +76,8 @@ const LimitsSection = Type.Object({
   handshakeTimeout: Type.Optional(Duration),
   maxBufferedBytes: Bytes(16 * 1024),
   drainTimeout: Type.Optional(Duration),
+  maxSnapshotInteractions: Bytes(1, 10_000_000),
+  maxSnapshotsPerConnection: Bytes(1, 10_000),
 }, closedObject);
 
 export const ConfigFile = Type.Object({
@@ -85,6 +87,16 @@ export const ConfigFile = Type.Object({
     tls: Type.Optional(Type.Object({ certFile: Path, keyFile: Path }, closedObject)),
     /** Web pages on these origins (scheme://host[:port]) may open the WebSocket, besides the server's own. */
     allowedOrigins: Type.Optional(Type.Array(Type.String({ pattern: '^https?://[^/\\s]+$' }))),
+    /**
+     * How clients reach this server (scheme://host[:port]), for a standby to name the primary to
+     * them; at most maxAdvertisedUrlLength characters, so that it fits a WebSocket close reason.
+     */
+    advertisedUrl: Type.Optional(Type.String({ pattern: '^https?://[^/\\s]+$', maxLength: 100 })),
+  }, { additionalProperties: false })),
+  /** Several servers on one PostgreSQL schema (docs/deployment.md, "High availability"). */
+  highAvailability: Type.Optional(Type.Object({
+    /** A primary that stops renewing its lease is replaced this long after. */
+    lease: Type.Optional(Duration),
   }, { additionalProperties: false })),
   store: Type.Optional(Type.Object({ url: Type.Optional(Type.String()) }, { additionalProperties: false })),
   timeouts: Type.Optional(Type.Object({
@@ -96,6 +108,8 @@ export const ConfigFile = Type.Object({
     capacity: Type.Optional(Type.Integer({ minimum: 0 })),
     deliveringTimeout: Type.Optional(Duration),
     handlingTimeout: Type.Optional(Duration),
+    /** After-call work: the agent is not ready for this media type this long after it lets go of one (SPEC 9.4 step 3). */
+    wrapUp: Type.Optional(Duration),
   }, { additionalProperties: false }))),
   // A queue written with no settings (`backlog:` in YAML) is read as {} before validation.
   queues: Type.Optional(Type.Record(Type.String(), Type.Object({
@@ -109,6 +123,10 @@ export const ConfigFile = Type.Object({
     relaxAfter: Type.Optional(Duration),
     overflowAfter: Type.Optional(Duration),
     overflowTo: Type.Optional(Type.String({ minLength: 1 })),
+    /** Work still waiting this long after it entered the queue expires (SPEC 9.4 step 1). */
+    expireAfter: Type.Optional(Duration),
+    /** Expired work moves here instead of being stopped. */
+    expiredQueue: Type.Optional(Type.String({ minLength: 1 })),
   }, { additionalProperties: false }))),
   agents: Type.Optional(Type.Record(Type.String(), Type.Object({
     skills: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 0 }))),
@@ -140,6 +158,10 @@ export interface Settings {
   tls: { certFile: string; keyFile: string } | null;
   /** Origins besides the server's own whose pages may open the WebSocket (server.allowedOrigins). */
   allowedOrigins: ReadonlySet<string>;
+  /** How clients reach this server (server.advertisedUrl, scheme://host[:port]); null: its own address. */
+  advertisedUrl: string | null;
+  /** The lease period of high availability (highAvailability.lease). */
+  leaseMs: number;
   /** null: authentication is off, and the server listens on loopback only (unless --insecure). */
   auth: AuthSettings | null;
   limits: Limits;
@@ -176,8 +198,11 @@ export const defaults = {
   handshakeTimeoutSeconds: 10,
   maxBufferedBytes: 16 * 1024 * 1024,
   drainTimeoutSeconds: 30,
+  maxSnapshotInteractions: 100_000,
+  maxSnapshotsPerConnection: 16,
   mediaServerScope: 'submitted',
   jwtClockToleranceSeconds: 30,
+  leaseSeconds: 3,
 } as const;
 
 /**
@@ -252,13 +277,26 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
       ...(settings.capacity !== undefined ? { capacity: settings.capacity } : {}),
       ...(settings.deliveringTimeout !== undefined ? { deliveringTimeoutMs: parseDuration(settings.deliveringTimeout, `${where}.deliveringTimeout`) } : {}),
       ...(settings.handlingTimeout !== undefined ? { handlingTimeoutMs: parseDuration(settings.handlingTimeout, `${where}.handlingTimeout`) } : {}),
+      ...(settings.wrapUp !== undefined ? { wrapUpMs: parseDuration(settings.wrapUp, `${where}.wrapUp`) } : {}),
     });
   }
-  const queues = new Map<string, { routing: Routing; pullable: boolean }>();
+  const queues = new Map<string, QueueSettings>();
   const routedQueues = new Map<string, QueueRoutingSettings>();
   for (const [queue, settings] of Object.entries(config.queues ?? {})) {
     const routing = settings.routing ?? 'builtin';
-    queues.set(queue, { routing, pullable: settings.pullable ?? true });
+    if (settings.expiredQueue !== undefined && config.queues?.[settings.expiredQueue] === undefined) {
+      throw new Error(`queues.${queue}.expiredQueue: there is no queue named "${settings.expiredQueue}".`);
+    }
+    if (settings.expiredQueue !== undefined && settings.expireAfter === undefined) {
+      throw new Error(`queues.${queue}.expiredQueue: give expireAfter too; without it only an interaction's own expiresAt expires it.`);
+    }
+    if (settings.expiredQueue === queue) throw new Error(`queues.${queue}.expiredQueue: expired work cannot move to the queue it expired in.`);
+    queues.set(queue, {
+      routing,
+      pullable: settings.pullable ?? true,
+      expireAfterMs: settings.expireAfter === undefined ? null : parseDuration(settings.expireAfter, `queues.${queue}.expireAfter`),
+      expiredQueue: settings.expiredQueue ?? null,
+    });
     if (settings.overflowTo !== undefined && config.queues?.[settings.overflowTo] === undefined) {
       throw new Error(`queues.${queue}.overflowTo: there is no queue named "${settings.overflowTo}".`);
     }
@@ -295,6 +333,8 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
     notReadyOnNoAnswer: config.delivery?.notReadyOnNoAnswer ?? true,
     maxUserDataBytes: limits.maxUserDataBytes,
     maxUserDataDepth: limits.maxUserDataDepth,
+    maxSnapshotInteractions: limits.maxSnapshotInteractions,
+    maxSnapshotsPerConnection: limits.maxSnapshotsPerConnection,
   };
   const tls = config.server?.tls;
   const port = overrides.port ?? config.server?.port ?? defaults.port;
@@ -305,6 +345,8 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
     logLevel: checkLogLevel(overrides.logLevel ?? config.log?.level ?? defaults.logLevel, overrides.logLevel !== undefined ? '--log-level' : 'log.level'),
     tls: tls === undefined ? null : { certFile: resolve(baseDirectory, tls.certFile), keyFile: resolve(baseDirectory, tls.keyFile) },
     allowedOrigins: new Set(config.server?.allowedOrigins ?? []),
+    advertisedUrl: config.server?.advertisedUrl ?? null,
+    leaseMs: resolveLease(config.highAvailability?.lease),
     auth: config.auth === undefined ? null : resolveAuth(config.auth, baseDirectory),
     limits,
     core,
@@ -318,6 +360,18 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
     metrics: resolveMetrics(config.metrics, port),
     webhooks: resolveWebhooks(config.webhooks, new Set(queues.keys()), baseDirectory),
   };
+}
+
+/**
+ * A lease shorter than this would have the primary renew every few dozen ms and a passing stall (a
+ * GC pause, a busy database) hand the store to a standby: more failovers, never more safety.
+ */
+const minimumLeaseMs = 300;
+
+function resolveLease(lease: number | string | undefined): number {
+  const leaseMs = parseDuration(lease ?? defaults.leaseSeconds, 'highAvailability.lease');
+  if (leaseMs < minimumLeaseMs) throw new Error(`highAvailability.lease: a lease shorter than ${minimumLeaseMs} ms would hand the store over at every passing stall; give at least "${minimumLeaseMs}ms".`);
+  return leaseMs;
 }
 
 /** A store URL from the config file: a relative SQLite path is relative to the file, like every other path in it. */
@@ -343,6 +397,8 @@ function resolveLimits(limits: NonNullable<ConfigInput['limits']>): Limits {
     handshakeTimeoutMs: parseDuration(limits.handshakeTimeout ?? defaults.handshakeTimeoutSeconds, 'limits.handshakeTimeout'),
     maxBufferedBytes: limits.maxBufferedBytes ?? defaults.maxBufferedBytes,
     drainTimeoutMs: parseDuration(limits.drainTimeout ?? defaults.drainTimeoutSeconds, 'limits.drainTimeout'),
+    maxSnapshotInteractions: limits.maxSnapshotInteractions ?? defaults.maxSnapshotInteractions,
+    maxSnapshotsPerConnection: limits.maxSnapshotsPerConnection ?? defaults.maxSnapshotsPerConnection,
   };
 }
 

@@ -16,7 +16,8 @@ function notYoursDescription(interactionId: string): string {
  * The owner agent (handling) or the holding router (routing; with `invitedToo`, also invited)
  * may act on an interaction; anyone else is refused, and nobody may while it only waits. With
  * `anyParty`, a conference's participants may too (SPEC 9.2: they read, change and stop it; only
- * the owner moves it). `agent` is the client's logged-in agent when the client is an agent application.
+ * the owner moves it). A supervisor may act on any that is not invited (SPEC 9.3 step 1).
+ * `agent` is the client's logged-in agent when the client is an agent application.
  */
 export function requireHolder(client: Client, agent: Agent | null, interaction: Interaction, invitedToo: boolean, agents: 'owner' | 'anyParty' = 'owner'): void {
   const id = interaction.interactionId;
@@ -34,12 +35,24 @@ export function requireHolder(client: Client, agent: Agent | null, interaction: 
     }
     throw new RequestError('InvalidState', `Interaction ${id} is ${interaction.state}; only the router holding it while routing may do this.`);
   }
+  if (client.clientType === 'Supervisor') {
+    // SPEC 9.3 step 1: any interaction, except while an invite is out: the agent may be accepting it.
+    if (interaction.state !== 'invited') return;
+    throw new RequestError('InvalidState', `Interaction ${id} is invited: an agent is answering an invite for it. Try again once the invite is accepted, rejected or revoked.`);
+  }
   throw new RequestError('Forbidden', `A ${client.clientType} may not act on interaction ${id}.`);
 }
 
 /** A conference's participant (SPEC 9.2), not its owner. */
 export function isParticipant(interaction: Interaction, agentId: string): boolean {
   return interaction.participants.some((participant) => participant.agentId === agentId);
+}
+
+/** Snapshots read whole queues and workbins: a media server limited to what it submitted takes none (SPEC 9.3 step 2). */
+export function requireSnapshotter(client: Client, request: string): void {
+  if (client.clientType === 'MediaServer' && client.grants.mediaScope !== 'all') {
+    throw new RequestError('Forbidden', `${request} is refused: media server "${client.clientName}" may act only on what it submitted (media scope "submitted"), and a snapshot reads a whole queue or workbin.`);
+  }
 }
 
 /** A media server limited to what it submitted (media scope `submitted`) may act only on that. */
@@ -50,7 +63,7 @@ export function requireSubmitter(client: Client, interaction: Interaction, reque
 
 /**
  * Who may read an interaction's properties: its owner or invited agent, or an agent that may use
- * the workbin it waits in; the router holding it; a media server within its scope.
+ * the workbin it waits in; the router holding it; a media server within its scope; any supervisor.
  */
 export function requireReader(config: CoreConfig, client: Client, agent: Agent | null, interaction: Interaction): void {
   if (agent !== null) {

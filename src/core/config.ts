@@ -8,6 +8,19 @@ export interface MediaTypeSettings {
   capacity: number;
   deliveringTimeoutMs: number;
   handlingTimeoutMs: number;
+  /** After-call work (SPEC 9.4 step 3): how long an agent is not ready after it lets go of an interaction; 0: none. */
+  wrapUpMs: number;
+}
+
+/** A queue's settings as the core needs them. */
+export interface QueueSettings {
+  routing: Routing;
+  /** false forbids RequestPull, so routed work cannot be cherry-picked. */
+  pullable: boolean;
+  /** SPEC 9.4 step 1: an interaction still waiting this long after it entered the queue expires; null: never. */
+  expireAfterMs: number | null;
+  /** Where an expired interaction goes; null: it is stopped with reason Expired. */
+  expiredQueue: string | null;
 }
 
 export interface CoreConfig {
@@ -17,8 +30,7 @@ export interface CoreConfig {
   defaultCapacity: number;
   /** Overrides per media type; media types not listed use the defaults above. */
   mediaTypes: ReadonlyMap<string, Partial<MediaTypeSettings>>;
-  /** pullable: false forbids RequestPull, so routed work cannot be cherry-picked. */
-  queues: ReadonlyMap<string, { routing: Routing; pullable: boolean }>;
+  queues: ReadonlyMap<string, QueueSettings>;
   workbins: ReadonlyMap<string, { owner: WorkbinOwnerKind }>;
   agentGroups: ReadonlyMap<string, ReadonlySet<string>>;
   placeGroups: ReadonlyMap<string, ReadonlySet<string>>;
@@ -32,6 +44,10 @@ export interface CoreConfig {
   maxUserDataBytes: number;
   /** Nor nested deeper: objects and arrays inside the user data object, which counts as 1. */
   maxUserDataDepth: number;
+  /** A snapshot holds at most this many interactions, whatever its `max` (limits.maxSnapshotInteractions). */
+  maxSnapshotInteractions: number;
+  /** Snapshots one connection may hold at once (limits.maxSnapshotsPerConnection). */
+  maxSnapshotsPerConnection: number;
 }
 
 export function mediaSettings(config: CoreConfig, mediaType: string): MediaTypeSettings {
@@ -40,5 +56,6 @@ export function mediaSettings(config: CoreConfig, mediaType: string): MediaTypeS
     capacity: own?.capacity ?? config.defaultCapacity,
     deliveringTimeoutMs: own?.deliveringTimeoutMs ?? config.deliveringTimeoutMs,
     handlingTimeoutMs: own?.handlingTimeoutMs ?? config.handlingTimeoutMs,
+    wrapUpMs: own?.wrapUpMs ?? 0,
   };
 }

@@ -3,14 +3,16 @@
 // (messages and reporting events). It never reads a clock, touches I/O or awaits; the shell makes
 // each batch of changes durable before it sends the messages that describe them.
 
-import { mayUseWorkbin, requireHolder, requireReader, requireSubmitter, resolveWorkbin } from './access.js';
+import { mayUseWorkbin, requireHolder, requireReader, requireSnapshotter, requireSubmitter, resolveWorkbin } from './access.js';
 import { mediaSettings, type CoreConfig } from './config.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import { eventError, RequestError } from './errors.js';
 import type { ClientEvent, ClientEventAttributes, ClientEventName, Party, ReportingEvent, ReportingEventAttributes, ReportingEventName } from './events.js';
-import { fromRecord, interactionIdOf, iso, numberOfInteractionId, toRecord, toWire, workbinKey } from './interaction.js';
-import { OrderedQueue, type QueueKey } from './ordered-queue.js';
-import type { CoreRequest } from './requests.js';
+import { fromRecord, interactionIdOf, iso, numberOfInteractionId, parseIso, toRecord, toWire, workbinKey } from './interaction.js';
+import { compareKeys, OrderedQueue, type QueueKey } from './ordered-queue.js';
+import type { CoreRequest, SnapshotOrder } from './requests.js';
+import { compileCondition } from './snapshot-condition.js';
+import { locationKeyOf, RunMerge, snapshotComparison, stillWhereSeen, type Snapshot } from './snapshot.js';
 import { checkUserData } from './user-data.js';
 import { openGrants, reservedClientNames } from './types.js';
 import type {
@@ -53,14 +55,24 @@ const senders: Record<CoreRequest['message'], readonly ClientType[]> = {
   RequestAccept: ['AgentApplication'],
   RequestReject: ['AgentApplication'],
   RequestPull: ['AgentApplication'],
-  RequestPlaceInQueue: ['AgentApplication', 'RoutingEngine'],
-  RequestPlaceInWorkbin: ['AgentApplication', 'RoutingEngine'],
-  RequestStopProcessing: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
+  RequestPlaceInQueue: ['AgentApplication', 'RoutingEngine', 'Supervisor'],
+  RequestPlaceInWorkbin: ['AgentApplication', 'RoutingEngine', 'Supervisor'],
+  RequestStopProcessing: ['AgentApplication', 'RoutingEngine', 'MediaServer', 'Supervisor'],
   RequestChangeProperties: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
-  RequestGetInteractionProperties: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
-  RequestGetWorkbinContent: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
-  RequestWorkbinNotifications: ['AgentApplication', 'RoutingEngine', 'MediaServer'],
-  RequestStartReporting: ['ReportingEngine'],
+  RequestGetInteractionProperties: ['AgentApplication', 'RoutingEngine', 'MediaServer', 'Supervisor'],
+  RequestGetWorkbinContent: ['AgentApplication', 'RoutingEngine', 'MediaServer', 'Supervisor'],
+  RequestWorkbinNotifications: ['AgentApplication', 'RoutingEngine', 'MediaServer', 'Supervisor'],
+  // SPEC 9.3: supervisors act on agents; snapshots are for supervisors, routers and media servers
+  // with scope `all` (the handlers check the scope).
+  RequestForceAgentLogout: ['Supervisor'],
+  RequestForceNotReady: ['Supervisor'],
+  RequestTakeSnapshot: ['Supervisor', 'RoutingEngine', 'MediaServer'],
+  RequestGetSnapshotInteractions: ['Supervisor', 'RoutingEngine', 'MediaServer'],
+  RequestReleaseSnapshot: ['Supervisor', 'RoutingEngine', 'MediaServer'],
+  RequestUnlockInteraction: ['Supervisor', 'RoutingEngine', 'MediaServer'],
+  RequestMoveInteractions: ['Supervisor', 'RoutingEngine', 'MediaServer'],
+  RequestStartReporting: ['ReportingEngine', 'Supervisor'],
+  // SPEC 9.1–9.2: an agent's own work; the handlers check who owns or takes part in it.
   RequestTransfer: ['AgentApplication'],
   RequestConference: ['AgentApplication'],
   RequestCancelTransfer: ['AgentApplication'],
@@ -103,6 +115,47 @@ export interface AgentOverview {
   media: Record<string, { ready: boolean; reason: string | null; load: number; capacity: number }>;
 }
 
+/** The not-ready reason of after-call work (SPEC 9.4 step 3). */
+const afterCallWork = 'AfterCallWork';
+
+/**
+ * Interactions read, or locked, in one slice of a snapshot being taken: about a millisecond of
+ * work, after which the other clients' requests go first. A snapshot of 100,000 takes 20 slices.
+ */
+const snapshotSliceSize = 5000;
+
+/** A snapshot being taken (doPendingWork): where it has read to, and what it has found. */
+interface SnapshotJob {
+  readonly snapshotId: number;
+  readonly clientId: string;
+  readonly referenceId: number;
+  readonly location: string;
+  /** The queue's contents at the moment of the request. */
+  blocks: Interaction[][];
+  block: number;
+  index: number;
+  readonly matches: (interaction: Interaction) => boolean;
+  readonly order: SnapshotOrder;
+  readonly max: number;
+  readonly lock: boolean;
+  /** The matches, as sorted runs (one per slice; one in all for the queue's own order). */
+  readonly runs: Interaction[][];
+  /** Merging the runs into the snapshot's order, in slices. */
+  merge: RunMerge | null;
+  /** Reading against the condition, merging the sorted runs, locking: each in slices. */
+  phase: 'read' | 'merge' | 'lock';
+  /** Once read and ordered; then locked in slices if asked. */
+  snapshot: Snapshot | null;
+  locking: number;
+}
+
+
+
+/** SPEC 9.3 step 2: a snapshot's `max` when it names none. */
+export const defaultSnapshotMax = 1000;
+/** Interactions in one EventSnapshotInteractions when the request names no count. */
+export const defaultSnapshotPage = 100;
+
 export class AssertionFailure extends Error {}
 
 function assert(condition: boolean, description: string): asserts condition {
@@ -135,6 +188,13 @@ export class Core {
   private readonly routerNames = new Map<string, string>();
   private roundRobin = 0;
   private readonly deadlines = new DeadlineHeap();
+  /** Open snapshots by id (SPEC 9.3); each belongs to one connection. */
+  private readonly snapshots = new Map<number, Snapshot>();
+  private lastSnapshot = 0;
+  /** Snapshots being taken, oldest first; one slice of the first at a time. */
+  private readonly snapshotJobs: SnapshotJob[] = [];
+  /** Agents in after-call work (SPEC 9.4 step 3), by agent id and media type: when it ends. */
+  private readonly wrapUps = new Map<string, Map<string, number>>();
   private counters: Counters = { lastInteraction: 0, lastTicket: 0, lastEntry: 0, lastSeq: 0 };
 
   constructor(config: CoreConfig) {
@@ -244,6 +304,8 @@ export class Core {
         continue;
       }
       this.locationOf(interaction).insert(interaction);
+      // A deadline that passed while the server was down fires at the first tick (SPEC 9.4 step 4).
+      this.watchWaiting(interaction);
       if (record.state === 'invited') {
         const agentId = record.ticketAgentId ?? '';
         const placeId = record.ticketPlaceId ?? '';
@@ -292,6 +354,7 @@ export class Core {
         agentId: null,
         queues: queues === undefined ? null : new Set(queues),
         subscriptions: new Map(),
+        snapshots: new Set(),
         reporting: false,
       };
       this.clients.set(context.clientId, client);
@@ -307,6 +370,16 @@ export class Core {
     if (client === undefined) return;
     this.clients.delete(clientId);
     for (const key of [...client.subscriptions.keys()]) this.unsubscribe(client, key);
+    // SPEC 9.3 step 3: a snapshot, and what it locks, dies with its connection; one being taken is not finished.
+    for (let index = this.snapshotJobs.length - 1; index >= 0; index--) {
+      const job = this.snapshotJobs[index]!;
+      if (job.clientId !== clientId) continue;
+      this.snapshotJobs.splice(index, 1);
+      client.snapshots.delete(job.snapshotId);
+      for (const interaction of job.snapshot?.locked ?? []) this.unlock(interaction);
+      for (const interaction of job.snapshot?.locked ?? []) if (interaction.state === 'queued') this.offer(interaction);
+    }
+    for (const snapshotId of [...client.snapshots]) this.releaseSnapshot(client, this.snapshots.get(snapshotId)!);
     if (client.agentId !== null) {
       const agent = this.agents.get(client.agentId);
       if (agent !== undefined) {
@@ -361,6 +434,13 @@ export class Core {
       case 'RequestGetInteractionProperties': return this.getInteractionProperties(client, request);
       case 'RequestGetWorkbinContent': return this.getWorkbinContent(client, request);
       case 'RequestWorkbinNotifications': return this.workbinNotifications(client, request);
+      case 'RequestForceAgentLogout': return this.forceLogout(client, request);
+      case 'RequestForceNotReady': return this.forceNotReady(client, request);
+      case 'RequestTakeSnapshot': return this.takeSnapshot(client, request);
+      case 'RequestGetSnapshotInteractions': return this.getSnapshotInteractions(client, request);
+      case 'RequestReleaseSnapshot': return this.releaseSnapshotRequest(client, request);
+      case 'RequestUnlockInteraction': return this.unlockInteraction(client, request);
+      case 'RequestMoveInteractions': return this.moveInteractions(client, request);
     }
   }
 
@@ -376,6 +456,7 @@ export class Core {
   private submit(client: Client, request: Extract<CoreRequest, { message: 'RequestSubmit' }>): void {
     if (!this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
     if (request.userData !== undefined) this.checkUserData(request.userData, 'The userData');
+    const when = this.whenOf(request);
     if (request.externalId !== undefined) {
       const existing = this.externalIds.get(this.externalIdKey(client.clientName, request.externalId));
       if (existing !== undefined) {
@@ -406,6 +487,9 @@ export class Core {
       ticket: null,
       participants: [],
       consultation: null,
+      expiresAt: when.expiresAt,
+      scheduledAt: when.scheduledAt,
+      lockedBy: null,
     };
     this.interactions.set(interaction.interactionId, interaction);
     if (interaction.externalId !== null) {
@@ -415,8 +499,25 @@ export class Core {
     this.markChanged(interaction);
     this.reply(client.clientId, request.referenceId, 'EventAck', { interactionId: interaction.interactionId });
     this.report('EventInteractionSubmitted', { interactionId: interaction.interactionId, interaction: toWire(interaction) });
-    this.report('EventPlacedInQueue', { interactionId: interaction.interactionId, queue: request.queue, workbin: null });
+    this.reportPlaced(interaction);
+    this.watchWaiting(interaction);
     this.offer(interaction);
+  }
+
+  /** SPEC 9.4: a submit's or placement's expiresAt and scheduledAt, checked; a moment already past is now. */
+  private whenOf(request: { expiresAt?: string; scheduledAt?: string }): { expiresAt: number | null; scheduledAt: number | null } {
+    const read = (text: string | undefined, what: string): number | null => {
+      if (text === undefined) return null;
+      const time = parseIso(text);
+      if (time === null) throw new RequestError('InvalidRequest', `${what} "${text}" is not an ISO 8601 time (2026-12-04T09:00:00Z).`);
+      return time;
+    };
+    const expiresAt = read(request.expiresAt, 'expiresAt');
+    const scheduledAt = read(request.scheduledAt, 'scheduledAt');
+    if (expiresAt !== null && scheduledAt !== null && expiresAt <= scheduledAt) {
+      throw new RequestError('InvalidRequest', `expiresAt (${request.expiresAt}) is not after scheduledAt (${request.scheduledAt}): the interaction would expire before anyone could take it.`);
+    }
+    return { expiresAt, scheduledAt: scheduledAt !== null && scheduledAt > this.now ? scheduledAt : null };
   }
 
   private logIn(client: Client, request: Extract<CoreRequest, { message: 'RequestAgentLogin' }>): void {
@@ -472,6 +573,8 @@ export class Core {
   private setReadiness(client: Client, referenceId: number, mediaType: string, ready: boolean, reason: string | null): void {
     const agent = this.agentOf(client);
     agent.media.set(mediaType, { ready, reason });
+    // The agent chose: its after-call work on this media type ends without a return to ready.
+    this.wrapUps.get(agent.agentId)?.delete(mediaType);
     this.reply(client.clientId, referenceId, 'EventAck', {});
     const attributes = { agentId: agent.agentId, placeId: agent.placeId, mediaType };
     if (ready) this.report('EventReadyForMedia', attributes);
@@ -594,8 +697,9 @@ export class Core {
       workbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin!);
       source = this.workbinOf(workbin);
     }
+    // A locked or scheduled interaction is pulled by no one (SPEC 9.3 step 4, 9.4 step 2).
     const pullable = (interaction: Interaction) =>
-      (interaction.state === 'queued' || interaction.state === 'routing') &&
+      (interaction.state === 'queued' || interaction.state === 'routing') && this.takeable(interaction) &&
       interaction.queue === (request.queue ?? null) &&
       (workbin === null ? interaction.workbin === null : interaction.workbin !== null && workbinKey(interaction.workbin) === workbinKey(workbin));
     let chosen: Interaction[];
@@ -638,9 +742,14 @@ export class Core {
     const interaction = this.find(request.interactionId);
     if (!this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
     requireHolder(client, this.agentIfAgent(client), interaction, false);
+    const when = this.whenOf(request);
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
-    this.releaseFromHolder(interaction, client.agentId);
+    const letGo = this.releaseFromHolder(interaction, client);
+    // A new entry has the deadlines it is given: an expiry or schedule of the old one does not follow it.
+    interaction.expiresAt = when.expiresAt;
+    interaction.scheduledAt = when.scheduledAt;
     this.place(interaction, request.queue, null);
+    if (letGo !== null) this.startWrapUp(letGo, interaction.mediaType);
   }
 
   private placeInWorkbin(client: Client, request: Extract<CoreRequest, { message: 'RequestPlaceInWorkbin' }>): void {
@@ -648,8 +757,12 @@ export class Core {
     const workbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin);
     requireHolder(client, this.agentIfAgent(client), interaction, false);
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
-    this.releaseFromHolder(interaction, client.agentId);
+    const letGo = this.releaseFromHolder(interaction, client);
+    // Work in a workbin belongs to its owner, who takes it when it will: it neither expires nor waits for a schedule.
+    interaction.expiresAt = null;
+    interaction.scheduledAt = null;
     this.place(interaction, null, workbin);
+    if (letGo !== null) this.startWrapUp(letGo, interaction.mediaType);
   }
 
   private stopProcessing(client: Client, request: Extract<CoreRequest, { message: 'RequestStopProcessing' }>): void {
@@ -669,14 +782,23 @@ export class Core {
       }
       this.releaseFromRouter(interaction, 'Stopped');
     }
+    let letGo: string | null = null;
     if (interaction.state === 'handling') {
-      // SPEC 9.2 step 4: a stop by any party stops it for all; the others hear why.
-      this.releaseParties(interaction, 'Stopped', client.agentId, 'Stopped');
+      // SPEC 9.2 step 4: a stop by any party stops it for all; the others hear why. The owner's wrap-up starts.
+      letGo = this.releaseParties(interaction, 'Stopped', client.agentId, 'Stopped');
     } else {
       this.locationOf(interaction).remove(interaction);
       if (interaction.workbin !== null) this.notifyWorkbin(interaction.workbin, 'Remove', interaction);
     }
+    this.finishStop(interaction, reason);
+    if (letGo !== null) this.startWrapUp(letGo, interaction.mediaType);
+  }
+
+  /** The last step of every stop: reported, out of the live state, stored as stopped. */
+  private finishStop(interaction: Interaction, reason: string | null): void {
+    const id = interaction.interactionId;
     this.report('EventProcessingStopped', { interactionId: id, reason, queue: interaction.queue, workbin: interaction.workbin && { ...interaction.workbin } });
+    this.unlock(interaction);
     interaction.state = 'stopped';
     this.interactions.delete(id);
     if (interaction.externalId !== null) this.externalIds.delete(this.externalIdKey(interaction.submittedBy, interaction.externalId));
@@ -742,6 +864,251 @@ export class Core {
     if (subscribers === undefined) return;
     subscribers.delete(client.clientId);
     if (subscribers.size === 0) this.subscriptions.delete(key);
+  }
+
+  // ---- Supervisors (SPEC 9.3) ----------------------------------------------------------------
+
+  private forcedAgent(agentId: string): Agent {
+    const agent = this.agents.get(agentId);
+    if (agent === undefined) throw new RequestError('AgentNotLoggedIn', `Agent "${agentId}" is not logged in.`);
+    return agent;
+  }
+
+  private forceLogout(client: Client, request: Extract<CoreRequest, { message: 'RequestForceAgentLogout' }>): void {
+    const agent = this.forcedAgent(request.agentId);
+    const reason = request.reason ?? null;
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+    // Told first, while its connections are still the agent's: the desktop learns why before the logout's revokes.
+    this.sendToAgent(agent.agentId, { message: 'EventForcedAgentStateChange', agentId: agent.agentId, placeId: agent.placeId, operation: 'Logout', reason, forcedBy: client.clientName });
+    this.logOut(agent, 'AgentLoggedOut', true, client.clientName);
+  }
+
+  private forceNotReady(client: Client, request: Extract<CoreRequest, { message: 'RequestForceNotReady' }>): void {
+    const agent = this.forcedAgent(request.agentId);
+    const reason = request.reason ?? null;
+    agent.media.set(request.mediaType, { ready: false, reason });
+    this.wrapUps.get(agent.agentId)?.delete(request.mediaType);
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+    this.sendToAgent(agent.agentId, {
+      message: 'EventForcedAgentStateChange', agentId: agent.agentId, placeId: agent.placeId, operation: 'NotReady', mediaType: request.mediaType, reason, forcedBy: client.clientName,
+    });
+    this.report('EventNotReadyForMedia', { agentId: agent.agentId, placeId: agent.placeId, mediaType: request.mediaType, reason, forcedBy: client.clientName });
+  }
+
+  // ---- Snapshots (SPEC 9.3 steps 2 to 4) -----------------------------------------------------
+
+  private takeSnapshot(client: Client, request: Extract<CoreRequest, { message: 'RequestTakeSnapshot' }>): void {
+    requireSnapshotter(client, request.message);
+    if ((request.queue === undefined) === (request.workbin === undefined)) {
+      throw new RequestError('InvalidRequest', 'RequestTakeSnapshot names exactly one of queue and workbin.');
+    }
+    const max = request.max ?? Math.min(defaultSnapshotMax, this.config.maxSnapshotInteractions);
+    if (max > this.config.maxSnapshotInteractions) {
+      throw new RequestError('LimitExceeded', `A snapshot holds at most ${this.config.maxSnapshotInteractions} interactions (limits.maxSnapshotInteractions); max ${max} is more.`);
+    }
+    if (client.snapshots.size >= this.config.maxSnapshotsPerConnection) {
+      throw new RequestError('LimitExceeded', `This connection holds ${client.snapshots.size} snapshots, the most it may (limits.maxSnapshotsPerConnection); release one first.`);
+    }
+    let source: OrderedQueue<Interaction> | undefined;
+    let sourceWorkbin: WorkbinRef | null = null;
+    if (request.queue !== undefined) {
+      if (!this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
+      source = this.queues.get(request.queue);
+    } else {
+      sourceWorkbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin!);
+      source = this.workbins.get(workbinKey(sourceWorkbin));
+    }
+    const snapshotId = ++this.lastSnapshot;
+    client.snapshots.add(snapshotId);
+    // The moment: the queue's contents as they are now, copied block by block (cheap). Reading
+    // them against the condition, ordering and locking happen in slices (doPendingWork), so that
+    // a snapshot of a hundred thousand does not hold every other client up.
+    this.snapshotJobs.push({
+      snapshotId,
+      clientId: client.clientId,
+      referenceId: request.referenceId,
+      location: locationKeyOf({ queue: request.queue ?? null, workbin: sourceWorkbin }),
+      blocks: source?.frozenBlocks() ?? [],
+      block: 0,
+      index: 0,
+      matches: compileCondition(request.condition),
+      order: request.order ?? 'queue',
+      max,
+      lock: request.lock === true,
+      runs: [],
+      merge: null,
+      phase: 'read',
+      snapshot: null,
+      locking: 0,
+    });
+    this.doPendingWork(this.now);
+  }
+
+  /** True while a snapshot is being taken: the shell calls doPendingWork again, after other clients' requests. */
+  hasPendingWork(): boolean {
+    return this.snapshotJobs.length > 0;
+  }
+
+  /**
+   * One slice of the oldest snapshot being taken: up to snapshotSliceSize interactions read
+   * against its condition, then the ordering, then up to as many locked. The snapshot is answered
+   * (EventSnapshotTaken) when its last slice is done.
+   */
+  doPendingWork(now: number): void {
+    this.advance(now);
+    const job = this.snapshotJobs[0];
+    if (job === undefined) return;
+    switch (job.phase) {
+      case 'read': return this.readSnapshotSlice(job);
+      case 'merge':
+        if (job.merge!.step(snapshotSliceSize)) this.finishReading(job, job.merge!.merged);
+        return;
+      case 'lock': return this.lockSnapshotSlice(job);
+    }
+  }
+
+  /** Reads a slice of the queue's contents at the moment against the condition. */
+  private readSnapshotSlice(job: SnapshotJob): void {
+    let budget = snapshotSliceSize;
+    const run: Interaction[] = [];
+    // In the queue's own order the first `max` matches are the snapshot: no need to read on.
+    const enough = job.order === 'queue' ? job.max - (job.runs[0]?.length ?? 0) : Number.POSITIVE_INFINITY;
+    while (job.block < job.blocks.length && budget > 0 && run.length < enough) {
+      const items = job.blocks[job.block]!;
+      const interaction = items[job.index]!;
+      budget--;
+      if (++job.index === items.length) {
+        job.block++;
+        job.index = 0;
+      }
+      // Taken, stopped or moved since the moment: it is no longer there to be seen.
+      if (interaction.state === 'stopped' || interaction.state === 'handling' || locationKeyOf(interaction) !== job.location) continue;
+      if (job.matches(interaction)) run.push(interaction);
+    }
+    // In the queue's own order the matches of every slice make one run; in another order each
+    // slice sorts its own, and the runs are merged in slices afterwards.
+    if (job.order === 'queue') {
+      if (job.runs.length === 0) job.runs.push(run);
+      else job.runs[0]!.push(...run);
+    } else if (run.length > 0) {
+      job.runs.push(run.sort(snapshotComparison(job.order)));
+    }
+    const done = job.block >= job.blocks.length || run.length >= enough;
+    if (!done) return;
+    job.blocks = [];
+    if (job.order === 'queue') this.finishReading(job, job.runs[0] ?? []);
+    else {
+      job.merge = new RunMerge(job.runs, snapshotComparison(job.order), job.max);
+      job.phase = 'merge';
+    }
+  }
+
+  private finishReading(job: SnapshotJob, interactions: Interaction[]): void {
+    if (interactions.length > job.max) interactions.length = job.max;
+    job.snapshot = { snapshotId: job.snapshotId, clientId: job.clientId, location: job.location, interactions, entryOrders: interactions.map((interaction) => interaction.key.entryOrder), locked: new Set() };
+    job.runs.length = 0;
+    job.merge = null;
+    job.phase = 'lock';
+    if (!job.lock) this.finishSnapshot(job);
+  }
+
+  /** Locks a slice of the snapshot's interactions that are still queued where it saw them. */
+  private lockSnapshotSlice(job: SnapshotJob): void {
+    const snapshot = job.snapshot!;
+    const end = Math.min(snapshot.interactions.length, job.locking + snapshotSliceSize);
+    for (; job.locking < end; job.locking++) {
+      const interaction = snapshot.interactions[job.locking]!;
+      if (interaction.state !== 'queued' || interaction.lockedBy !== null || !stillWhereSeen(snapshot, job.locking)) continue;
+      interaction.lockedBy = snapshot.snapshotId;
+      snapshot.locked.add(interaction);
+    }
+    if (job.locking === snapshot.interactions.length) this.finishSnapshot(job);
+  }
+
+  private finishSnapshot(job: SnapshotJob): void {
+    const snapshot = job.snapshot!;
+    this.snapshotJobs.shift();
+    this.snapshots.set(snapshot.snapshotId, snapshot);
+    this.reply(job.clientId, job.referenceId, 'EventSnapshotTaken', { snapshotId: snapshot.snapshotId, numberOfInteractions: snapshot.interactions.length });
+  }
+
+  /** The client's own snapshot; another connection's is as unknown as one never taken. */
+  private snapshotOf(client: Client, snapshotId: number, request: string): Snapshot {
+    requireSnapshotter(client, request);
+    const snapshot = this.snapshots.get(snapshotId);
+    if (snapshot === undefined || snapshot.clientId !== client.clientId) {
+      throw new RequestError('InvalidRequest', `This connection holds no snapshot ${snapshotId}: it was released, or never taken here.`);
+    }
+    return snapshot;
+  }
+
+  private getSnapshotInteractions(client: Client, request: Extract<CoreRequest, { message: 'RequestGetSnapshotInteractions' }>): void {
+    const snapshot = this.snapshotOf(client, request.snapshotId, request.message);
+    const from = request.from ?? 0;
+    const page = snapshot.interactions.slice(from, from + (request.count ?? defaultSnapshotPage));
+    this.reply(client.clientId, request.referenceId, 'EventSnapshotInteractions', { snapshotId: snapshot.snapshotId, from, interactions: page.map(toWire) });
+  }
+
+  private releaseSnapshotRequest(client: Client, request: Extract<CoreRequest, { message: 'RequestReleaseSnapshot' }>): void {
+    const snapshot = this.snapshotOf(client, request.snapshotId, request.message);
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+    this.releaseSnapshot(client, snapshot);
+  }
+
+  /** Ends a snapshot: its locks go, and what they held back is offered to the routers in queue order. */
+  private releaseSnapshot(client: Client, snapshot: Snapshot): void {
+    this.snapshots.delete(snapshot.snapshotId);
+    client.snapshots.delete(snapshot.snapshotId);
+    const unlocked = [...snapshot.locked].sort((a, b) => compareKeys(a.key, b.key));
+    for (const interaction of unlocked) this.unlock(interaction);
+    for (const interaction of unlocked) if (interaction.state === 'queued') this.offer(interaction);
+  }
+
+  private unlockInteraction(client: Client, request: Extract<CoreRequest, { message: 'RequestUnlockInteraction' }>): void {
+    const snapshot = this.snapshotOf(client, request.snapshotId, request.message);
+    const interaction = this.find(request.interactionId);
+    if (!snapshot.locked.has(interaction)) {
+      throw new RequestError('InvalidState', `Snapshot ${snapshot.snapshotId} does not lock interaction ${interaction.interactionId}.`);
+    }
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+    this.unlock(interaction);
+    if (interaction.state === 'queued') this.offer(interaction);
+  }
+
+  /**
+   * Moves every interaction of the snapshot that waits where the snapshot saw it, queued or
+   * routing, and not locked by another snapshot; the rest (taken, stopped, moved, invited) are
+   * skipped. Each move is a RequestPlaceIn* of its own, reported the same way.
+   */
+  private moveInteractions(client: Client, request: Extract<CoreRequest, { message: 'RequestMoveInteractions' }>): void {
+    const snapshot = this.snapshotOf(client, request.snapshotId, request.message);
+    if ((request.queue === undefined) === (request.workbin === undefined)) {
+      throw new RequestError('InvalidRequest', 'RequestMoveInteractions names exactly one of queue and workbin.');
+    }
+    if (request.queue !== undefined && !this.config.queues.has(request.queue)) throw new RequestError('UnknownQueue', `There is no queue named "${request.queue}".`);
+    const workbin = request.workbin === undefined ? null : resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin);
+    const movable = snapshot.interactions.filter((interaction, index) => stillWhereSeen(snapshot, index) && interaction.state !== 'invited'
+      && (interaction.lockedBy === null || interaction.lockedBy === snapshot.snapshotId));
+    this.reply(client.clientId, request.referenceId, 'EventInteractionsMoved', { snapshotId: snapshot.snapshotId, moved: movable.length, skipped: snapshot.interactions.length - movable.length });
+    for (const interaction of movable) {
+      this.releaseFromHolder(interaction, client);
+      if (workbin !== null) {
+        interaction.expiresAt = null;
+        interaction.scheduledAt = null;
+      }
+      this.place(interaction, request.queue ?? null, workbin);
+    }
+  }
+
+  private unlock(interaction: Interaction): void {
+    if (interaction.lockedBy === null) return;
+    this.snapshots.get(interaction.lockedBy)?.locked.delete(interaction);
+    interaction.lockedBy = null;
+  }
+
+  /** Neither locked by a snapshot nor scheduled for later: a router may be offered it and an agent may pull it. */
+  private takeable(interaction: Interaction): boolean {
+    return interaction.lockedBy === null && (interaction.scheduledAt === null || interaction.scheduledAt <= this.now);
   }
 
   /**
@@ -817,6 +1184,8 @@ export class Core {
     this.own(interaction, agent.agentId, agent.placeId);
     this.report('EventPartyAdded', { interactionId: id, party: joining, operation: 'Transfer' });
     this.report('EventPartyRemoved', { interactionId: id, party: leaving, operation: 'Transfer' });
+    // SPEC 9.4 step 3: a transfer ends the old owner's work on it like a stop or a move.
+    this.startWrapUp(fromAgentId, interaction.mediaType);
     // Participants of a conference stay; they hear of the new owner as of any party's move.
     for (const participant of interaction.participants) {
       this.sendToAgent(participant.agentId, { message: 'EventPartyAdded', interactionId: id, party: joining, operation: 'Transfer' });
@@ -881,9 +1250,9 @@ export class Core {
    * Takes a handled interaction from every party at once (a stop, a move, a handling timeout, the
    * last party's leave): an open transfer or conference invite is revoked, each party that did not
    * ask hears EventRevoked, and the interaction is nobody's. `reported` is the reason the
-   * reporting stream gives (a move gives none, as before conferences).
+   * reporting stream gives (a move gives none, as before conferences). Returns the owner that let go.
    */
-  private releaseParties(interaction: Interaction, reason: string, requesterAgentId: string | null, reported: string | null | undefined): void {
+  private releaseParties(interaction: Interaction, reason: string, requesterAgentId: string | null, reported: string | null | undefined): string {
     const id = interaction.interactionId;
     if (interaction.consultation !== null) this.revokePeerInvite(interaction.consultation, reason);
     const removed = (party: Party) => (reported === undefined ? { interactionId: id, party } : { interactionId: id, party, reason: reported });
@@ -896,6 +1265,7 @@ export class Core {
       this.dropParticipant(interaction, participant.agentId);
     }
     this.disown(interaction);
+    return ownerId;
   }
 
   /** One party leaves a conference that goes on (a leave, a logout); an owner is succeeded by the participant who joined first. */
@@ -989,6 +1359,15 @@ export class Core {
       if (next.kind === 'delivering') {
         const ticket = this.tickets.get(Number(next.id));
         if (ticket !== undefined && ticket.deadline <= now) this.onDeliveringTimeout(ticket);
+      } else if (next.kind === 'expiry') {
+        const interaction = this.interactions.get(next.id);
+        if (interaction !== undefined) this.onExpiryDeadline(interaction);
+      } else if (next.kind === 'scheduled') {
+        const interaction = this.interactions.get(next.id);
+        if (interaction !== undefined) this.onScheduledTime(interaction);
+      } else if (next.kind === 'wrapUp') {
+        const [agentId, mediaType] = next.id.split('\u0000') as [string, string];
+        this.onWrapUpEnd(agentId, mediaType);
       } else {
         const interaction = this.interactions.get(next.id);
         if (interaction === undefined || interaction.state !== 'handling') continue;
@@ -1010,6 +1389,93 @@ export class Core {
       agent.media.set(mediaType, { ready: false, reason: 'NoAnswer' });
       this.report('EventNotReadyForMedia', { agentId: agent.agentId, placeId: agent.placeId, mediaType, reason: 'NoAnswer' });
     }
+  }
+
+  /** When waiting work expires (SPEC 9.4 step 1): its own expiresAt or its queue's expireAfter, whichever comes first; null: never. */
+  private expiryDeadline(interaction: Interaction): number | null {
+    const expireAfterMs = interaction.workbin === null ? this.config.queues.get(interaction.queue!)?.expireAfterMs ?? null : null;
+    const queueDeadline = expireAfterMs === null ? null : interaction.key.enteredAt + expireAfterMs;
+    if (interaction.expiresAt === null) return queueDeadline;
+    return queueDeadline === null ? interaction.expiresAt : Math.min(queueDeadline, interaction.expiresAt);
+  }
+
+  /** Aims the timers of work that has just begun to wait (or waits again): its expiry and its schedule. */
+  private watchWaiting(interaction: Interaction): void {
+    const expiry = this.expiryDeadline(interaction);
+    if (expiry !== null) this.deadlines.push({ at: expiry, kind: 'expiry', id: interaction.interactionId });
+    if (interaction.scheduledAt !== null) this.deadlines.push({ at: interaction.scheduledAt, kind: 'scheduled', id: interaction.interactionId });
+  }
+
+  /**
+   * Work still queued or routing at its expiry is stopped (reason Expired) or moved to its queue's
+   * expiredQueue. Invited work is looked at again when its invite ends at the latest; handling
+   * work is left alone, and looked at again if it returns to wait.
+   */
+  private onExpiryDeadline(interaction: Interaction): void {
+    const deadline = this.expiryDeadline(interaction);
+    if (deadline === null || deadline > this.now || interaction.state === 'handling') return;
+    if (interaction.state === 'invited') {
+      this.deadlines.push({ at: interaction.ticket!.deadline, kind: 'expiry', id: interaction.interactionId });
+      return;
+    }
+    const id = interaction.interactionId;
+    const expiredQueue = interaction.workbin === null ? this.config.queues.get(interaction.queue!)?.expiredQueue ?? null : null;
+    if (interaction.routerId !== null) {
+      this.send(interaction.routerId, { message: 'EventRevoked', interactionId: id, reason: 'Expired' });
+      this.releaseFromRouter(interaction, 'Expired');
+    }
+    this.unlock(interaction);
+    this.locationOf(interaction).remove(interaction);
+    if (interaction.workbin !== null) this.notifyWorkbin(interaction.workbin, 'Remove', interaction);
+    if (expiredQueue === null) {
+      this.finishStop(interaction, 'Expired');
+      return;
+    }
+    this.report('EventTakenFromQueue', { interactionId: id, queue: interaction.queue, workbin: null });
+    // An expiresAt that has passed would expire it again at once in the next queue: it moves without it.
+    if (interaction.expiresAt !== null && interaction.expiresAt <= this.now) interaction.expiresAt = null;
+    this.place(interaction, expiredQueue, null);
+  }
+
+  /** SPEC 9.4 step 2: scheduled work becomes routable in its place in the queue order. */
+  private onScheduledTime(interaction: Interaction): void {
+    if (interaction.scheduledAt === null || interaction.scheduledAt > this.now) return;
+    interaction.scheduledAt = null;
+    this.markChanged(interaction);
+    if (interaction.state === 'queued') this.offer(interaction);
+  }
+
+  /**
+   * SPEC 9.4 step 3: an agent that let go of an interaction (stopped, transferred or placed
+   * elsewhere) is not ready for its media type for the media type's wrapUp, then ready again. Only
+   * a ready agent goes into after-call work: one that is not ready stays as it chose.
+   */
+  private startWrapUp(agentId: string, mediaType: string): void {
+    const wrapUpMs = mediaSettings(this.config, mediaType).wrapUpMs;
+    const agent = this.agents.get(agentId);
+    if (wrapUpMs === 0 || agent === undefined) return;
+    const inWrapUp = this.wrapUps.get(agentId)?.has(mediaType) === true;
+    if (!inWrapUp && agent.media.get(mediaType)?.ready !== true) return;
+    const until = this.now + wrapUpMs;
+    let byMedia = this.wrapUps.get(agentId);
+    if (byMedia === undefined) this.wrapUps.set(agentId, (byMedia = new Map()));
+    byMedia.set(mediaType, until);
+    this.deadlines.push({ at: until, kind: 'wrapUp', id: `${agentId}\u0000${mediaType}` });
+    if (inWrapUp) return;
+    agent.media.set(mediaType, { ready: false, reason: afterCallWork });
+    this.report('EventNotReadyForMedia', { agentId, placeId: agent.placeId, mediaType, reason: afterCallWork });
+  }
+
+  private onWrapUpEnd(agentId: string, mediaType: string): void {
+    const byMedia = this.wrapUps.get(agentId);
+    const until = byMedia?.get(mediaType);
+    if (until === undefined || until > this.now) return;
+    byMedia!.delete(mediaType);
+    if (byMedia!.size === 0) this.wrapUps.delete(agentId);
+    const agent = this.agents.get(agentId);
+    if (agent === undefined) return;
+    agent.media.set(mediaType, { ready: true, reason: null });
+    this.report('EventReadyForMedia', { agentId, placeId: agent.placeId, mediaType });
   }
 
   private onHandlingTimeout(interaction: Interaction): void {
@@ -1035,7 +1501,12 @@ export class Core {
   /** Offers a waiting interaction of a routed queue to the next router that serves it (round-robin). */
   private offer(interaction: Interaction): void {
     assert(interaction.state === 'queued' || interaction.state === 'routing', 'only waiting interactions are offered');
-    if (interaction.queue === null) return;
+    if (interaction.queue === null || interaction.workbin !== null) return;
+    // Locked by a snapshot or scheduled for later: it waits queued, offered to no router.
+    if (!this.takeable(interaction)) {
+      assert(interaction.state === 'queued', 'a locked or scheduled interaction is held by no router');
+      return;
+    }
     const routerId = this.pickRouter(interaction.queue);
     if (routerId === null) {
       if (interaction.state !== 'queued') {
@@ -1124,10 +1595,11 @@ export class Core {
   private returnToLocation(interaction: Interaction): void {
     this.locationOf(interaction).insert(interaction);
     this.reportPlaced(interaction);
+    this.watchWaiting(interaction);
     this.offer(interaction);
   }
 
-  private logOut(agent: Agent, reason: 'AgentLoggedOut' | 'AgentDisconnected', returnOwned: boolean): void {
+  private logOut(agent: Agent, reason: 'AgentLoggedOut' | 'AgentDisconnected', returnOwned: boolean, forcedBy?: string): void {
     for (const ticket of [...agent.invites]) {
       if (ticket.operation === 'Route') this.revokeInvite(ticket, reason, true);
       else this.failPeerInvite(ticket, reason);
@@ -1141,7 +1613,8 @@ export class Core {
         else this.revokeOwnership(interaction, reason);
       }
     }
-    this.report('EventAgentLogout', { agentId: agent.agentId, placeId: agent.placeId, reason });
+    this.wrapUps.delete(agent.agentId);
+    this.report('EventAgentLogout', { agentId: agent.agentId, placeId: agent.placeId, reason, ...(forcedBy !== undefined ? { forcedBy } : {}) });
     this.endSubscriptionsNoLongerAllowed(agent, null);
     for (const clientId of agent.clients) this.clients.get(clientId)!.agentId = null;
     this.agents.delete(agent.agentId);
@@ -1170,19 +1643,34 @@ export class Core {
     this.markChanged(interaction);
   }
 
-  /** Takes a held interaction from its agent or router before it moves (RequestPlaceIn*). */
-  private releaseFromHolder(interaction: Interaction, requesterAgentId: string | null): void {
-    if (interaction.state === 'handling') {
-      this.releaseParties(interaction, 'Moved', requesterAgentId, undefined);
-      return;
+  /**
+   * Takes an interaction from where it is before it moves (RequestPlaceIn*, RequestMoveInteractions):
+   * from its agent or router, which hears `EventRevoked {reason: Moved}` unless it asked itself,
+   * or, waiting unheld (a supervisor's move), from its queue or workbin. Returns the agent that
+   * let go of it, whose after-call work starts once the move is reported.
+   */
+  private releaseFromHolder(interaction: Interaction, requester: Client): string | null {
+    const id = interaction.interactionId;
+    // Every party of a conference lets go; the owner's wrap-up starts (SPEC 9.4 step 3).
+    if (interaction.state === 'handling') return this.releaseParties(interaction, 'Moved', requester.agentId, undefined);
+    if (interaction.state === 'routing') {
+      const routerId = interaction.routerId!;
+      if (routerId !== requester.clientId) this.send(routerId, { message: 'EventRevoked', interactionId: id, reason: 'Moved' });
+      this.releaseFromRouter(interaction, 'Moved');
     }
-    this.releaseFromRouter(interaction, 'Moved');
     this.locationOf(interaction).remove(interaction);
-    this.report('EventTakenFromQueue', { interactionId: interaction.interactionId, queue: interaction.queue, workbin: null });
+    const workbin = interaction.workbin && { ...interaction.workbin };
+    this.report('EventTakenFromQueue', { interactionId: id, queue: interaction.queue, workbin });
+    if (workbin !== null) {
+      this.report('EventTakenFromWorkbin', { interactionId: id, workbin });
+      this.notifyWorkbin(workbin, 'Remove', interaction);
+    }
+    return null;
   }
 
-  /** A new entry into a queue or workbin: it goes to the back of its priority. */
+  /** A new entry into a queue or workbin: it goes to the back of its priority. A snapshot's lock stays behind. */
   private place(interaction: Interaction, queue: string | null, workbin: WorkbinRef | null): void {
+    this.unlock(interaction);
     interaction.queue = queue;
     interaction.workbin = workbin;
     interaction.key = this.newKey(interaction.priority);
@@ -1190,12 +1678,17 @@ export class Core {
     this.locationOf(interaction).insert(interaction);
     this.markChanged(interaction);
     this.reportPlaced(interaction);
+    this.watchWaiting(interaction);
     this.offer(interaction);
   }
 
   private reportPlaced(interaction: Interaction): void {
     const workbin = interaction.workbin && { ...interaction.workbin };
-    this.report('EventPlacedInQueue', { interactionId: interaction.interactionId, queue: interaction.queue, workbin });
+    const when = {
+      ...(interaction.scheduledAt !== null ? { scheduledAt: iso(interaction.scheduledAt) } : {}),
+      ...(interaction.expiresAt !== null ? { expiresAt: iso(interaction.expiresAt) } : {}),
+    };
+    this.report('EventPlacedInQueue', { interactionId: interaction.interactionId, queue: interaction.queue, workbin, ...when });
     if (workbin !== null) {
       this.report('EventPlacedInWorkbin', { interactionId: interaction.interactionId, workbin });
       this.notifyWorkbin(workbin, 'Add', interaction);

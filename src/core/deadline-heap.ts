@@ -4,8 +4,11 @@
 
 export interface Deadline {
   at: number;
-  kind: 'delivering' | 'handling';
-  /** The ticket id for a delivering timer, the interaction id for a handling timer. */
+  kind: 'delivering' | 'handling' | 'expiry' | 'scheduled' | 'wrapUp';
+  /**
+   * The ticket id for a delivering timer; the interaction id for a handling, expiry or scheduled
+   * one; the agent id and media type joined by NUL for a wrap-up.
+   */
   id: string;
 }
 

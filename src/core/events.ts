@@ -20,6 +20,8 @@ export type WireInteraction = {
   placedInQueueAt: string;
   assignedTo: string | null;
   placeId: string | null;
+  scheduledAt?: string;
+  expiresAt?: string;
   /** Who holds it while handling: the owner first, then the conference's participants in join order. */
   parties: WireParty[];
 };
@@ -47,6 +49,10 @@ export type ClientEvent =
   | { message: 'EventInteractionProperties'; referenceId: number; interaction: WireInteraction }
   | { message: 'EventWorkbinContent'; referenceId: number; workbin: WorkbinRef; interactions: WireInteraction[] }
   | { message: 'EventWorkbinContentChanged'; workbin: WorkbinRef; operation: 'Add' | 'Remove'; interaction: WireInteraction }
+  | ({ message: 'EventForcedAgentStateChange'; operation: 'Logout' | 'NotReady'; mediaType?: string; reason: string | null; forcedBy: string } & AboutAgent)
+  | { message: 'EventSnapshotTaken'; referenceId: number; snapshotId: number; numberOfInteractions: number }
+  | { message: 'EventSnapshotInteractions'; referenceId: number; snapshotId: number; from: number; interactions: WireInteraction[] }
+  | { message: 'EventInteractionsMoved'; referenceId: number; snapshotId: number; moved: number; skipped: number }
   | { message: 'EventTransferFailed'; interactionId: string; ticketId: number; agentId: string; placeId: string; operation: InviteOperation; reason: string }
   | { message: 'EventPartyAdded'; interactionId: string; party: Party; operation?: InviteOperation }
   | { message: 'EventPartyRemoved'; interactionId: string; party: Party; reason?: string | null; operation?: InviteOperation; ownerId: string | null };
@@ -56,7 +62,7 @@ export type EventError = { message: 'EventError'; referenceId?: number; errorCod
 /** A reporting event as the core builds it, before it gets its seq, time and media type. */
 export type ReportingEventBody =
   | { message: 'EventInteractionSubmitted'; interactionId: string; interaction: WireInteraction }
-  | ({ message: 'EventPlacedInQueue'; interactionId: string } & Where)
+  | ({ message: 'EventPlacedInQueue'; interactionId: string; scheduledAt?: string; expiresAt?: string } & Where)
   | { message: 'EventPlacedInWorkbin'; interactionId: string; workbin: WorkbinRef }
   | ({ message: 'EventTakenFromQueue'; interactionId: string } & Where)
   | { message: 'EventTakenFromWorkbin'; interactionId: string; workbin: WorkbinRef }
@@ -68,8 +74,8 @@ export type ReportingEventBody =
   | ({ message: 'EventProcessingStopped'; interactionId: string; reason: string | null } & Where)
   | { message: 'EventPropertiesChanged'; interactionId: string; changedProperties: UserData; deletedProperties: string[] }
   | ({ message: 'EventAgentLogin'; media: Record<string, 'ready' | 'notReady'>; skills: Record<string, number>; handling: Record<string, number> } & AboutAgent)
-  | ({ message: 'EventAgentLogout'; reason: string } & AboutAgent)
-  | ({ message: 'EventNotReadyForMedia'; mediaType: string; reason: string | null } & AboutAgent)
+  | ({ message: 'EventAgentLogout'; reason: string; forcedBy?: string } & AboutAgent)
+  | ({ message: 'EventNotReadyForMedia'; mediaType: string; reason: string | null; forcedBy?: string } & AboutAgent)
   | ({ message: 'EventReadyForMedia'; mediaType: string } & AboutAgent);
 
 /** Every reporting event carries a gap-free seq and its time; one about an interaction also names its media type. */

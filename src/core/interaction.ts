@@ -28,6 +28,13 @@ export function iso(time: number): string {
   return lastIso;
 }
 
+/** Milliseconds of an ISO 8601 time a client sent (a date with a time: "2026-12-04T09:00:00Z"); null when it is not one. */
+export function parseIso(text: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text)) return null;
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? null : time;
+}
+
 export function workbinKey(workbin: WorkbinRef): string {
   return `${workbin.name}\u0000${workbin.ownerId}`;
 }
@@ -49,6 +56,8 @@ export function toWire(interaction: Interaction): WireInteraction {
     placedInQueueAt: iso(interaction.key.enteredAt),
     assignedTo: interaction.assignedTo,
     placeId: interaction.placeId,
+    ...(interaction.scheduledAt !== null ? { scheduledAt: iso(interaction.scheduledAt) } : {}),
+    ...(interaction.expiresAt !== null ? { expiresAt: iso(interaction.expiresAt) } : {}),
     parties: partiesOf(interaction),
   };
 }
@@ -85,6 +94,8 @@ export function toRecord(interaction: Interaction): InteractionRecord {
     ticketAgentId: (interaction.ticket ?? interaction.consultation)?.agentId ?? null,
     ticketPlaceId: (interaction.ticket ?? interaction.consultation)?.placeId ?? null,
     participants: interaction.participants.map((participant) => ({ ...participant })),
+    expiresAt: interaction.expiresAt,
+    scheduledAt: interaction.scheduledAt,
   };
 }
 
@@ -109,6 +120,9 @@ export function fromRecord(record: InteractionRecord): Interaction {
     ownedSince: 0,
     routerId: null,
     ticket: null,
+    expiresAt: record.expiresAt,
+    scheduledAt: record.scheduledAt,
+    lockedBy: null,
     participants: record.participants.map((participant) => ({ ...participant })),
     consultation: null,
   };

@@ -64,6 +64,11 @@ export class OrderedQueue<T extends { key: QueueKey }> {
     return this.blocks[0]?.[0];
   }
 
+  /** The items as they are now, block by block in order: a copy that holds still while the queue changes, made in O(blocks). */
+  frozenBlocks(): T[][] {
+    return this.blocks.map((items) => items.slice());
+  }
+
   /** Every item in order. Changing the queue while iterating is not allowed: copy first. */
   *values(): IterableIterator<T> {
     for (const items of this.blocks) yield* items;

@@ -3,8 +3,8 @@
 import type { ClientEvent, ReportingEvent } from './events.js';
 import type { QueueKey } from './ordered-queue.js';
 
-export type ClientType = 'AgentApplication' | 'MediaServer' | 'RoutingEngine' | 'ReportingEngine';
-export const clientTypes: readonly ClientType[] = ['AgentApplication', 'MediaServer', 'RoutingEngine', 'ReportingEngine'];
+export type ClientType = 'AgentApplication' | 'MediaServer' | 'RoutingEngine' | 'ReportingEngine' | 'Supervisor';
+export const clientTypes: readonly ClientType[] = ['AgentApplication', 'MediaServer', 'RoutingEngine', 'ReportingEngine', 'Supervisor'];
 
 export type InteractionState = 'queued' | 'routing' | 'invited' | 'handling' | 'stopped';
 
@@ -43,6 +43,12 @@ export interface Interaction {
   routerId: string | null;
   /** The router's open invite (invited). */
   ticket: Ticket | null;
+  /** SPEC 9.4 step 1: waiting past this moment (ms), it expires; null: only its queue's expireAfter applies. */
+  expiresAt: number | null;
+  /** SPEC 9.4 step 2: until this moment (ms) it waits offered to no router and pulled by no one; null once routable. */
+  scheduledAt: number | null;
+  /** The snapshot that locks it (SPEC 9.3 step 4), while it waits where that snapshot saw it; never stored. */
+  lockedBy: number | null;
   /** Agents in a conference beside the owner, in the order they joined (SPEC 9.2); empty otherwise. */
   participants: Participant[];
   /** The owner's open transfer or conference invite, at most one (SPEC 9.1 step 1); only while handling. */
@@ -127,6 +133,8 @@ export interface Client {
   readonly queues: ReadonlySet<string> | null;
   /** The workbins this connection watches, by workbin key. */
   readonly subscriptions: Map<string, WorkbinRef>;
+  /** The snapshots this connection holds (SPEC 9.3): they and their locks end with it. */
+  readonly snapshots: Set<number>;
   /** The connection has started reporting (RequestStartReporting); the shell streams the events. */
   reporting: boolean;
 }
@@ -169,6 +177,8 @@ export interface InteractionRecord {
   ticketId: number | null;
   ticketAgentId: string | null;
   ticketPlaceId: string | null;
+  expiresAt: number | null;
+  scheduledAt: number | null;
   /** The conference's participants besides the owner, in join order (SPEC 9.2): a restart keeps every party. */
   participants: Participant[];
 }

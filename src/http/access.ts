@@ -18,8 +18,10 @@ export interface Caller {
  * - agents and their load: routers and reporting clients, who see logins in the stream anyway,
  *   and media servers with scope `all`.
  * - the reporting log: reporting clients, as RequestStartReporting.
+ * - supervisors read everything (SPEC 9.3 step 1).
  */
 export function mayRead(caller: Caller, view: View, queuePullable = false): boolean {
+  if (caller.clientType === 'Supervisor') return true;
   switch (view) {
     case 'queues':
       return true;

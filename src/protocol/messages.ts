@@ -7,6 +7,7 @@ import type { ClientEvent as CoreClientEvent, ReportingEvent as CoreReportingEve
 import type { CoreRequest } from '../core/requests.js';
 import { errorCodes } from '../core/errors.js';
 import { clientTypes } from '../core/types.js';
+import { conditionBounds, conditionFields } from '../core/snapshot-condition.js';
 
 const closed = { additionalProperties: false } as const;
 
@@ -37,6 +38,16 @@ export const fieldBounds = {
   maxDeletedProperties: 1000,
   /** Priority, either way. */
   maxPriority: 1_000_000,
+  /** Fields one snapshot condition tests (RequestTakeSnapshot). */
+  maxConditionTests: conditionBounds.maxConditionTests,
+  /** Values one `in` test of a condition lists. */
+  maxConditionInValues: conditionBounds.maxConditionInValues,
+  /** A string a condition compares with, and a user-data key it names. */
+  maxConditionValueLength: conditionBounds.maxConditionValueLength,
+  /** Interactions one RequestGetSnapshotInteractions returns. */
+  maxSnapshotPage: 1000,
+  /** An ISO 8601 time (expiresAt, scheduledAt). */
+  maxTimeLength: 64,
 } as const;
 
 /**
@@ -58,6 +69,29 @@ const UserData = Type.Record(Type.String(), Type.Unknown(), { propertyNames: { m
 export const WorkbinRef = Type.Object({ name: Name, ownerId: Type.Optional(Name) }, closed);
 const MediaReadiness = Type.Enum(['ready', 'notReady']);
 
+const IsoTimeInput = Type.String({ minLength: 1, maxLength: fieldBounds.maxTimeLength, description: 'ISO 8601 time, e.g. 2026-12-04T09:00:00Z' });
+/** SPEC 9.4 steps 1 and 2: when waiting work expires, and when it may first be routed or pulled. */
+const whenFields = {
+  expiresAt: Type.Optional(IsoTimeInput),
+  scheduledAt: Type.Optional(IsoTimeInput),
+};
+const ConditionValue = Type.Union([Type.String({ maxLength: fieldBounds.maxConditionValueLength }), Type.Number(), Type.Boolean()]);
+const ConditionTest = Type.Union([
+  ConditionValue,
+  Type.Object({
+    eq: Type.Optional(ConditionValue), ne: Type.Optional(ConditionValue),
+    gt: Type.Optional(ConditionValue), gte: Type.Optional(ConditionValue),
+    lt: Type.Optional(ConditionValue), lte: Type.Optional(ConditionValue),
+    in: Type.Optional(Type.Array(ConditionValue, { maxItems: fieldBounds.maxConditionInValues })),
+  }, { additionalProperties: false, minProperties: 1 }),
+]);
+const Condition = Type.Record(Type.String(), ConditionTest, {
+  maxProperties: fieldBounds.maxConditionTests,
+  propertyNames: { pattern: `^(${conditionFields.join('|')}|userData\\..{1,${fieldBounds.maxConditionValueLength}})$` },
+  description: 'field (an attribute, or userData.<key>) to a value (equality) or {eq, ne, gt, gte, lt, lte, in}',
+});
+const SnapshotId = Type.Integer({ minimum: 1 });
+
 function request<Name extends string, Properties extends Record<string, TSchema>>(message: Name, properties: Properties) {
   return Type.Object({ message: Type.Literal(message), referenceId: ReferenceId, ...properties }, closed);
 }
@@ -77,6 +111,7 @@ export const RequestSubmit = request('RequestSubmit', {
   priority: Type.Optional(Type.Integer({ minimum: -fieldBounds.maxPriority, maximum: fieldBounds.maxPriority })),
   userData: Type.Optional(UserData),
   externalId: Type.Optional(Name),
+  ...whenFields,
 });
 export const RequestAgentLogin = request('RequestAgentLogin', {
   agentId: Name,
@@ -100,7 +135,7 @@ export const RequestPull = request('RequestPull', {
   count: Type.Optional(Type.Integer({ minimum: 1, maximum: fieldBounds.maxPullCount })),
   interactionIds: Type.Optional(Type.Array(InteractionId, { minItems: 1, maxItems: fieldBounds.maxPullCount })),
 });
-export const RequestPlaceInQueue = request('RequestPlaceInQueue', { interactionId: InteractionId, queue: Name });
+export const RequestPlaceInQueue = request('RequestPlaceInQueue', { interactionId: InteractionId, queue: Name, ...whenFields });
 export const RequestPlaceInWorkbin = request('RequestPlaceInWorkbin', { interactionId: InteractionId, workbin: WorkbinRef });
 export const RequestStopProcessing = request('RequestStopProcessing', { interactionId: InteractionId, reason: Type.Optional(Reason) });
 export const RequestChangeProperties = request('RequestChangeProperties', {
@@ -111,6 +146,24 @@ export const RequestChangeProperties = request('RequestChangeProperties', {
 export const RequestGetInteractionProperties = request('RequestGetInteractionProperties', { interactionId: InteractionId });
 export const RequestGetWorkbinContent = request('RequestGetWorkbinContent', { workbin: WorkbinRef });
 export const RequestWorkbinNotifications = request('RequestWorkbinNotifications', { workbin: WorkbinRef, subscribe: Type.Boolean() });
+export const RequestForceAgentLogout = request('RequestForceAgentLogout', { agentId: Name, reason: Type.Optional(Reason) });
+export const RequestForceNotReady = request('RequestForceNotReady', { agentId: Name, mediaType: Name, reason: Type.Optional(Reason) });
+export const RequestTakeSnapshot = request('RequestTakeSnapshot', {
+  queue: Type.Optional(Name),
+  workbin: Type.Optional(WorkbinRef),
+  condition: Type.Optional(Condition),
+  order: Type.Optional(Type.Enum(['queue', 'priority', 'age'])),
+  max: Type.Optional(Type.Integer({ minimum: 1, description: 'default 1000; at most limits.maxSnapshotInteractions' })),
+  lock: Type.Optional(Type.Boolean()),
+});
+export const RequestGetSnapshotInteractions = request('RequestGetSnapshotInteractions', {
+  snapshotId: SnapshotId,
+  from: Type.Optional(Type.Integer({ minimum: 0, description: 'index of the first, from 0' })),
+  count: Type.Optional(Type.Integer({ minimum: 1, maximum: fieldBounds.maxSnapshotPage })),
+});
+export const RequestReleaseSnapshot = request('RequestReleaseSnapshot', { snapshotId: SnapshotId });
+export const RequestUnlockInteraction = request('RequestUnlockInteraction', { snapshotId: SnapshotId, interactionId: InteractionId });
+export const RequestMoveInteractions = request('RequestMoveInteractions', { snapshotId: SnapshotId, queue: Type.Optional(Name), workbin: Type.Optional(WorkbinRef) });
 export const RequestTransfer = request('RequestTransfer', { interactionId: InteractionId, agentId: Name, placeId: Type.Optional(Name), reason: Type.Optional(Reason) });
 export const RequestConference = request('RequestConference', { interactionId: InteractionId, agentId: Name, placeId: Type.Optional(Name), reason: Type.Optional(Reason) });
 export const RequestCancelTransfer = request('RequestCancelTransfer', { interactionId: InteractionId });
@@ -136,6 +189,13 @@ export const coreRequests = {
   RequestGetInteractionProperties,
   RequestGetWorkbinContent,
   RequestWorkbinNotifications,
+  RequestForceAgentLogout,
+  RequestForceNotReady,
+  RequestTakeSnapshot,
+  RequestGetSnapshotInteractions,
+  RequestReleaseSnapshot,
+  RequestUnlockInteraction,
+  RequestMoveInteractions,
   RequestTransfer,
   RequestConference,
   RequestCancelTransfer,
@@ -168,6 +228,8 @@ export const InteractionOnWire = Type.Object({
   placedInQueueAt: IsoTime,
   assignedTo: Type.Union([Name, Type.Null()]),
   placeId: Type.Union([Name, Type.Null()]),
+  scheduledAt: Type.Optional(IsoTime),
+  expiresAt: Type.Optional(IsoTime),
   parties: Type.Array(Type.Object({ agentId: Name, placeId: Type.String(), role: Type.Enum(['owner', 'participant']) }), {
     description: 'who handles it: the owner first, then a conference\'s participants in join order; empty unless handling',
   }),
@@ -226,6 +288,16 @@ export const clientEvents = {
     operation: Type.Enum(['Add', 'Remove']),
     interaction: InteractionOnWire,
   }),
+  EventForcedAgentStateChange: event('EventForcedAgentStateChange', {
+    ...aboutAgent,
+    operation: Type.Enum(['Logout', 'NotReady']),
+    mediaType: Type.Optional(Name),
+    reason: NullableReason,
+    forcedBy: Name,
+  }),
+  EventSnapshotTaken: answer('EventSnapshotTaken', { snapshotId: SnapshotId, numberOfInteractions: Type.Integer({ minimum: 0 }) }),
+  EventSnapshotInteractions: answer('EventSnapshotInteractions', { snapshotId: SnapshotId, from: Type.Integer({ minimum: 0 }), interactions: Type.Array(InteractionOnWire) }),
+  EventInteractionsMoved: answer('EventInteractionsMoved', { snapshotId: SnapshotId, moved: Type.Integer({ minimum: 0 }), skipped: Type.Integer({ minimum: 0 }) }),
   EventTransferFailed: event('EventTransferFailed', { ...aboutInteraction, ticketId: TicketId, ...aboutAgent, operation: InviteOperation, reason: Reason }),
   EventPartyAdded: event('EventPartyAdded', { ...aboutInteraction, party: Party, operation: Type.Optional(InviteOperation) }),
   EventPartyRemoved: event('EventPartyRemoved', {
@@ -240,7 +312,7 @@ export const clientEvents = {
 /** The reporting stream (SPEC sections 4 and 5): every event carries a gap-free seq. */
 export const reportingEvents = {
   EventInteractionSubmitted: reporting('EventInteractionSubmitted', { ...aboutInteraction, interaction: InteractionOnWire }),
-  EventPlacedInQueue: reporting('EventPlacedInQueue', { ...aboutInteraction, ...where }),
+  EventPlacedInQueue: reporting('EventPlacedInQueue', { ...aboutInteraction, ...where, scheduledAt: Type.Optional(IsoTime), expiresAt: Type.Optional(IsoTime) }),
   EventPlacedInWorkbin: reporting('EventPlacedInWorkbin', { ...aboutInteraction, workbin: WorkbinRef }),
   EventTakenFromQueue: reporting('EventTakenFromQueue', { ...aboutInteraction, ...where }),
   EventTakenFromWorkbin: reporting('EventTakenFromWorkbin', { ...aboutInteraction, workbin: WorkbinRef }),
@@ -252,8 +324,8 @@ export const reportingEvents = {
   EventProcessingStopped: reporting('EventProcessingStopped', { ...aboutInteraction, ...where, reason: NullableReason }),
   EventPropertiesChanged: reporting('EventPropertiesChanged', { ...aboutInteraction, changedProperties: UserData, deletedProperties: Type.Array(Type.String()) }),
   EventAgentLogin: reporting('EventAgentLogin', { ...aboutAgent, media: Type.Record(Type.String(), MediaReadiness), skills: Type.Record(Type.String(), Type.Number()), handling: Type.Record(Type.String(), Type.Integer({ minimum: 0 })) }),
-  EventAgentLogout: reporting('EventAgentLogout', { ...aboutAgent, reason: Reason }),
-  EventNotReadyForMedia: reporting('EventNotReadyForMedia', { ...aboutAgent, mediaType: Name, reason: NullableReason }),
+  EventAgentLogout: reporting('EventAgentLogout', { ...aboutAgent, reason: Reason, forcedBy: Type.Optional(Name) }),
+  EventNotReadyForMedia: reporting('EventNotReadyForMedia', { ...aboutAgent, mediaType: Name, reason: NullableReason, forcedBy: Type.Optional(Name) }),
   EventReadyForMedia: reporting('EventReadyForMedia', { ...aboutAgent, mediaType: Name }),
 };
 

@@ -25,6 +25,8 @@ export interface InteractionRow<UserData> {
   ticket_id: number | null;
   ticket_agent_id: string | null;
   ticket_place_id: string | null;
+  expires_at: number | null;
+  scheduled_at: number | null;
   /** JSON text from SQLite, parsed by postgres.js. */
   participants: unknown;
 }
@@ -61,6 +63,8 @@ export class RowReader {
       ticketId: row.ticket_id,
       ticketAgentId: this.sharedOrNull(row.ticket_agent_id),
       ticketPlaceId: this.sharedOrNull(row.ticket_place_id),
+      expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+      scheduledAt: row.scheduled_at === null ? null : Number(row.scheduled_at),
       participants,
     };
   }

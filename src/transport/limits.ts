@@ -30,6 +30,10 @@ export interface Limits {
   maxBufferedBytes: number;
   /** A connection whose client has left what it was sent unread this long is closed (4090), however little it is. */
   drainTimeoutMs: number;
+  /** A snapshot (RequestTakeSnapshot) holds at most this many interactions, whatever its `max` (the core checks it). */
+  maxSnapshotInteractions: number;
+  /** Snapshots one connection may hold at once; one more gets LimitExceeded (the core checks it). */
+  maxSnapshotsPerConnection: number;
 }
 
 /**
@@ -74,4 +78,6 @@ export const closeCodes = {
   rateLimited: 4029,
   /** More than limits.maxBufferedBytes waiting to be sent: the client does not read its events. */
   sendBufferFull: 4090,
+  /** This server is a standby (or has just lost its lease): the reason names the primary's URL when known. */
+  notPrimary: 4503,
 } as const;

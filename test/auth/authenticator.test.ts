@@ -9,7 +9,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { Authenticator } from '../../src/auth/authenticator.js';
 import { defaultClaimNames, type AuthSettings, type JwtSettings } from '../../src/auth/settings.js';
 import { temporaryDirectory as newDirectory } from '../support/test-store.js';
-import { agentToken, signToken, testSecret, writeKeyPairs } from '../support/auth.js';
+import { agentToken, sha256, signToken, testSecret, writeKeyPairs } from '../support/auth.js';
 
 const directories: string[] = [];
 afterAll(() => {
@@ -96,5 +96,22 @@ describe('time', () => {
     const token = await agentToken('agent-1', { expiresIn: 60 });
     expect(await authenticator.authenticate(token, 'AgentApplication', 'desk', Date.now())).toMatchObject({ ok: true });
     expect(await authenticator.authenticate(token, 'AgentApplication', 'desk', Date.now() + 120_000)).toMatchObject({ ok: false, errorCode: 'Unauthorized', errorDescription: expect.stringContaining('expired') });
+  });
+});
+
+describe('9.3.1 the Supervisor client type has credentials of its own', () => {
+  test('a Supervisor API key registers a Supervisor of its name, and nothing else', async () => {
+    const key = 'a-supervisor-api-key-of-more-than-32-characters';
+    const authenticator = await Authenticator.create({ jwt: null, apiKeys: [{ sha256: sha256(key), clientType: 'Supervisor', clientName: 'floor-lead', mediaScope: null }], mediaServerScope: 'submitted' });
+    expect(await authenticator.authenticate(key, 'Supervisor', 'floor-lead')).toMatchObject({ ok: true, grants: { agentId: null } });
+    expect(await authenticator.authenticate(key, 'ReportingEngine', 'floor-lead')).toMatchObject({ ok: false, errorCode: 'Forbidden' });
+    expect(await authenticator.authenticate(key, 'Supervisor', 'someone-else')).toMatchObject({ ok: false, errorCode: 'Forbidden' });
+  });
+
+  test('a token with clientType Supervisor registers a Supervisor; an agent token does not', async () => {
+    const authenticator = await Authenticator.create(settings({ secret: testSecret }));
+    const token = await signToken({ clientType: 'Supervisor', clientName: 'floor-lead', sub: 'user-lead' });
+    expect(await authenticator.authenticate(token, 'Supervisor', 'floor-lead')).toMatchObject({ ok: true, subject: 'user-lead' });
+    expect(await authenticator.authenticate(await agentToken('agent-1'), 'Supervisor', 'floor-lead')).toMatchObject({ ok: false, errorCode: 'Forbidden' });
   });
 });

@@ -12,8 +12,8 @@ import { TestClient, type Message } from '../support/client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { agentToken, authConfig, newApiKey, type ApiKey } from '../support/auth.js';
 
-type Role = 'agent' | 'media' | 'mediaAll' | 'router' | 'reporting';
-const roles: Role[] = ['agent', 'media', 'mediaAll', 'router', 'reporting'];
+type Role = 'agent' | 'media' | 'mediaAll' | 'router' | 'reporting' | 'supervisor';
+const roles: Role[] = ['agent', 'media', 'mediaAll', 'router', 'reporting', 'supervisor'];
 type Target = 'own' | 'other';
 
 const keys = {
@@ -23,6 +23,7 @@ const keys = {
   router: newApiKey('RoutingEngine', 'urs'),
   otherRouter: newApiKey('RoutingEngine', 'urs-2'),
   reporting: newApiKey('ReportingEngine', 'wallboard'),
+  supervisor: newApiKey('Supervisor', 'floor-lead'),
 } satisfies Record<string, ApiKey>;
 
 let server: TestServer;
@@ -143,13 +144,16 @@ async function actor(role: Role): Promise<Actor> {
     }
     case 'reporting':
       return { client: await register('ReportingEngine', keys.reporting), interaction: () => submit(gateway1), workbin: sharedWorkbin };
+    case 'supervisor':
+      // A supervisor acts on any interaction that is not invited: "own" waits, "other" an agent handles.
+      return { client: await register('Supervisor', keys.supervisor), interaction: (target) => (target === 'own' ? submit(gateway1) : ownedBy('agent-2')), workbin: sharedWorkbin };
   }
 }
 
 // ---- The table ------------------------------------------------------------------------------
 
 /** The answer a cell expects: a success message, or an error code. */
-type Outcome = 'EventAck' | 'EventPulledInteractions' | 'EventInteractionProperties' | 'EventWorkbinContent' | 'Forbidden' | 'AgentNotAvailable' | 'InvalidState';
+type Outcome = 'EventAck' | 'EventPulledInteractions' | 'EventInteractionProperties' | 'EventWorkbinContent' | 'EventSnapshotTaken' | 'EventSnapshotInteractions' | 'EventInteractionsMoved' | 'Forbidden' | 'AgentNotAvailable' | 'InvalidState';
 
 interface Row {
   name: string;
@@ -157,11 +161,22 @@ interface Row {
   expected: Record<Role, Outcome>;
 }
 
-const onlyAgent = (outcome: Outcome): Record<Role, Outcome> => ({ agent: outcome, media: 'Forbidden', mediaAll: 'Forbidden', router: 'Forbidden', reporting: 'Forbidden' });
+const onlyAgent = (outcome: Outcome): Record<Role, Outcome> => ({ agent: outcome, media: 'Forbidden', mediaAll: 'Forbidden', router: 'Forbidden', reporting: 'Forbidden', supervisor: 'Forbidden' });
+const onlySupervisor = (outcome: Outcome): Record<Role, Outcome> => ({ agent: 'Forbidden', media: 'Forbidden', mediaAll: 'Forbidden', router: 'Forbidden', reporting: 'Forbidden', supervisor: outcome });
+/** SPEC 9.3 step 2: supervisors, routers and media servers with scope "all" take snapshots and act through them. */
+const snapshotters = (outcome: Outcome): Record<Role, Outcome> => ({ agent: 'Forbidden', media: 'Forbidden', mediaAll: outcome, router: outcome, reporting: 'Forbidden', supervisor: outcome });
 const F = 'Forbidden';
 
+/** A snapshot of one fresh interaction in backlog, taken by the acting client if it may (else an id it does not hold). */
+async function snapshotOfOne(actor: Actor, lock = false): Promise<{ snapshotId: number; interactionId: string }> {
+  const cell = `cell-${Math.random()}`;
+  const interactionId = (await ok(gateway1, { message: 'RequestSubmit', queue: 'backlog', mediaType: 'chat', userData: { cell } })).interactionId as string;
+  const taken = await actor.client.request({ message: 'RequestTakeSnapshot', queue: 'backlog', condition: { 'userData.cell': cell }, lock });
+  return { snapshotId: taken.message === 'EventSnapshotTaken' ? (taken.snapshotId as number) : 1, interactionId };
+}
+
 const rows: Row[] = [
-  { name: 'RequestSubmit', build: async () => ({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'chat' }), expected: { agent: F, media: 'EventAck', mediaAll: 'EventAck', router: F, reporting: F } },
+  { name: 'RequestSubmit', build: async () => ({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'chat' }), expected: { agent: F, media: 'EventAck', mediaAll: 'EventAck', router: F, reporting: F, supervisor: F } },
   { name: 'RequestAgentLogin as its own agent', build: async () => ({ message: 'RequestAgentLogin', agentId: 'agent-1', placeId: 'place-1' }), expected: onlyAgent('EventAck') },
   { name: 'RequestAgentLogin as another agent', build: async () => ({ message: 'RequestAgentLogin', agentId: 'agent-2', placeId: 'place-1' }), expected: onlyAgent(F) },
   { name: 'RequestAgentLogout', build: async () => ({ message: 'RequestAgentLogout' }), expected: onlyAgent('EventAck') },
@@ -170,12 +185,12 @@ const rows: Row[] = [
   {
     name: 'RequestRouteCall on its own interaction',
     build: async (actor) => ({ message: 'RequestRouteCall', interactionId: await actor.interaction('own'), agentId: 'agent-nobody' }),
-    expected: { agent: F, media: F, mediaAll: F, router: 'AgentNotAvailable', reporting: F },
+    expected: { agent: F, media: F, mediaAll: F, router: 'AgentNotAvailable', reporting: F, supervisor: F },
   },
   {
     name: "RequestRouteCall on another's interaction",
     build: async (actor) => ({ message: 'RequestRouteCall', interactionId: await actor.interaction('other'), agentId: 'agent-nobody' }),
-    expected: { agent: F, media: F, mediaAll: F, router: F, reporting: F },
+    expected: { agent: F, media: F, mediaAll: F, router: F, reporting: F, supervisor: F },
   },
   { name: 'RequestAccept of its own ticket', build: async () => ({ message: 'RequestAccept', ...(await ticketFor('agent-1')) }), expected: onlyAgent('EventAck') },
   { name: "RequestAccept of another agent's ticket", build: async () => ({ message: 'RequestAccept', ...(await ticketFor('agent-2')) }), expected: onlyAgent(F) },
@@ -188,10 +203,10 @@ const rows: Row[] = [
   { name: 'RequestPull from the workbin of another group', build: async () => ({ message: 'RequestPull', workbin: { name: 'team', ownerId: 'tier3' } }), expected: onlyAgent(F) },
   ...(['own', 'other'] as const).flatMap((target): Row[] => {
     const whose = target === 'own' ? 'its own' : "another's";
-    const holder = (outcome: Outcome): Record<Role, Outcome> => ({ agent: outcome, media: F, mediaAll: F, router: outcome, reporting: F });
+    const holder = (outcome: Outcome): Record<Role, Outcome> => ({ agent: outcome, media: F, mediaAll: F, router: outcome, reporting: F, supervisor: 'EventAck' });
     const allowed = (success: Outcome) => (target === 'own' ? success : F);
     // A media server with scope "all" may act on any interaction; everyone else only on its own.
-    const anyMedia = (success: Outcome): Record<Role, Outcome> => ({ agent: allowed(success), media: allowed(success), mediaAll: success, router: allowed(success), reporting: F });
+    const anyMedia = (success: Outcome, supervisor: Outcome = success): Record<Role, Outcome> => ({ agent: allowed(success), media: allowed(success), mediaAll: success, router: allowed(success), reporting: F, supervisor });
     return [
       { name: `RequestPlaceInQueue of ${whose} interaction`, build: async (actor) => ({ message: 'RequestPlaceInQueue', interactionId: await actor.interaction(target), queue: 'backlog' }), expected: holder(allowed('EventAck')) },
       {
@@ -203,7 +218,8 @@ const rows: Row[] = [
       {
         name: `RequestChangeProperties of ${whose} interaction`,
         build: async (actor) => ({ message: 'RequestChangeProperties', interactionId: await actor.interaction(target), changedProperties: { note: 'x' } }),
-        expected: anyMedia('EventAck'),
+        // A supervisor reads and moves work; what the work says is for those who handle it.
+        expected: anyMedia('EventAck', F),
       },
       {
         name: `RequestGetInteractionProperties of ${whose} interaction`,
@@ -213,25 +229,56 @@ const rows: Row[] = [
       {
         name: `RequestGetWorkbinContent of ${whose} workbin`,
         build: async (actor) => ({ message: 'RequestGetWorkbinContent', workbin: actor.workbin(target) }),
-        expected: { agent: allowed('EventWorkbinContent'), media: F, mediaAll: 'EventWorkbinContent', router: 'EventWorkbinContent', reporting: F },
+        expected: { agent: allowed('EventWorkbinContent'), media: F, mediaAll: 'EventWorkbinContent', router: 'EventWorkbinContent', reporting: F, supervisor: 'EventWorkbinContent' },
       },
       {
         name: `RequestWorkbinNotifications of ${whose} workbin`,
         build: async (actor) => ({ message: 'RequestWorkbinNotifications', workbin: actor.workbin(target), subscribe: true }),
-        expected: { agent: allowed('EventAck'), media: F, mediaAll: 'EventAck', router: 'EventAck', reporting: F },
+        expected: { agent: allowed('EventAck'), media: F, mediaAll: 'EventAck', router: 'EventAck', reporting: F, supervisor: 'EventAck' },
       },
     ];
   }),
-  { name: 'RequestStartReporting', build: async () => ({ message: 'RequestStartReporting' }), expected: { agent: F, media: F, mediaAll: F, router: F, reporting: 'EventAck' } },
+  { name: 'RequestStartReporting', build: async () => ({ message: 'RequestStartReporting' }), expected: { agent: F, media: F, mediaAll: F, router: F, reporting: 'EventAck', supervisor: 'EventAck' } },
+  {
+    name: 'RequestForceAgentLogout of a logged-in agent',
+    build: async () => {
+      await loggedIn(desk2, 'agent-2');
+      return { message: 'RequestForceAgentLogout', agentId: 'agent-2' };
+    },
+    expected: onlySupervisor('EventAck'),
+  },
+  {
+    name: 'RequestForceNotReady of a logged-in agent',
+    build: async () => {
+      await loggedIn(desk2, 'agent-2');
+      return { message: 'RequestForceNotReady', agentId: 'agent-2', mediaType: 'chat' };
+    },
+    expected: onlySupervisor('EventAck'),
+  },
+  { name: 'RequestTakeSnapshot of a queue', build: async () => ({ message: 'RequestTakeSnapshot', queue: 'backlog', max: 10 }), expected: snapshotters('EventSnapshotTaken') },
+  {
+    name: 'RequestGetSnapshotInteractions of its own snapshot',
+    build: async (actor) => ({ message: 'RequestGetSnapshotInteractions', snapshotId: (await snapshotOfOne(actor)).snapshotId }),
+    expected: snapshotters('EventSnapshotInteractions'),
+  },
+  { name: 'RequestReleaseSnapshot of its own snapshot', build: async (actor) => ({ message: 'RequestReleaseSnapshot', snapshotId: (await snapshotOfOne(actor)).snapshotId }), expected: snapshotters('EventAck') },
+  { name: 'RequestUnlockInteraction its own snapshot locks', build: async (actor) => ({ message: 'RequestUnlockInteraction', ...(await snapshotOfOne(actor, true)) }), expected: snapshotters('EventAck') },
+  {
+    name: 'RequestMoveInteractions of its own snapshot',
+    build: async (actor) => ({ message: 'RequestMoveInteractions', snapshotId: (await snapshotOfOne(actor)).snapshotId, queue: 'backlog' }),
+    expected: snapshotters('EventInteractionsMoved'),
+  },
   // SPEC 9.1–9.2: only agents send these, and only the owner (or, to leave, a party) may: another agent's work is InvalidState.
   ...(['RequestTransfer', 'RequestConference'] as const).flatMap((message): Row[] => [
-    { name: `${message} of its own interaction`, build: async () => ({ message, interactionId: await ownedBy('agent-1'), agentId: 'agent-2' }), expected: onlyAgent('EventAck') },
+    // The target is logged in ready again first: a supervisor's row may have made it not ready.
+    { name: `${message} of its own interaction`, build: async () => ({ message, interactionId: await ownedBy('agent-1'), agentId: (await loggedIn(desk2, 'agent-2'), 'agent-2') }), expected: onlyAgent('EventAck') },
     { name: `${message} of another's interaction`, build: async () => ({ message, interactionId: await ownedBy('agent-2'), agentId: 'agent-1' }), expected: onlyAgent('InvalidState') },
   ]),
   {
     name: 'RequestCancelTransfer of its own transfer',
     build: async () => {
       const interactionId = await ownedBy('agent-1');
+      await loggedIn(desk2, 'agent-2');
       await ok(desk1, { message: 'RequestTransfer', interactionId, agentId: 'agent-2' });
       return { message: 'RequestCancelTransfer', interactionId };
     },
@@ -241,6 +288,7 @@ const rows: Row[] = [
     name: "RequestCancelTransfer of another's transfer",
     build: async () => {
       const interactionId = await ownedBy('agent-2');
+      await loggedIn(desk1, 'agent-1');
       await ok(desk2, { message: 'RequestTransfer', interactionId, agentId: 'agent-1' });
       return { message: 'RequestCancelTransfer', interactionId };
     },

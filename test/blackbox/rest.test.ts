@@ -185,11 +185,12 @@ describe('queues, agents and the reporting log', () => {
 
 describe('one role table for the WebSocket and the REST API', () => {
   let server: TestServer;
-  const keys: Record<'media' | 'mediaAll' | 'router' | 'reporting' | 'other', ApiKey> = {
+  const keys: Record<'media' | 'mediaAll' | 'router' | 'reporting' | 'supervisor' | 'other', ApiKey> = {
     media: newApiKey('MediaServer', 'gateway-1'),
     mediaAll: newApiKey('MediaServer', 'archive', 'all'),
     router: newApiKey('RoutingEngine', 'urs'),
     reporting: newApiKey('ReportingEngine', 'stats'),
+    supervisor: newApiKey('Supervisor', 'floor-lead'),
     other: newApiKey('MediaServer', 'gateway-2'),
   };
   let agentCredential: string;
@@ -211,8 +212,8 @@ describe('one role table for the WebSocket and the REST API', () => {
     return client;
   }
 
-  type Role = 'agent' | 'media' | 'mediaAll' | 'router' | 'reporting';
-  const roles: Role[] = ['agent', 'media', 'mediaAll', 'router', 'reporting'];
+  type Role = 'agent' | 'media' | 'mediaAll' | 'router' | 'reporting' | 'supervisor';
+  const roles: Role[] = ['agent', 'media', 'mediaAll', 'router', 'reporting', 'supervisor'];
   const credential = (role: Role) => (role === 'agent' ? agentCredential : keys[role].key);
   const identity = (role: Role): [string, string] => (role === 'agent' ? ['AgentApplication', 'desk'] : [keys[role].clientType, keys[role].clientName]);
 
@@ -252,11 +253,11 @@ describe('one role table for the WebSocket and the REST API', () => {
   test('the views: who may read queues, a queue\'s interactions, the agents and the log', async () => {
     const outcome = async (role: Role, path: string) => (await call(server, 'GET', path, { token: credential(role) })).status;
     const table: Record<string, Record<Role, number>> = {
-      '/api/v1/queues': { agent: 200, media: 200, mediaAll: 200, router: 200, reporting: 200 },
-      '/api/v1/queues/backlog/interactions': { agent: 200, media: 403, mediaAll: 200, router: 200, reporting: 200 },
-      '/api/v1/queues/closed/interactions': { agent: 403, media: 403, mediaAll: 200, router: 200, reporting: 200 },
-      '/api/v1/agents': { agent: 403, media: 403, mediaAll: 200, router: 200, reporting: 200 },
-      '/api/v1/reporting/events?fromSeq=1': { agent: 403, media: 403, mediaAll: 403, router: 403, reporting: 200 },
+      '/api/v1/queues': { agent: 200, media: 200, mediaAll: 200, router: 200, reporting: 200, supervisor: 200 },
+      '/api/v1/queues/backlog/interactions': { agent: 200, media: 403, mediaAll: 200, router: 200, reporting: 200, supervisor: 200 },
+      '/api/v1/queues/closed/interactions': { agent: 403, media: 403, mediaAll: 200, router: 200, reporting: 200, supervisor: 200 },
+      '/api/v1/agents': { agent: 403, media: 403, mediaAll: 200, router: 200, reporting: 200, supervisor: 200 },
+      '/api/v1/reporting/events?fromSeq=1': { agent: 403, media: 403, mediaAll: 403, router: 403, reporting: 200, supervisor: 200 },
     };
     for (const [path, expected] of Object.entries(table)) {
       for (const role of roles) expect(`${role} ${path} ${await outcome(role, path)}`).toBe(`${role} ${path} ${expected[role]}`);

@@ -3,8 +3,9 @@
 // refusal rejects with an OpenixnError carrying the server's code and description.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { ConfigInput } from '../../src/config/config.js';
-import { AgentClient, MediaServerClient, OpenixnError, ReportingClient, RouterClient, type ReportingEvent } from '../../src/client/index.js';
+import { AgentClient, MediaServerClient, OpenixnError, ReportingClient, RouterClient, SupervisorClient, type ReportingEvent } from '../../src/client/index.js';
 import { TestClient } from '../support/client.js';
 import { nextEvent, quick, useSdkClients } from '../support/sdk.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -228,5 +229,55 @@ describe('ReportingClient', () => {
     const reporting = track(await connected(new ReportingClient(options('wallboard'))));
     reporting.events();
     expect(() => reporting.events()).toThrow(/one stream/);
+  });
+});
+
+describe('SupervisorClient', () => {
+  it('9.3 forces an agent, snapshots a queue page by page, locks, moves and releases; the agent SDK keeps the supervisor\'s decision', async () => {
+    const lead = track(await connected(new SupervisorClient(options('floor-lead'))));
+    const media = track(await connected(new MediaServerClient(options('gateway'))));
+    const agent = track(await connected(new AgentClient(options('desk'))));
+    await agent.agentLogin({ agentId: 'agent-1', placeId: 'place-1', media: { email: 'ready' } });
+
+    const forced = nextEvent(agent, 'EventForcedAgentStateChange');
+    expect((await lead.forceNotReady({ agentId: 'agent-1', mediaType: 'email', reason: 'Coaching' })).message).toBe('EventAck');
+    expect(await forced).toMatchObject({ operation: 'NotReady', mediaType: 'email', reason: 'Coaching', forcedBy: 'floor-lead' });
+
+    const ids: string[] = [];
+    for (let index = 0; index < 5; index++) ids.push((await media.submit({ queue: 'backlog', mediaType: 'email', priority: index })).interactionId!);
+    const taken = await lead.takeSnapshot({ queue: 'backlog', condition: { priority: { gte: 1 } }, order: 'age', lock: true });
+    expect(taken).toMatchObject({ message: 'EventSnapshotTaken', numberOfInteractions: 4 });
+    const seen: string[] = [];
+    for await (const interaction of lead.snapshotInteractions(taken.snapshotId, 3)) seen.push(interaction.interactionId);
+    expect(seen).toEqual(ids.slice(1));
+    expect((await lead.unlockInteraction({ snapshotId: taken.snapshotId, interactionId: ids[1]! })).message).toBe('EventAck');
+    expect(await lead.moveInteractions({ snapshotId: taken.snapshotId, workbin: { name: 'drafts', ownerId: 'agent-1' } })).toMatchObject({ message: 'EventInteractionsMoved', moved: 4, skipped: 0 });
+    expect((await lead.releaseSnapshot({ snapshotId: taken.snapshotId })).message).toBe('EventAck');
+    expect((await refusal(lead.getSnapshotInteractions({ snapshotId: taken.snapshotId }))).code).toBe('InvalidRequest');
+    expect((await refusal(lead.changeProperties({ interactionId: ids[0]!, changedProperties: { a: 1 } }))).code).toBe('Forbidden');
+
+    const loggedOut = nextEvent(agent, 'EventForcedAgentStateChange');
+    await lead.forceAgentLogout({ agentId: 'agent-1' });
+    expect(await loggedOut).toMatchObject({ operation: 'Logout' });
+    expect((await refusal(lead.forceAgentLogout({ agentId: 'agent-1' }))).code).toBe('AgentNotLoggedIn');
+  });
+
+  it('9.3.3 snapshots die with the connection: snapshotsLost after a reconnect', async () => {
+    // The sockets the client opens, so that the test can cut one as a network would.
+    const sockets: WebSocket[] = [];
+    class CuttableWebSocket extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        sockets.push(this);
+      }
+    }
+    const lead = track(await connected(new SupervisorClient({ ...options('floor-lead'), WebSocket: CuttableWebSocket })));
+    const taken = await lead.takeSnapshot({ queue: 'backlog' });
+    const lost = nextEvent(lead, 'snapshotsLost');
+    const reconnected = nextEvent(lead, 'connected', (event) => event.reconnected);
+    sockets[0]!.terminate();
+    expect(await lost).toEqual({ snapshotIds: [taken.snapshotId] });
+    await reconnected;
+    expect((await refusal(lead.getSnapshotInteractions({ snapshotId: taken.snapshotId }))).code).toBe('InvalidRequest');
   });
 });

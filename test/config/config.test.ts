@@ -90,16 +90,33 @@ describe('the SPEC section 8 example', () => {
       ['email', { capacity: 5, handlingTimeoutMs: day }],
       ['chat', { capacity: 3, deliveringTimeoutMs: 20 * second }],
     ]));
-    expect(mediaSettings(settings.core, 'email')).toEqual({ capacity: 5, deliveringTimeoutMs: 30 * second, handlingTimeoutMs: day });
-    expect(mediaSettings(settings.core, 'chat')).toEqual({ capacity: 3, deliveringTimeoutMs: 20 * second, handlingTimeoutMs: 180 * minute });
-    expect(mediaSettings(settings.core, 'sms')).toEqual({ capacity: 1, deliveringTimeoutMs: 30 * second, handlingTimeoutMs: 180 * minute });
+    expect(mediaSettings(settings.core, 'email')).toEqual({ capacity: 5, deliveringTimeoutMs: 30 * second, handlingTimeoutMs: day, wrapUpMs: 0 });
+    expect(mediaSettings(settings.core, 'chat')).toEqual({ capacity: 3, deliveringTimeoutMs: 20 * second, handlingTimeoutMs: 180 * minute, wrapUpMs: 0 });
+    expect(mediaSettings(settings.core, 'sms')).toEqual({ capacity: 1, deliveringTimeoutMs: 30 * second, handlingTimeoutMs: 180 * minute, wrapUpMs: 0 });
   });
 
   test('queues, workbins and groups', () => {
-    expect(settings.core.queues).toEqual(new Map([['inbound-email', { routing: 'builtin', pullable: true }], ['backlog', { routing: 'none', pullable: true }]]));
+    expect(settings.core.queues).toEqual(new Map([['inbound-email', { routing: 'builtin', pullable: true, expireAfterMs: null, expiredQueue: null }], ['backlog', { routing: 'none', pullable: true, expireAfterMs: null, expiredQueue: null }]]));
     expect(settings.core.workbins).toEqual(new Map([['drafts', { owner: 'agent' }], ['team-followups', { owner: 'agentGroup' }]]));
     expect(settings.core.agentGroups).toEqual(new Map([['tier2', new Set(['agent-7', 'agent-9'])]]));
     expect(settings.core.placeGroups).toEqual(new Map());
+  });
+});
+
+describe('9.4 expiry and wrap-up settings', () => {
+  test('a queue\'s expireAfter and expiredQueue, and a media type\'s wrapUp, as durations', () => {
+    const settings = load('queues:\n  inbound: { expireAfter: "2h", expiredQueue: late }\n  late: { routing: none, expireAfter: 30 }\nmediaTypes: { chat: { wrapUp: "45s" } }');
+    expect(settings.core.queues.get('inbound')).toEqual({ routing: 'builtin', pullable: true, expireAfterMs: 2 * 3600 * second, expiredQueue: 'late' });
+    expect(settings.core.queues.get('late')).toEqual({ routing: 'none', pullable: true, expireAfterMs: 30 * second, expiredQueue: null });
+    expect(mediaSettings(settings.core, 'chat').wrapUpMs).toBe(45 * second);
+    expect(mediaSettings(settings.core, 'email').wrapUpMs).toBe(0);
+  });
+
+  test('an expiredQueue must be another configured queue, and needs expireAfter', () => {
+    expect(() => load('queues: { a: { expireAfter: 5, expiredQueue: nowhere } }')).toThrow(/queues\.a\.expiredQueue: there is no queue named "nowhere"/);
+    expect(() => load('queues: { a: { expireAfter: 5, expiredQueue: a } }')).toThrow(/cannot move to the queue it expired in/);
+    expect(() => load('queues: { a: { expiredQueue: b }, b: {} }')).toThrow(/give expireAfter too/);
+    expect(() => load('queues: { a: { expireAfter: soon } }')).toThrow(/queues\.a\.expireAfter/);
   });
 });
 
@@ -115,24 +132,24 @@ describe('defaults', () => {
     expect(settings.router).toMatchObject({ enabled: true, rejectCooldownMs: 60 * second });
     expect(settings.core.notReadyOnNoAnswer).toBe(true);
     expect(settings.core).toMatchObject({ deliveringTimeoutMs: 30 * second, handlingTimeoutMs: 180 * minute, rejectCooldownMs: 60 * second, defaultCapacity: 1 });
-    expect(mediaSettings(settings.core, 'email')).toEqual({ capacity: 1, deliveringTimeoutMs: 30 * second, handlingTimeoutMs: 180 * minute });
+    expect(mediaSettings(settings.core, 'email')).toEqual({ capacity: 1, deliveringTimeoutMs: 30 * second, handlingTimeoutMs: 180 * minute, wrapUpMs: 0 });
   });
 
   test('keys left out of a section keep their defaults', () => {
     const settings = load('timeouts: { deliveringTimeout: "500ms" }\nserver: { port: 9000 }\nmediaTypes: { chat: { capacity: 4 } }');
     expect(settings).toMatchObject({ host: '127.0.0.1', port: 9000 });
     expect(settings.core).toMatchObject({ deliveringTimeoutMs: 500, handlingTimeoutMs: 180 * minute, rejectCooldownMs: 60 * second });
-    expect(mediaSettings(settings.core, 'chat')).toEqual({ capacity: 4, deliveringTimeoutMs: 500, handlingTimeoutMs: 180 * minute });
+    expect(mediaSettings(settings.core, 'chat')).toEqual({ capacity: 4, deliveringTimeoutMs: 500, handlingTimeoutMs: 180 * minute, wrapUpMs: 0 });
   });
 
   test('a queue with no routing is builtin', () => {
     const settings = load('queues:\n  plain: {}\n  bare:\n  routed: { routing: external }');
-    expect(settings.core.queues).toEqual(new Map([['plain', { routing: 'builtin', pullable: true }], ['bare', { routing: 'builtin', pullable: true }], ['routed', { routing: 'external', pullable: true }]]));
+    expect(settings.core.queues).toEqual(new Map([['plain', { routing: 'builtin', pullable: true, expireAfterMs: null, expiredQueue: null }], ['bare', { routing: 'builtin', pullable: true, expireAfterMs: null, expiredQueue: null }], ['routed', { routing: 'external', pullable: true, expireAfterMs: null, expiredQueue: null }]]));
   });
 
   test('without a config file the server has a default layout', () => {
     const settings = resolveSettings(undefined);
-    expect(settings.core.queues).toEqual(new Map([['inbound', { routing: 'builtin', pullable: true }], ['backlog', { routing: 'none', pullable: true }]]));
+    expect(settings.core.queues).toEqual(new Map([['inbound', { routing: 'builtin', pullable: true, expireAfterMs: null, expiredQueue: null }], ['backlog', { routing: 'none', pullable: true, expireAfterMs: null, expiredQueue: null }]]));
     expect(settings.core.workbins).toEqual(new Map([['drafts', { owner: 'agent' }]]));
     expect(settings.port).toBe(7120);
   });

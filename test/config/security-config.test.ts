@@ -28,6 +28,8 @@ describe('limits', () => {
       handshakeTimeoutMs: 10_000,
       maxBufferedBytes: 16 * 1024 * 1024,
       drainTimeoutMs: 30_000,
+      maxSnapshotInteractions: 100_000,
+      maxSnapshotsPerConnection: 16,
     });
     expect(load('').core).toMatchObject({ maxUserDataBytes: 64 * 1024, maxUserDataDepth: 32 });
   });

@@ -15,11 +15,13 @@ const validRequests: Record<RequestName, Record<string, unknown>[]> = {
     { clientType: 'RoutingEngine', clientName: 'urs', queues: ['inbound', 'vip'] },
     { clientType: 'MediaServer', clientName: 'mail', token: 'secret' },
     { clientType: 'ReportingEngine', clientName: 'stats' },
+    { clientType: 'Supervisor', clientName: 'floor-lead' },
   ],
   RequestStartReporting: [{}, { fromSeq: 1 }],
   RequestSubmit: [
     { queue: 'inbound', mediaType: 'email' },
     { queue: 'inbound', mediaType: 'email', type: 'Inbound', subtype: 'InboundNew', priority: -3, userData: { subject: 'Hi', nested: { a: [1, 2] } }, externalId: 'msg-1' },
+    { queue: 'inbound', mediaType: 'email', expiresAt: '2026-12-05T09:00:00Z', scheduledAt: '2026-12-04T18:00:00Z' },
   ],
   RequestAgentLogin: [{ agentId: 'agent-7', placeId: 'place-7' }, { agentId: 'agent-7', placeId: 'place-7', media: { email: 'ready', chat: 'notReady' } }],
   RequestAgentLogout: [{}],
@@ -35,7 +37,10 @@ const validRequests: Record<RequestName, Record<string, unknown>[]> = {
     { workbin: { name: 'drafts' } },
     { workbin: { name: 'team-followups', ownerId: 'tier2' }, count: 2 },
   ],
-  RequestPlaceInQueue: [{ interactionId: '0000000000000001', queue: 'backlog' }],
+  RequestPlaceInQueue: [
+    { interactionId: '0000000000000001', queue: 'backlog' },
+    { interactionId: '0000000000000001', queue: 'backlog', expiresAt: '2026-12-05T09:00:00Z', scheduledAt: '2026-12-04T18:00:00.000+01:00' },
+  ],
   RequestPlaceInWorkbin: [{ interactionId: '0000000000000001', workbin: { name: 'drafts' } }, { interactionId: '0000000000000001', workbin: { name: 'drafts', ownerId: 'agent-7' } }],
   RequestStopProcessing: [{ interactionId: '0000000000000001' }, { interactionId: '0000000000000001', reason: 'Done' }],
   RequestTransfer: [{ interactionId: '0000000000000001', agentId: 'agent-9' }, { interactionId: '0000000000000001', agentId: 'agent-9', placeId: 'place-9', reason: 'billing' }],
@@ -49,6 +54,17 @@ const validRequests: Record<RequestName, Record<string, unknown>[]> = {
   RequestGetInteractionProperties: [{ interactionId: '0000000000000001' }],
   RequestGetWorkbinContent: [{ workbin: { name: 'drafts' } }],
   RequestWorkbinNotifications: [{ workbin: { name: 'drafts' }, subscribe: true }, { workbin: { name: 'drafts', ownerId: 'agent-7' }, subscribe: false }],
+  RequestForceAgentLogout: [{ agentId: 'agent-7' }, { agentId: 'agent-7', reason: 'Shift ended' }],
+  RequestForceNotReady: [{ agentId: 'agent-7', mediaType: 'chat' }, { agentId: 'agent-7', mediaType: 'chat', reason: 'Coaching' }],
+  RequestTakeSnapshot: [
+    { queue: 'inbound' },
+    { workbin: { name: 'drafts', ownerId: 'agent-7' }, lock: false },
+    { queue: 'inbound', condition: { mediaType: 'email', priority: { gte: 5, lt: 10 }, 'userData.language': { in: ['de', 'fr'] }, submittedAt: { lt: '2026-12-04T09:00:00Z' } }, order: 'priority', max: 10, lock: true },
+  ],
+  RequestGetSnapshotInteractions: [{ snapshotId: 1 }, { snapshotId: 1, from: 100, count: 100 }],
+  RequestReleaseSnapshot: [{ snapshotId: 1 }],
+  RequestUnlockInteraction: [{ snapshotId: 1, interactionId: '0000000000000001' }],
+  RequestMoveInteractions: [{ snapshotId: 1, queue: 'backlog' }, { snapshotId: 1, workbin: { name: 'team', ownerId: 'tier2' } }],
 };
 
 function frame(message: string, attributes: Record<string, unknown>, referenceId: unknown = 42): string {
@@ -201,6 +217,11 @@ describe('decode: malformed frames get InvalidRequest', () => {
   });
 });
 
+/** A condition testing `count` distinct user-data keys. */
+function conditionOf(count: number): Record<string, number> {
+  return Object.fromEntries(Array.from({ length: count }, (_, index) => [`userData.k${index}`, index]));
+}
+
 describe('decode: every field is bounded (fieldBounds, docs/protocol.md)', () => {
   const names = (count: number, prefix = 's') => Object.fromEntries(Array.from({ length: count }, (_, index) => [`${prefix}${index}`, 1]));
   const ids = (count: number) => Array.from({ length: count }, (_, index) => String(index + 1).padStart(16, '0'));
@@ -216,6 +237,12 @@ describe('decode: every field is bounded (fieldBounds, docs/protocol.md)', () =>
     { what: 'maxDeletedProperties', name: 'RequestChangeProperties', attribute: '"deletedProperties"', within: { interactionId: '0000000000000001', deletedProperties: Array(fieldBounds.maxDeletedProperties).fill('k') }, beyond: { interactionId: '0000000000000001', deletedProperties: Array(fieldBounds.maxDeletedProperties + 1).fill('k') } },
     { what: 'maxPropertyNameLength', name: 'RequestSubmit', attribute: '"userData', within: { queue: 'q', mediaType: 'chat', userData: { ['k'.repeat(fieldBounds.maxPropertyNameLength)]: 1 } }, beyond: { queue: 'q', mediaType: 'chat', userData: { ['k'.repeat(fieldBounds.maxPropertyNameLength + 1)]: 1 } } },
     { what: 'maxPriority', name: 'RequestSubmit', attribute: '"priority"', within: { queue: 'q', mediaType: 'chat', priority: -fieldBounds.maxPriority }, beyond: { queue: 'q', mediaType: 'chat', priority: fieldBounds.maxPriority + 1 } },
+    { what: 'maxConditionTests', name: 'RequestTakeSnapshot', attribute: '"condition"', within: { queue: 'q', condition: conditionOf(fieldBounds.maxConditionTests) }, beyond: { queue: 'q', condition: conditionOf(fieldBounds.maxConditionTests + 1) } },
+    { what: 'maxConditionInValues', name: 'RequestTakeSnapshot', attribute: '"condition', within: { queue: 'q', condition: { type: { in: Array(fieldBounds.maxConditionInValues).fill('a') } } }, beyond: { queue: 'q', condition: { type: { in: Array(fieldBounds.maxConditionInValues + 1).fill('a') } } } },
+    { what: 'maxConditionValueLength', name: 'RequestTakeSnapshot', attribute: '"condition', within: { queue: 'q', condition: { type: 'v'.repeat(fieldBounds.maxConditionValueLength) } }, beyond: { queue: 'q', condition: { type: 'v'.repeat(fieldBounds.maxConditionValueLength + 1) } } },
+    { what: 'maxConditionValueLength (a user-data key)', name: 'RequestTakeSnapshot', attribute: '"condition', within: { queue: 'q', condition: { [`userData.${'k'.repeat(fieldBounds.maxConditionValueLength)}`]: 1 } }, beyond: { queue: 'q', condition: { [`userData.${'k'.repeat(fieldBounds.maxConditionValueLength + 1)}`]: 1 } } },
+    { what: 'maxSnapshotPage', name: 'RequestGetSnapshotInteractions', attribute: '"count"', within: { snapshotId: 1, count: fieldBounds.maxSnapshotPage }, beyond: { snapshotId: 1, count: fieldBounds.maxSnapshotPage + 1 } },
+    { what: 'maxTimeLength', name: 'RequestSubmit', attribute: '"scheduledAt"', within: { queue: 'q', mediaType: 'chat', scheduledAt: `2026-12-04T09:00:00.${'0'.repeat(fieldBounds.maxTimeLength - 21)}Z` }, beyond: { queue: 'q', mediaType: 'chat', scheduledAt: `2026-12-04T09:00:00.${'0'.repeat(fieldBounds.maxTimeLength - 20)}Z` } },
   ];
   test.each(cases)('$what: at the bound the request decodes; one beyond it is InvalidRequest naming the attribute', ({ name, within, beyond, attribute }) => {
     expect(decode(frame(name, within), limit)).toMatchObject({ ok: true });

@@ -13,7 +13,7 @@ const secretKey = new TextEncoder().encode(testSecret);
 
 export interface ApiKey {
   key: string;
-  clientType: 'MediaServer' | 'RoutingEngine' | 'ReportingEngine';
+  clientType: 'MediaServer' | 'RoutingEngine' | 'ReportingEngine' | 'Supervisor';
   clientName: string;
   mediaScope?: 'submitted' | 'all';
 }

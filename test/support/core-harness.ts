@@ -120,6 +120,8 @@ export class CoreHarness {
   /** Runs a step and checks what holds after every step; returns what the core sent. */
   run(step: Step): StepResult {
     step.run(this);
+    // A snapshot is taken in slices; virtual time does not move between them.
+    while (this.core.hasPendingWork()) this.core.doPendingWork(this.now);
     const effects = this.core.takeEffects();
     this.core.assertInvariants();
     const byRecipient: Record<string, OutgoingMessage[]> = {};

@@ -94,6 +94,11 @@ export class Stage {
     return reporter;
   }
 
+  /** A Supervisor console (SPEC 9.3). */
+  async supervisor(name = 'floor-lead'): Promise<TestClient> {
+    return this.track(await TestClient.register(this.url, 'Supervisor', name));
+  }
+
   /** A registered agent desktop that has not logged in yet. */
   async desktop(name = 'desktop'): Promise<TestClient> {
     return this.track(await TestClient.register(this.url, 'AgentApplication', name));

@@ -59,7 +59,13 @@ export const migrations: readonly string[] = [
     last_seq INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
-  // 4: the participants of a conference beside its owner (SPEC 9.2), as JSON text: a restart keeps every party.
+  // 4: when waiting work expires and when scheduled work becomes routable (SPEC 9.4), so that both
+  // outlive a restart.
+  `
+  ALTER TABLE interactions ADD COLUMN expires_at INTEGER;
+  ALTER TABLE interactions ADD COLUMN scheduled_at INTEGER;
+  `,
+  // 5: the participants of a conference beside its owner (SPEC 9.2), as JSON text: a restart keeps every party.
   `
   ALTER TABLE interactions ADD COLUMN participants TEXT NOT NULL DEFAULT '[]';
   `,

@@ -16,13 +16,13 @@ export type ChunkedBatch = Omit<CommitBatch, 'events'> & { chunk: EventChunk | n
 const columns = [
   'interaction_id', 'number', 'media_type', 'type', 'subtype', 'priority', 'user_data', 'submitted_at', 'submitted_by',
   'external_id', 'state', 'queue', 'workbin_name', 'workbin_owner', 'entered_at', 'entry_order', 'assigned_to', 'place_id',
-  'ticket_id', 'ticket_agent_id', 'ticket_place_id', 'participants',
+  'ticket_id', 'ticket_agent_id', 'ticket_place_id', 'expires_at', 'scheduled_at', 'participants',
 ] as const;
 
 type RawRow = [
   string, number, string, string, string, number, string, number, string,
   string | null, string, string | null, string | null, string | null, number, number, string | null, string | null,
-  number | null, string | null, string | null, string,
+  number | null, string | null, string | null, number | null, number | null, string,
 ];
 
 function recordOfRawRow(reader: RowReader, row: RawRow): InteractionRecord {
@@ -48,7 +48,9 @@ function recordOfRawRow(reader: RowReader, row: RawRow): InteractionRecord {
     ticketId: row[18],
     ticketAgentId: reader.sharedOrNull(row[19]),
     ticketPlaceId: reader.sharedOrNull(row[20]),
-    participants: JSON.parse(row[21]) as Participant[],
+    expiresAt: row[21],
+    scheduledAt: row[22],
+    participants: JSON.parse(row[23]) as Participant[],
   };
 }
 
@@ -85,7 +87,7 @@ function toRow(record: InteractionRecord): unknown[] {
     record.interactionId, record.number, record.mediaType, record.type, record.subtype, record.priority,
     JSON.stringify(record.userData), record.submittedAt, record.submittedBy, record.externalId, record.state, record.queue,
     record.workbinName, record.workbinOwner, record.enteredAt, record.entryOrder, record.assignedTo, record.placeId,
-    record.ticketId, record.ticketAgentId, record.ticketPlaceId, JSON.stringify(record.participants),
+    record.ticketId, record.ticketAgentId, record.ticketPlaceId, record.expiresAt, record.scheduledAt, JSON.stringify(record.participants),
   ];
 }
 
