@@ -11,6 +11,7 @@
 //
 // Usage: node bench/lifecycle.js [--agents 200] [--seconds 15] [--warmup 3] [--window 400]
 //                                [--media-servers 4] [--store URL | --store postgres]
+//                                [--waiting N]  (N interactions waiting in another queue, seeded)
 
 import { fork, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -22,9 +23,10 @@ import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timer
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { seedStore } from './large.js';
 import { CHAT_CAPACITY, CLOCK_TICKS_PER_SECOND, cpuTicksOf, delay, findFreePort, httpStatus, QUEUE_NAME, SERVER_CONFIG_YAML } from './harness.js';
 
-const HEALTH_TIMEOUT_MS = 30_000;
+const HEALTH_TIMEOUT_MS = 120_000;
 const SERVER_STOP_GRACE_MS = 10_000;
 const SETUP_REQUEST_TIMEOUT_MS = 15_000;
 const CONNECT_CONCURRENCY = 25;
@@ -53,6 +55,7 @@ function readOptions() {
       window: { type: 'string', default: '400' },
       'media-servers': { type: 'string', default: '4' },
       'half-rate': { type: 'string' },
+      waiting: { type: 'string', default: '0' },
       store: { type: 'string' },
       generator: { type: 'boolean', default: false },
       port: { type: 'string' },
@@ -78,6 +81,7 @@ function readOptions() {
     mediaServers: positiveInteger('media-servers'),
     halfRate: values['half-rate'] === undefined ? undefined : positiveNumber('half-rate'),
     store: values.store,
+    waiting: Number(values.waiting),
     generator: values.generator,
     port: values.port === undefined ? undefined : Number(values.port),
     serverPid: values['server-pid'] === undefined ? undefined : Number(values['server-pid']),
@@ -127,13 +131,21 @@ function storeKind(storeUrl) {
 async function runParent(options) {
   const tempDir = await mkdtemp(join(tmpdir(), 'openixn-bench-'));
   const configFile = join(tempDir, 'bench.yaml');
-  await writeFile(configFile, SERVER_CONFIG_YAML);
+  // At scale: thousands of agent connections from this one address, and a backlog that waits in a
+  // queue of its own (seeded into the store before the server starts, as bench/large.js does).
+  const scaleLimits = `limits: { maxConnections: ${options.agents + 1000}, maxConnectionsPerAddress: ${options.agents + 1000} }\n`;
+  await writeFile(configFile, SERVER_CONFIG_YAML.replace(`queues: { ${QUEUE_NAME}: { routing: external } }`, `queues: { ${QUEUE_NAME}: { routing: external }, backlog: { routing: none } }`) + scaleLimits);
   // `--store postgres`: a fresh schema in the local PostgreSQL, dropped at the end.
   const postgresSchema = options.store === 'postgres' ? `openixn_bench_${process.pid}_${Date.now()}` : null;
   const storeUrl = postgresSchema !== null
     ? `${process.env.OPENIXN_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'}?schema=${postgresSchema}`
     : options.store ?? `sqlite:${join(tempDir, 'bench.db')}`;
   const port = await findFreePort();
+  if (options.waiting > 0) {
+    const seeded = performance.now();
+    await seedStore(storeUrl, { count: options.waiting, queue: 'backlog' });
+    log(`seeded ${options.waiting} interactions waiting in queue backlog in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
+  }
 
   let server;
   let generator;
@@ -254,6 +266,7 @@ async function runParent(options) {
     bench: 'lifecycle',
     store: storeKind(storeUrl),
     agents: options.agents,
+    waiting: options.waiting,
     ...outcome.result,
     serverShutdown,
     node: process.version,
