@@ -883,6 +883,8 @@ export class Core {
       sourceWorkbin = resolveWorkbin(this.config, client, () => this.agentIfAgent(client), request.workbin!);
       source = this.workbins.get(workbinKey(sourceWorkbin));
     }
+    // Every check (the condition's too) comes before the first change: a refused request changes nothing.
+    const matches = compileCondition(request.condition);
     const snapshotId = ++this.lastSnapshot;
     client.snapshots.add(snapshotId);
     // The moment: the queue's contents as they are now, copied block by block (cheap). Reading
@@ -896,7 +898,7 @@ export class Core {
       blocks: source?.frozenBlocks() ?? [],
       block: 0,
       index: 0,
-      matches: compileCondition(request.condition),
+      matches,
       order: request.order ?? 'queue',
       max,
       lock: request.lock === true,
@@ -1616,6 +1618,20 @@ export class Core {
       assert(interaction.key.priority === interaction.priority, 'the queue key carries the priority');
     }
     assert(located.size === this.interactions.size, 'every located interaction is live');
+    // SPEC 9.3: a connection's snapshots are taken or being taken, and every lock is its snapshot's.
+    const jobs = new Map(this.snapshotJobs.map((job) => [job.snapshotId, job] as const));
+    for (const client of this.clients.values()) {
+      for (const snapshotId of client.snapshots) {
+        const owner = this.snapshots.get(snapshotId)?.clientId ?? jobs.get(snapshotId)?.clientId;
+        assert(owner === client.clientId, `snapshot ${snapshotId} of connection ${client.clientId} is taken or being taken for it`);
+      }
+    }
+    for (const interaction of this.interactions.values()) {
+      if (interaction.lockedBy === null) continue;
+      const lockedBy = this.snapshots.get(interaction.lockedBy) ?? jobs.get(interaction.lockedBy)?.snapshot ?? undefined;
+      assert(lockedBy?.locked.has(interaction) === true, `interaction ${interaction.interactionId} is locked by a snapshot that knows it`);
+      assert(interaction.state === 'queued', `locked interaction ${interaction.interactionId} waits queued`);
+    }
     for (const ticket of this.tickets.values()) {
       assert(this.interactions.get(ticket.interactionId)?.ticket === ticket, `ticket ${ticket.ticketId} belongs to its invited interaction`);
       assert(this.agents.get(ticket.agentId)?.invites.has(ticket) === true, `ticket ${ticket.ticketId} is out to a logged-in agent`);

@@ -77,7 +77,7 @@ type Command =
   | { kind: 'readiness'; slot: number; mediaType: number; ready: boolean }
   | { kind: 'submit'; slot: number; queue: number; mediaType: number; priority: number; externalId: number | null; handlingTimeout: number | null; expiresIn?: number | null; scheduledIn?: number | null }
   | { kind: 'force'; slot: number; agent: number; logout: boolean; mediaType: number }
-  | { kind: 'snapshot'; slot: number; queue: number; lock: boolean; order: number; minimumPriority: number | null; max: number }
+  | { kind: 'snapshot'; slot: number; queue: number; lock: boolean; order: number; minimumPriority: number | null; max: number; malformed: boolean }
   | { kind: 'page' | 'release' | 'unlock' | 'move'; slot: number; snapshot: number; pick: number; queue: number }
   | { kind: 'routeCall'; slot: number; pick: number; holder: boolean; agent: number; wrongPlace: boolean }
   | { kind: 'accept' | 'reject'; slot: number; ticket: number; owner: boolean; matching: boolean; pick: number }
@@ -149,7 +149,7 @@ const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({
       kind: fc.constant('snapshot' as const), slot: snapshotSlot, queue: index(queueNames.length), lock: fc.boolean(), order: index(3),
-      minimumPriority: fc.option(fc.integer({ min: -1, max: 2 })), max: fc.integer({ min: 1, max: 5 }),
+      minimumPriority: fc.option(fc.integer({ min: -1, max: 2 })), max: fc.integer({ min: 1, max: 5 }), malformed: rarely,
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('page' as const, 'release' as const, 'unlock' as const, 'move' as const), slot: snapshotSlot, snapshot: fc.nat(6), pick, queue: index(queueNames.length) }) },
@@ -294,6 +294,8 @@ class Run {
         order: (['queue', 'priority', 'age'] as const)[command.order]!,
         max: command.max,
         ...(command.minimumPriority !== null ? { condition: { priority: { gte: command.minimumPriority } } } : {}),
+        // A condition the core refuses (the schema would too): refused, it must change nothing.
+        ...(command.malformed ? { condition: { priority: { between: 1 } } as never } : {}),
       });
       case 'page': return this.handle(command.slot).send({ message: 'RequestGetSnapshotInteractions', snapshotId: command.snapshot, count: 3 });
       case 'release': return this.handle(command.slot).send({ message: 'RequestReleaseSnapshot', snapshotId: command.snapshot });
