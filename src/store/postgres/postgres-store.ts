@@ -79,6 +79,8 @@ const connectTimeoutSeconds = 5;
  * hundred), since a retried commit that always overran it would never land.
  */
 const defaultQueryDeadlineMs = 15_000;
+/** A load reads every live interaction, a million of them in tens of seconds: it has a deadline of its own. */
+const loadDeadlineMs = 10 * 60_000;
 
 /**
  * Every time, seq, id and order is a bigint column, which postgres.js returns as a string by
@@ -290,7 +292,7 @@ export class PostgresStore implements Store {
       await sql.unsafe<InteractionRow<Record<string, unknown>>[]>(this.statements.selectLiveInteractions).cursor(loadBatchSize, (rows) => {
         sink.interactions(rows.map((interaction) => reader.record(interaction, interaction.user_data)));
       });
-    }));
+    }), loadDeadlineMs);
   }
 
   commit(batch: CommitBatch): Promise<void> {
