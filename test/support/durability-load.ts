@@ -55,6 +55,8 @@ export class World {
   databaseFaults = false;
   /** Requests refused because the database was unavailable. */
   refusedUnavailable = 0;
+  /** Snapshots a supervisor took and locked (SPEC 9.3), to show the load did them. */
+  snapshotsTaken = 0;
   /** Transfer and conference invites acknowledged and accepted (SPEC 9.1–9.2), to show the load did them. */
   peersInvited = 0;
   readonly peersAccepted = { Transfer: 0, Conference: 0 };
@@ -141,7 +143,9 @@ async function runMediaServer(peer: Peer, name: string, cycle: number, world: Wo
     const externalId = `${name}-c${cycle}-${count++}`;
     const queue = random() < 0.7 ? 'q' : 'backlog';
     // The backlog holds emails: the router keeps every agent's chats full, so transfers and conferences find room in email.
-    const answer = await peer.request({ message: 'RequestSubmit', queue, mediaType: queue === 'backlog' ? 'email' : 'chat', priority: Math.floor(random() * 3), externalId });
+    // Some backlog work is scheduled (SPEC 9.4): it waits where it is, pulled by no one until then.
+    const scheduledAt = queue === 'backlog' && random() < 0.3 ? { scheduledAt: new Date(Date.now() + 300 + Math.floor(random() * 2_000)).toISOString() } : {};
+    const answer = await peer.request({ message: 'RequestSubmit', queue, mediaType: queue === 'backlog' ? 'email' : 'chat', priority: Math.floor(random() * 3), externalId, ...scheduledAt });
     if (answer === null) return;
     if (answer.message === 'EventAck') world.submitted(answer.interactionId as string, name, externalId, queue);
     else world.expectRefusal(`submit ${externalId}`, answer, []);
@@ -160,6 +164,30 @@ async function runMediaServer(peer: Peer, name: string, cycle: number, world: Wo
       void (random() < 0.1 ? stop() : submit()).finally(() => inFlight--);
     }
     await pace(random);
+  }
+}
+
+/**
+ * A supervisor (SPEC 9.3) that locks what waits in backlog in snapshots, reads them page by page
+ * and releases them: meanwhile agents' pulls of locked work are refused, and a kill ends every
+ * lock (locks are not stored). It moves nothing, so the audit's expectations stay exact.
+ */
+async function runSupervisor(peer: Peer, world: World, random: () => number): Promise<void> {
+  while (peer.isOpen()) {
+    const taken = await peer.request({ message: 'RequestTakeSnapshot', queue: 'backlog', order: random() < 0.5 ? 'age' : 'priority', max: 1 + Math.floor(random() * 5), lock: true });
+    if (taken === null) return;
+    if (taken.message !== 'EventSnapshotTaken') {
+      world.expectRefusal('snapshot', taken, []);
+      await pace(random);
+      continue;
+    }
+    const snapshotId = taken.snapshotId as number;
+    const page = await peer.request({ message: 'RequestGetSnapshotInteractions', snapshotId, from: 0, count: 5 });
+    if (page !== null && page.message !== 'EventSnapshotInteractions') world.expectRefusal(`snapshot ${snapshotId} page`, page, []);
+    world.snapshotsTaken++;
+    await pace(random);
+    const released = await peer.request({ message: 'RequestReleaseSnapshot', snapshotId });
+    if (released !== null && released.message !== 'EventAck') world.expectRefusal(`release ${snapshotId}`, released, []);
   }
 }
 
@@ -298,20 +326,23 @@ export async function startLoad(url: string, cycle: number, world: World, random
   const agents = await Promise.all(agentIds.map((agentId) => Peer.open(url, 'AgentApplication', `desk-${agentId}`)));
   const router = await Peer.open(url, 'RoutingEngine', 'router');
   const media = await Promise.all(mediaNames.map((name) => Peer.open(url, 'MediaServer', name)));
+  const supervisor = await Peer.open(url, 'Supervisor', 'team-lead');
   const runs = [
     ...agents.map((peer, index) => runAgent(peer, agentIds[index]!, world, random)),
     runRouter(router, world, random),
     ...media.map((peer, index) => runMediaServer(peer, mediaNames[index]!, cycle, world, random)),
+    runSupervisor(supervisor, world, random),
   ];
+  const peers = [...agents, router, ...media, supervisor];
   const finished = Promise.all(runs);
   return {
     finished,
     async close() {
-      await Promise.all([...agents, router, ...media].map((peer) => peer.close()));
+      await Promise.all(peers.map((peer) => peer.close()));
       await finished;
     },
     async terminate() {
-      await Promise.all([...agents, router, ...media].map((peer) => peer.terminate()));
+      await Promise.all(peers.map((peer) => peer.terminate()));
       await finished;
     },
   };
