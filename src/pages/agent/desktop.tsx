@@ -30,6 +30,7 @@ export function Desktop() {
   if (store.login.value === null) {
     return (
       <main>
+        {store.signedOutBy.value !== null && <p class="forced" role="alert">{store.signedOutBy.value}</p>}
         <SignIn
           title="Sign in to openixn"
           needsToken={needsToken && token.value === null}

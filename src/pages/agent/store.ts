@@ -33,6 +33,8 @@ export const owned = signal<Owned[]>([]);
 export const selectedId = signal<string | null>(null);
 /** The last thing that happened, read out by the live region; errors included. */
 export const notice = signal('');
+/** Why the desktop is signed out when it was not the agent's choice (a supervisor's forced logout). */
+export const signedOutBy = signal<string | null>(null);
 export const workbinContent = signal<{ workbin: string; interactions: Interaction[] } | null>(null);
 export const queueContent = signal<{ queue: string; interactions: Interaction[] } | null>(null);
 
@@ -119,6 +121,25 @@ export async function signIn(agentId: string, placeId: string, ready: string[]):
     for (const key of deletedProperties) delete userData[key];
     keep({ ...entry.interaction, userData });
   });
+  // A supervisor's decision (SPEC 9.3): the SDK keeps it across reconnects; the page shows it.
+  agent.on('EventForcedAgentStateChange', ({ operation, mediaType, reason, forcedBy }) => {
+    const why = reason !== null && reason !== undefined ? ` (${reason})` : '';
+    if (operation === 'Logout') {
+      void agent.close();
+      if (client === agent) client = null;
+      batch(() => {
+        login.value = null;
+        owned.value = [];
+        invites.value = [];
+        selectedId.value = null;
+        signedOutBy.value = `Supervisor ${forcedBy} logged you out${why}.`;
+      });
+      return;
+    }
+    if (mediaType === undefined) return;
+    readiness.value = { ...readiness.value, [mediaType]: { ready: false, reason: reason ?? null } };
+    say(`Supervisor ${forcedBy} made you not ready for ${mediaType}${why}.`);
+  });
   agent.on('EventWorkbinContentChanged', ({ workbin, operation, interaction }) => {
     const shown = workbinContent.value;
     if (shown === null || shown.workbin !== workbin.name) return;
@@ -130,6 +151,7 @@ export async function signIn(agentId: string, placeId: string, ready: string[]):
   const media = Object.fromEntries(mediaTypes.value.map((mediaType) => [mediaType, ready.includes(mediaType) ? 'ready' as const : 'notReady' as const]));
   await agent.agentLogin({ agentId, placeId, media });
   batch(() => {
+    signedOutBy.value = null;
     login.value = { agentId, placeId };
     readiness.value = Object.fromEntries(mediaTypes.value.map((mediaType) => [mediaType, { ready: ready.includes(mediaType), reason: null }]));
   });
