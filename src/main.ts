@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { startServer } from './server.js';
 import { checkLogLevel, defaults, logLevels, readConfigFile, resolveSettings } from './config/config.js';
 import { migrateStore } from './store/open-store.js';
+import { isTransientFault } from './store/postgres/faults.js';
 import { simulateCommand } from './sim/cli.js';
 import { demoCommand } from './demo/demo.js';
 
@@ -47,7 +48,9 @@ Options of serve:
 Without an auth section in the config every client is trusted, so the server listens on
 loopback only unless --insecure is given; SECURITY.md says how to configure tokens and keys.
 
-The WebSocket endpoint is ws://HOST:PORT/ws; GET /healthz answers 200 when ready.
+The WebSocket endpoint is ws://HOST:PORT/ws; GET /healthz answers 200 when healthy, and GET
+/readyz 200 only on the primary. Several servers on one PostgreSQL schema form one highly
+available server: one primary, the others standing by (docs/deployment.md).
 `;
 
 /** The store URL: --store, then OPENIXN_STORE, then the config file (resolved by the settings), then the default. */
@@ -120,17 +123,43 @@ async function main(argv: string[]): Promise<void> {
   }
   const level = values['log-level'] !== undefined ? checkLogLevel(values['log-level'], '--log-level') : (config?.log?.level ?? defaults.logLevel);
   const logger = pino({ level, base: { service: 'openixn' } });
-  const server = await startServer({
+  let stopping = false;
+  // After a demotion the same port again, also when the first start picked a free one (--port 0).
+  const start = (boundPort?: number) => startServer({
     ...(values.config !== undefined ? { configPath: values.config } : {}),
-    ...(port !== undefined ? { port } : {}),
+    ...(boundPort !== undefined ? { port: boundPort } : port !== undefined ? { port } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
     ...(store !== undefined ? { store } : {}),
     ...(values['log-level'] !== undefined ? { logLevel: values['log-level'] } : {}),
     insecure: values.insecure === true,
     logger,
+    // Listening at once: a standby answers /healthz and points clients at the primary while it waits.
+    waitForPrimacy: false,
     onFatal: () => process.exit(1),
+    // A primary that lost the store's lease has stopped; this process stands by again in its place.
+    onDemoted: () => {
+      if (!stopping) void standByAgain(server.port, 1);
+    },
   });
-  let stopping = false;
+  /**
+   * The lease is often lost because the database was out of reach, and may still be: opening the
+   * store again is retried while the fault is a connection's, once a second.
+   */
+  const standByAgain = async (boundPort: number, attempt: number): Promise<void> => {
+    try {
+      server = await start(boundPort);
+    } catch (error) {
+      if (stopping) return;
+      if (!isTransientFault((error as Error).cause ?? error)) {
+        logger.fatal({ err: error }, 'could not stand by again after losing the lease');
+        process.exit(1);
+      }
+      logger.warn({ err: error, attempt }, 'could not open the store to stand by again; retrying in a second');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      return standByAgain(boundPort, attempt + 1);
+    }
+  };
+  let server = await start();
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -151,4 +180,18 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((error: unknown) => {
   process.stderr.write(`openixn: ${(error as Error).message}\n`);
   process.exit(1);
+});
+/**
+ * postgres.js can leave a promise of its own unobserved when a connection is cut while it tears a
+ * pool down (a connection's terminate inside end()'s timer): seen when a server's connections are
+ * killed again and again as it loses its lease. Such a rejection is about a connection already
+ * gone, and the store's own paths have handled the fault; it must not kill the process. Anything
+ * else unhandled is a bug, and the server stops as Node would.
+ */
+process.on('unhandledRejection', (reason) => {
+  if (isTransientFault(reason)) {
+    process.stderr.write(`openixn: ignored a PostgreSQL connection fault nobody awaited: ${(reason as Error).message}\n`);
+    return;
+  }
+  throw reason;
 });

@@ -21,7 +21,7 @@ import type { Request } from './protocol/codec.js';
 import { ReportingHub, type ReportingSink } from './reporting/hub.js';
 import { GroupCommit, type CommittedBatch } from './store/group-commit.js';
 import { openStore, redactStoreUrl } from './store/open-store.js';
-import type { LoadedState, Store, StoredEvent } from './store/store.js';
+import { NotPrimary, type LoadedState, type Store, type StoredEvent } from './store/store.js';
 import { DeadlineScheduler, systemClock, type Clock } from './timers/scheduler.js';
 import { closeCodes, Connection, type ClientConnection, type ConnectionHandler } from './transport/connections.js';
 import { LocalConnection } from './transport/local-connection.js';
@@ -55,6 +55,16 @@ export interface StartOptions {
   clock?: Clock;
   /** Called when the server must stop because the store failed or an invariant broke. */
   onFatal?: (error: Error) => void;
+  /**
+   * On a shared PostgreSQL store, wait until this server is the primary before resolving (the
+   * default, for tests and embedding). False: resolve once listening, standing by meanwhile.
+   */
+  waitForPrimacy?: boolean;
+  /**
+   * Called once this server, having lost the store's lease to another, has closed every connection
+   * and stopped listening: the caller may start a new server to stand by (main.ts does).
+   */
+  onDemoted?: (error: NotPrimary) => void;
 }
 
 export interface RunningServer {
@@ -84,6 +94,7 @@ const httpAnswerTimeoutMs = 30_000;
 
 /** The answer to a request refused while the database is away: nothing was changed. */
 const storeUnavailableDescription = 'The database is unavailable, so nothing was changed; retry shortly.';
+
 
 /**
  * How long a closing connection may take to answer the close frame before its socket is cut: a
@@ -119,8 +130,25 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
   const tls = settings.tls === null ? null : { cert: readTlsFile(settings.tls.certFile, 'certFile'), key: readTlsFile(settings.tls.keyFile, 'keyFile') };
   const webhookKeys = readWebhookKeys(settings.webhooks);
-  const server = new Server(settings, await openStore(settings.storeUrl), logger, options.clock ?? systemClock, options.onFatal, authenticator, tls, webhookKeys);
-  await server.start();
+  const store = await openStore(settings.storeUrl, { leaseMs: settings.leaseMs });
+  const server = new Server(settings, store, logger, options.clock ?? systemClock, options.onFatal, options.onDemoted, authenticator, tls, webhookKeys);
+  try {
+    await server.listen();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  const serving = server.serve();
+  if (options.waitForPrimacy === false) {
+    serving.catch((error: unknown) => server.failToServe(error as Error));
+  } else {
+    try {
+      await serving;
+    } catch (error) {
+      await server.close().catch(() => undefined);
+      throw error;
+    }
+  }
   return server;
 }
 
@@ -145,7 +173,14 @@ class Server implements RunningServer, ConnectionHandler {
   private readonly sockets: WebSocketServer;
   private readonly connections = new Map<string, ClientConnection>();
   private nextConnection = 0;
-  private state: 'starting' | 'ready' | 'closing' | 'closed' = 'starting';
+  /** standby: listening, refusing clients, waiting for the store's lease; starting: recovering from the store. */
+  private state: 'standby' | 'starting' | 'ready' | 'closing' | 'closed' = 'starting';
+  /** The lease's epoch while this server is the primary of a shared store. */
+  private epoch: number | null = null;
+  private readonly onDemoted: ((error: NotPrimary) => void) | undefined;
+  private httpClosed: Promise<void> | null = null;
+  /** Set once the lease is lost: what fails after it (commits refused by the closed store) is no fault. */
+  private demoted = false;
   private closing: Promise<void> | null = null;
   private readonly onFatalCallback: ((error: Error) => void) | undefined;
   private boundPort = 0;
@@ -165,9 +200,10 @@ class Server implements RunningServer, ConnectionHandler {
   private webhooksStopped: Promise<void> | null = null;
 
   constructor(
-    settings: Settings, store: Store, logger: Logger, clock: Clock, onFatal: ((error: Error) => void) | undefined,
+    settings: Settings, store: Store, logger: Logger, clock: Clock, onFatal: ((error: Error) => void) | undefined, onDemoted: ((error: NotPrimary) => void) | undefined,
     authenticator: Authenticator | null, tls: { cert: Buffer; key: Buffer } | null, webhookKeys: readonly WebhookKeys[],
   ) {
+    this.onDemoted = onDemoted;
     this.settings = settings;
     this.store = store;
     this.logger = logger;
@@ -226,7 +262,21 @@ class Server implements RunningServer, ConnectionHandler {
     return `${scheme}://${hostForUrl(this.settings.host)}:${this.boundPort}/metrics`;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Serves as the primary: on a shared store, first waits as a standby until this server holds the
+   * lease; then recovers from the store exactly as a restart does (SPEC section 6).
+   */
+  async serve(): Promise<void> {
+    const primacy = this.store.primacy;
+    if (primacy !== undefined) {
+      this.state = 'standby';
+      this.logger.info({ advertisedUrl: this.advertisedUrl() }, 'standing by until this server holds the store\'s lease');
+      const epoch = await primacy.acquire(this.advertisedUrl());
+      if (this.state !== 'standby') return;
+      this.epoch = epoch;
+      this.state = 'starting';
+      primacy.watchLoss((error) => this.demote(error));
+    }
     let loaded: LoadedState | null = null;
     await this.store.load({
       begin: (state) => {
@@ -248,10 +298,26 @@ class Server implements RunningServer, ConnectionHandler {
     if (unconfigured.size > 0) {
       this.logger.warn({ where: Object.fromEntries(unconfigured) }, 'interactions wait in queues or workbins the config no longer names: nobody can route or pull them until the config names them again');
     }
+    if (this.state !== 'starting') return;
+    this.state = 'ready';
+    this.logger.info({ role: 'primary', epoch: this.epoch, url: this.url }, 'serving as the primary');
+  }
 
+  /** A failure while standing by or recovering, with nobody awaiting serve() (main.ts). */
+  failToServe(error: Error): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.fail(error, 'the server could not take over from the store');
+  }
+
+  /** Listens for HTTP and WebSocket clients; until serve() has finished they are refused. */
+  async listen(): Promise<void> {
     this.http.get('/healthz', async (_request, reply) => {
-      if (this.state === 'ready' && this.storeAvailable) return reply.code(200).send({ status: 'ready' });
-      return reply.code(503).send({ status: this.state === 'ready' ? 'storeUnavailable' : this.state });
+      const health = this.health();
+      return reply.code(health.healthy ? 200 : 503).send(health.body);
+    });
+    this.http.get('/readyz', async (_request, reply) => {
+      const health = this.health();
+      return reply.code(health.ready ? 200 : 503).send(health.body);
     });
     this.serveMetricsOnServerPort();
     registerDocuments(this.http, { version: packageVersion(), title: 'openixn' });
@@ -272,11 +338,17 @@ class Server implements RunningServer, ConnectionHandler {
       this.admission.spoke(socket);
       const path = (request.url ?? '').split('?')[0];
       const refusal = path !== '/ws' ? '404 Not Found'
-        : this.state !== 'ready' || !this.storeAvailable ? '503 Service Unavailable'
-          : !this.originAllowed(request.headers.origin, request.headers.host) ? '403 Forbidden' : null;
+        : !this.originAllowed(request.headers.origin, request.headers.host) ? '403 Forbidden'
+          : this.state === 'standby' ? null
+            : this.state !== 'ready' || !this.storeAvailable ? '503 Service Unavailable' : null;
       if (refusal !== null) {
         if (refusal.startsWith('403')) this.refusals.refused('origin', `${request.socket.remoteAddress ?? ''} (Origin ${String(request.headers.origin).slice(0, 200)})`);
         socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
+      if (this.state === 'standby') {
+        // A WebSocket close, not an HTTP refusal: a client reads its code and reason, which names the primary.
+        this.sockets.handleUpgrade(request, socket, head, (webSocket) => webSocket.close(closeCodes.notPrimary, standbyCloseReason(this.primaryUrl())));
         return;
       }
       this.sockets.handleUpgrade(request, socket, head, (webSocket) => {
@@ -290,8 +362,73 @@ class Server implements RunningServer, ConnectionHandler {
     const address = this.http.server.address();
     this.boundPort = typeof address === 'object' && address !== null ? address.port : this.settings.port;
     await this.startMetricsListener();
-    this.state = 'ready';
     this.logger.info({ host: this.settings.host, port: this.boundPort, url: this.url }, 'listening');
+  }
+
+  // ---- Roles ---------------------------------------------------------------------------------
+
+  /**
+   * /healthz: 200 while this server works in its role (a primary that can commit, a standby that
+   * watches the lease); /readyz: 200 only on a primary that serves, for load balancers.
+   */
+  private health(): { healthy: boolean; ready: boolean; body: Record<string, unknown> } {
+    const holds = this.store.primacy?.holds() ?? true;
+    if (this.state === 'standby') {
+      return { healthy: true, ready: false, body: { status: 'standby', role: 'standby', primaryUrl: this.primaryUrl() } };
+    }
+    const serving = this.state === 'ready' && this.storeAvailable && holds;
+    const status = this.state !== 'ready' ? this.state : !this.storeAvailable ? 'storeUnavailable' : !holds ? 'leaseUnconfirmed' : 'ready';
+    return { healthy: serving, ready: serving, body: { status, role: 'primary', ...(this.epoch === null ? {} : { epoch: this.epoch }) } };
+  }
+
+  /** How clients reach this server (server.advertisedUrl, or its own address unless that is a wildcard). */
+  private advertisedUrl(): string | null {
+    if (this.settings.advertisedUrl !== null) return this.settings.advertisedUrl;
+    if (this.settings.host === '0.0.0.0' || this.settings.host === '::') return null;
+    return `${this.settings.tls === null ? 'http' : 'https'}://${hostForUrl(this.settings.host)}:${this.boundPort}`;
+  }
+
+  /** The primary's advertised URL as the lease last named it, while this server stands by. */
+  private primaryUrl(): string | null {
+    return this.store.primacy?.view().primaryUrl ?? null;
+  }
+
+  /**
+   * Another server holds the lease now: whatever this one still holds was never acknowledged (its
+   * commits are fenced), so it closes every connection naming the new primary, stops, and lets
+   * its owner start a standby in its place.
+   */
+  private demote(error: NotPrimary): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.logger.warn({ primaryUrl: error.primaryUrl, epoch: this.epoch }, 'another server holds the store\'s lease now: closing every connection and standing by');
+    this.state = 'closing';
+    this.demoted = true;
+    this.scheduler.stop();
+    this.routerTimer?.stop();
+    this.refusals.stop();
+    const reason = standbyCloseReason(error.primaryUrl);
+    for (const connection of this.connections.values()) connection.close(closeCodes.notPrimary, reason);
+    void this.stopListening().then(async () => {
+      await this.stopWebhooks();
+      await this.store.close().catch(() => undefined);
+      this.state = 'closed';
+      this.onDemoted?.(error);
+    });
+  }
+
+  /** Closes the HTTP server (once), cutting clients that do not answer a close handshake after a short grace. */
+  private stopListening(): Promise<void> {
+    this.httpClosed ??= (async () => {
+      const closed = this.http.close();
+      const grace = setTimeout(() => {
+        for (const connection of this.connections.values()) connection.terminate();
+      }, 2000);
+      await closed.catch(() => undefined);
+      clearTimeout(grace);
+      await this.metricsListener?.close();
+      this.sockets.close();
+    })();
+    return this.httpClosed;
   }
 
   /**
@@ -328,7 +465,8 @@ class Server implements RunningServer, ConnectionHandler {
         }
         return counts;
       },
-      reportingStatistics: () => this.hub.statistics(),
+      // A standby has no reporting stream yet.
+      reportingStatistics: () => this.hub?.statistics() ?? { lastSeq: 0, live: 0, replaying: 0, lagMax: 0 },
       storeAvailable: () => this.storeAvailable,
       webhookStatistics: () => this.webhooks?.statistics() ?? [],
       now: () => this.clock.now(),
@@ -409,7 +547,12 @@ class Server implements RunningServer, ConnectionHandler {
       originAllowed: (origin, host) => this.originAllowed(origin, host),
       execute: (caller, request) => this.executeForHttp(caller, request),
       unavailable: () => {
+        if (this.state === 'standby') {
+          const primaryUrl = this.primaryUrl();
+          return { errorCode: 'Internal', errorDescription: `This server is a standby; ${primaryUrl === null ? 'no primary is known yet, retry shortly' : `the primary is ${primaryUrl}`}.`, primaryUrl };
+        }
         if (this.state !== 'ready') return { errorCode: 'Internal', errorDescription: 'The server is not serving (it is starting or stopping); retry shortly.' };
+        if (this.store.primacy !== undefined && !this.store.primacy.holds()) return { errorCode: 'Internal', errorDescription: storeUnavailableDescription };
         return this.storeAvailable ? null : { errorCode: 'Internal', errorDescription: storeUnavailableDescription };
       },
       queues: () => this.settings.core.queues,
@@ -550,6 +693,13 @@ class Server implements RunningServer, ConnectionHandler {
     // the moves already made. Refusing them would leave its interactions unrouted after the outage.
     if (!this.storeAvailable && connection.partOfServer !== true) {
       connection.send(eventError('Internal', storeUnavailableDescription, request.referenceId));
+      return;
+    }
+    // A primary that has not renewed its lease for a lease period may have been replaced (it was
+    // paused, or cut off from the database): it answers nothing from memory that the new primary
+    // may contradict. To its clients this is the database being away, and the same answer.
+    if (this.store.primacy !== undefined && !this.store.primacy.holds() && connection.partOfServer !== true) {
+      connection.send({ message: 'EventError', referenceId: request.referenceId, errorCode: 'Internal', errorDescription: storeUnavailableDescription });
       return;
     }
     const context = { clientId: connection.id, now: this.clock.now() };
@@ -744,22 +894,23 @@ class Server implements RunningServer, ConnectionHandler {
       await this.store.close().catch(() => undefined);
       return;
     }
+    if (this.state === 'closing') {
+      // Standing down after a lost lease (demote): it finishes on its own.
+      await this.stopListening();
+      await this.stopWebhooks();
+      await this.store.close().catch(() => undefined);
+      return;
+    }
+    const standingBy = this.state === 'standby';
     this.state = 'closing';
     this.refusals.stop();
     this.logger.info('shutting down: no new connections, committing what is in flight');
     this.scheduler.stop();
     this.routerTimer?.stop();
-    await this.commits.drain();
+    if (!standingBy) await this.commits.drain();
     for (const connection of this.connections.values()) connection.close(closeCodes.goingAway, 'server shutting down');
-    const closed = this.http.close();
     // A client that does not answer the close handshake is cut after a short grace.
-    const grace = setTimeout(() => {
-      for (const connection of this.connections.values()) connection.terminate();
-    }, 2000);
-    await closed;
-    clearTimeout(grace);
-    await this.metricsListener?.close();
-    this.sockets.close();
+    await this.stopListening();
     await this.stopWebhooks();
     await this.store.close();
     this.state = 'closed';
@@ -768,17 +919,30 @@ class Server implements RunningServer, ConnectionHandler {
 
   /** Fail-stop: after a failed commit or a broken invariant the memory may disagree with the store. */
   private fail(error: Error, description: string): void {
+    if (error instanceof NotPrimary) {
+      this.demote(error);
+      return;
+    }
+    if (this.demoted) return;
     if (this.state === 'closed') return;
     this.logger.fatal({ err: error }, `stopping: ${description}`);
     this.state = 'closing';
     this.scheduler.stop();
     for (const connection of this.connections.values()) connection.close(closeCodes.internalError, 'internal error');
-    void this.http.close().catch(() => undefined);
-    void this.metricsListener?.close();
+    void this.stopListening();
     void this.stopWebhooks();
     this.state = 'closed';
     this.onFatalCallback?.(error);
   }
+}
+
+/**
+ * The close reason a standby gives: the primary's WebSocket URL when the lease names one. At most
+ * 20 + 100 characters (server.advertisedUrl is bounded), within the 123 bytes a close reason has.
+ */
+export function standbyCloseReason(primaryUrl: string | null): string {
+  if (primaryUrl === null) return 'standby; no primary known';
+  return `standby; primary at ${primaryUrl.replace(/^http/, 'ws')}/ws`;
 }
 
 function hostForUrl(host: string): string {

@@ -35,4 +35,22 @@ export class UrlRing {
   advance(): void {
     this.index = (this.index + 1) % this.urls.length;
   }
+
+  /** Makes a URL of the ring the next one; false when it is not one of them. */
+  pointAt(url: string): boolean {
+    const index = this.urls.indexOf(url);
+    if (index === -1) return false;
+    this.index = index;
+    return true;
+  }
+}
+
+/** The close code of a standby, or of a server that has just lost its lease (docs/protocol.md). */
+export const notPrimaryCloseCode = 4503;
+
+/** The primary a standby names in its close reason (`standby; primary at URL`), or null. */
+export function primaryHint(code: number, reason: string): string | null {
+  if (code !== notPrimaryCloseCode) return null;
+  const match = /^standby; primary at (\S+)$/.exec(reason);
+  return match === null ? null : match[1]!;
 }

@@ -1,10 +1,11 @@
 // The WebSocket under a client, kept open: it connects to the first server URL, finds a dead
 // connection (liveness.ts), and after a drop connects again with backoff (backoff.ts), trying the
-// next URL first. It knows nothing of the protocol: the client registers and restores its session
+// next URL first, or, when a standby named the primary (close 4503), that one at once if it is
+// one of the client's URLs. It knows nothing of the protocol: the client registers and restores its session
 // in onOpen, and hears of every drop at once in onDrop, so that a request in flight is failed
 // the moment its connection is gone.
 
-import { backoffDelayMs, UrlRing, type BackoffSettings } from './backoff.js';
+import { backoffDelayMs, primaryHint, UrlRing, type BackoffSettings } from './backoff.js';
 import { OpenixnError, stopsReconnecting } from './errors.js';
 import { Liveness, type LivenessSettings } from './liveness.js';
 import { open, resolveWebSocket, type WebSocketConstructor, type WebSocketLike } from './socket.js';
@@ -67,6 +68,10 @@ export class Connection {
   private closed = false;
   private suspension: { promise: Promise<void>; resume: () => void } | null = null;
   private wake: (() => void) | null = null;
+  /** How the last socket closed, for the primary a standby names. */
+  private lastClose: { code: number; reason: string } | null = null;
+  /** Hints followed in a row without a session: a second one waits its backoff, so two standbys that disagree cannot make a loop. */
+  private hintsFollowed = 0;
 
   constructor(private readonly settings: ConnectionSettings, private readonly hooks: ConnectionHooks) {
     this.ring = new UrlRing(settings.urls);
@@ -145,8 +150,10 @@ export class Connection {
     while (!this.closed) {
       let error: unknown = null;
       try {
+        this.lastClose = null;
         await this.attempt(this.ring.current());
         failures = 0;
+        this.hintsFollowed = 0;
       } catch (caught) {
         if (this.closed) return;
         if (stopsReconnecting(caught)) {
@@ -164,9 +171,13 @@ export class Connection {
         await this.suspension.promise;
         continue;
       }
-      this.ring.advance();
+      // A standby named the primary: straight there, if the application gave that URL (a token is
+      // never sent to a server the application did not name).
+      const hint = this.lastClose === null ? null : primaryHint(this.lastClose.code, this.lastClose.reason);
+      const following = hint !== null && this.ring.pointAt(hint);
+      if (!following) this.ring.advance();
       if (error !== null) failures++;
-      const delayMs = backoffDelayMs(failures, this.settings);
+      const delayMs = following && this.hintsFollowed++ === 0 ? 0 : backoffDelayMs(failures, this.settings);
       this.hooks.onRetry({ failures, delayMs, url: this.ring.current(), error });
       await this.sleep(delayMs);
     }
@@ -251,6 +262,7 @@ export class Connection {
 
   private detach(code: number, reason: string, openError = new Error(`The connection to ${this.socketUrl} was given up before it opened (${reason}).`)): void {
     const opened = this.socketOpened;
+    this.lastClose = { code, reason };
     const openFailed = this.openFailed;
     this.openFailed = null;
     openFailed?.(openError);

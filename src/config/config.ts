@@ -87,6 +87,16 @@ export const ConfigFile = Type.Object({
     tls: Type.Optional(Type.Object({ certFile: Path, keyFile: Path }, closedObject)),
     /** Web pages on these origins (scheme://host[:port]) may open the WebSocket, besides the server's own. */
     allowedOrigins: Type.Optional(Type.Array(Type.String({ pattern: '^https?://[^/\\s]+$' }))),
+    /**
+     * How clients reach this server (scheme://host[:port]), for a standby to name the primary to
+     * them; at most maxAdvertisedUrlLength characters, so that it fits a WebSocket close reason.
+     */
+    advertisedUrl: Type.Optional(Type.String({ pattern: '^https?://[^/\\s]+$', maxLength: 100 })),
+  }, { additionalProperties: false })),
+  /** Several servers on one PostgreSQL schema (docs/deployment.md, "High availability"). */
+  highAvailability: Type.Optional(Type.Object({
+    /** A primary that stops renewing its lease is replaced this long after. */
+    lease: Type.Optional(Duration),
   }, { additionalProperties: false })),
   store: Type.Optional(Type.Object({ url: Type.Optional(Type.String()) }, { additionalProperties: false })),
   timeouts: Type.Optional(Type.Object({
@@ -148,6 +158,10 @@ export interface Settings {
   tls: { certFile: string; keyFile: string } | null;
   /** Origins besides the server's own whose pages may open the WebSocket (server.allowedOrigins). */
   allowedOrigins: ReadonlySet<string>;
+  /** How clients reach this server (server.advertisedUrl, scheme://host[:port]); null: its own address. */
+  advertisedUrl: string | null;
+  /** The lease period of high availability (highAvailability.lease). */
+  leaseMs: number;
   /** null: authentication is off, and the server listens on loopback only (unless --insecure). */
   auth: AuthSettings | null;
   limits: Limits;
@@ -188,6 +202,7 @@ export const defaults = {
   maxSnapshotsPerConnection: 16,
   mediaServerScope: 'submitted',
   jwtClockToleranceSeconds: 30,
+  leaseSeconds: 3,
 } as const;
 
 /**
@@ -330,6 +345,8 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
     logLevel: checkLogLevel(overrides.logLevel ?? config.log?.level ?? defaults.logLevel, overrides.logLevel !== undefined ? '--log-level' : 'log.level'),
     tls: tls === undefined ? null : { certFile: resolve(baseDirectory, tls.certFile), keyFile: resolve(baseDirectory, tls.keyFile) },
     allowedOrigins: new Set(config.server?.allowedOrigins ?? []),
+    advertisedUrl: config.server?.advertisedUrl ?? null,
+    leaseMs: resolveLease(config.highAvailability?.lease),
     auth: config.auth === undefined ? null : resolveAuth(config.auth, baseDirectory),
     limits,
     core,
@@ -343,6 +360,18 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
     metrics: resolveMetrics(config.metrics, port),
     webhooks: resolveWebhooks(config.webhooks, new Set(queues.keys()), baseDirectory),
   };
+}
+
+/**
+ * A lease shorter than this would have the primary renew every few dozen ms and a passing stall (a
+ * GC pause, a busy database) hand the store to a standby: more failovers, never more safety.
+ */
+const minimumLeaseMs = 300;
+
+function resolveLease(lease: number | string | undefined): number {
+  const leaseMs = parseDuration(lease ?? defaults.leaseSeconds, 'highAvailability.lease');
+  if (leaseMs < minimumLeaseMs) throw new Error(`highAvailability.lease: a lease shorter than ${minimumLeaseMs} ms would hand the store over at every passing stall; give at least "${minimumLeaseMs}ms".`);
+  return leaseMs;
 }
 
 /** A store URL from the config file: a relative SQLite path is relative to the file, like every other path in it. */

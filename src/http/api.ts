@@ -20,6 +20,9 @@ import { mayRead, type View } from './access.js';
 import { ErrorBody, sendError, type ApiError } from './errors.js';
 import { ApiRateLimiter } from './rate.js';
 
+/** The header of a standby's 503 that carries the primary's advertised URL (server.advertisedUrl). */
+export const primaryHeader = 'openixn-primary';
+
 /** Who is asking: the client a credential names, or (authentication off) a trusted caller. */
 export interface ApiCaller {
   clientType: ClientType;
@@ -39,8 +42,11 @@ export interface ApiBackend {
   originAllowed(origin: string | undefined, host: string | undefined): boolean;
   /** Carries out a protocol request for the caller and resolves with its answer (EventAck, EventError or a named event). */
   execute(caller: ApiCaller, request: Request): Promise<OutgoingMessage>;
-  /** A refusal to give every request while the server cannot serve (the database is away), or null. */
-  unavailable(): ApiError | null;
+  /**
+   * A refusal to give every request while the server cannot serve (the database is away, or it is
+   * a standby, which names the primary's advertised URL when known), or null.
+   */
+  unavailable(): (ApiError & { primaryUrl?: string | null }) | null;
   queues(): ReadonlyMap<string, { routing: Routing; pullable: boolean }>;
   /** What the pages need to draw their controls: queues, media types with their settings, workbins. */
   layout(): Static<typeof Layout>;
@@ -170,7 +176,11 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
         return sendError(reply, { errorCode: 'Forbidden', errorDescription: 'Pages on this origin may not use this server (server.allowedOrigins).' });
       }
       const unavailable = backend.unavailable();
-      if (unavailable !== null) return sendError(reply, unavailable, 503);
+      if (unavailable !== null) {
+        // A standby names the primary in a header too, so that a client can follow it without reading the text.
+        if (typeof unavailable.primaryUrl === 'string') reply.header(primaryHeader, unavailable.primaryUrl);
+        return sendError(reply, unavailable, 503);
+      }
       const caller = await backend.identify(request.headers.authorization, request.socket.remoteAddress ?? '');
       if ('errorCode' in caller) return sendError(reply.header('www-authenticate', 'Bearer'), caller);
       const over = rates.take(caller, Number(request.headers['content-length'] ?? 0), backend.now());

@@ -24,12 +24,15 @@ function locate(url: string): StoreLocation {
   throw new Error(`Unknown store URL "${url}": use sqlite:PATH or postgres://USER@HOST:PORT/DATABASE.`);
 }
 
-/** Opens the store (migrating it first), as the server runs it. An error names the store. */
-export async function openStore(url: string): Promise<Store> {
+/**
+ * Opens the store (migrating it first), as the server runs it. An error names the store. A
+ * PostgreSQL store opens as a standby: the server takes its lease (store.primacy) when it may.
+ */
+export async function openStore(url: string, options: { leaseMs?: number } = {}): Promise<Store> {
   const location = locate(url);
   return namingTheStore<Store>(url, () => (location.kind === 'sqlite'
     ? SqliteWorkerStore.open(location.path)
-    : PostgresStore.open(location.url, { schema: location.schema, where: describeLocation(url, location) })));
+    : PostgresStore.open(location.url, { schema: location.schema, where: describeLocation(url, location), standby: true, ...options })));
 }
 
 /** Where the store is, for a person reading an error: the file, or the schema and the database without a password. */

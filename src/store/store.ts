@@ -34,6 +34,40 @@ export interface LoadedState {
 }
 
 /**
+ * Another server holds the store's lease (src/store/postgres/lease.ts): this one may not commit.
+ * Carries the URL the primary serves clients on, when its lease names one.
+ */
+export class NotPrimary extends Error {
+  readonly primaryUrl: string | null;
+
+  constructor(message: string, primaryUrl: string | null) {
+    super(message);
+    this.primaryUrl = primaryUrl;
+  }
+}
+
+/** The primary as the lease names it: its epoch (0 before any) and its advertised URL, if any. */
+export interface PrimaryView {
+  epoch: number;
+  primaryUrl: string | null;
+}
+
+/**
+ * For a store several servers may share (PostgreSQL): one of them at a time is the primary, by a
+ * lease with an epoch that every commit checks. The others wait as standbys.
+ */
+export interface Primacy {
+  /** Waits as a standby until this server holds the lease, then resolves with its epoch; rejects if the store closes first. */
+  acquire(advertisedUrl: string | null): Promise<number>;
+  /** Whether a renewal of the lease landed within the lease period: a primary that cannot say so answers nobody. */
+  holds(): boolean;
+  /** The primary as last read from the lease. */
+  view(): PrimaryView;
+  /** Hears, once, that the lease has passed to another server (a renewal or a commit found a later epoch). */
+  watchLoss(listener: (error: NotPrimary) => void): void;
+}
+
+/**
  * Where a store's load goes, in order: `begin` once, then `interactions` once per batch of at most
  * loadBatchSize records. A million waiting interactions never exist as a million records at once:
  * each batch becomes the core's own objects and is let go before the next is read.
@@ -47,6 +81,8 @@ export interface LoadSink {
 export const loadBatchSize = 10_000;
 
 export interface Store {
+  /** Several servers share this store, one primary at a time; absent: this server is the store's only one (SQLite). */
+  readonly primacy?: Primacy;
   /**
    * The counters and the agents logged in, then every interaction that has not stopped (in no
    * particular order, in batches), all of one consistent moment.

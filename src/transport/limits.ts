@@ -78,4 +78,6 @@ export const closeCodes = {
   rateLimited: 4029,
   /** More than limits.maxBufferedBytes waiting to be sent: the client does not read its events. */
   sendBufferFull: 4090,
+  /** This server is a standby (or has just lost its lease): the reason names the primary's URL when known. */
+  notPrimary: 4503,
 } as const;

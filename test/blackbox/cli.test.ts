@@ -153,7 +153,8 @@ describe('the command line speaks plainly', () => {
   });
 });
 
-describe('one server per store', () => {
+// On PostgreSQL a second server stands by instead: test/blackbox/failover.test.ts.
+describe.runIf(testStoreKind() === 'sqlite')('one server per SQLite store', () => {
   const children = useChildServers();
 
   it('a second openixn serve on a store in use refuses, changes nothing, and the first goes on serving', async () => {

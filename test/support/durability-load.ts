@@ -261,7 +261,7 @@ async function runAgent(peer: Peer, agentId: string, world: World, random: () =>
  * Connects every actor, then runs them until the server dies or close() is called; `finished`
  * resolves when all have stopped. A request unanswered when its connection closes is uncertain.
  */
-export async function startLoad(url: string, cycle: number, world: World, random: () => number): Promise<{ finished: Promise<unknown>; close(): Promise<void> }> {
+export async function startLoad(url: string, cycle: number, world: World, random: () => number): Promise<{ finished: Promise<unknown>; close(): Promise<void>; terminate(): Promise<void> }> {
   const agents = await Promise.all(agentIds.map((agentId) => Peer.open(url, 'AgentApplication', `desk-${agentId}`)));
   const router = await Peer.open(url, 'RoutingEngine', 'router');
   const media = await Promise.all(mediaNames.map((name) => Peer.open(url, 'MediaServer', name)));
@@ -275,6 +275,10 @@ export async function startLoad(url: string, cycle: number, world: World, random
     finished,
     async close() {
       await Promise.all([...agents, router, ...media].map((peer) => peer.close()));
+      await finished;
+    },
+    async terminate() {
+      await Promise.all([...agents, router, ...media].map((peer) => peer.terminate()));
       await finished;
     },
   };
@@ -523,52 +527,81 @@ export interface KillCycleResult {
   killsByAcknowledgements: number;
 }
 
+/** How a run of cycles finds its server and ends its life: a restart after kill -9, or a failover. */
+export interface Failures {
+  /** The server that serves this cycle (started, or the one that took over); its WebSocket URL. */
+  serving(cycle: number): Promise<string>;
+  /** Ends the serving server's life under load (kill -9, a pause, its database cut off). */
+  fail(cycle: number): Promise<void>;
+  /** After the last audit: stops every server cleanly and checks that they did. */
+  finish(): Promise<void>;
+}
+
 /**
- * Starts a child server, audits it, runs the load, kills it with SIGKILL at a random moment, and
- * again, `cycles` times on the same store; then one more start, audit and a clean SIGTERM stop.
- * Half the kills come after a random number of acknowledged moves, half after a random time
- * (20 to 300 ms) from the moment the load is connected, so they land inside commits, between them
- * and inside the burst of answers that follows one.
+ * Finds the serving server, audits it, runs the load, fails the server at a random moment, and
+ * again, `cycles` times on the same store; then one more audit and a clean stop. Half the failures
+ * come after a random number of acknowledged moves, half after a random time (20 to 300 ms) from
+ * the moment the load is connected, so they land inside commits, between them and inside the
+ * burst of answers that follows one.
  */
-export async function runKillCycles(start: () => Promise<ChildServer>, cycles: number, seed: number): Promise<KillCycleResult> {
+export async function runFailureCycles(failures: Failures, cycles: number, seed: number, world = new World()): Promise<KillCycleResult> {
   const random = seededRandom(seed);
-  const world = new World();
   let killsByAcknowledgements = 0;
   for (let cycle = 0; cycle <= cycles; cycle++) {
-    const child = await start();
-    await audit(child.url, cycle, world, seed);
+    const url = await failures.serving(cycle);
+    await audit(url, cycle, world, seed);
     if (cycle === cycles) {
-      child.process.kill('SIGTERM');
-      expect(await child.exited, `seed ${seed}: the last start stops cleanly`).toEqual({ code: 0, signal: null });
+      await failures.finish();
       break;
     }
-    const kill = () => {
+    let failed!: Promise<void>;
+    const fail = () => {
       world.onAcknowledged = () => undefined;
-      child.process.kill('SIGKILL');
+      failed = failures.fail(cycle);
     };
-    const load = await startLoad(child.url, cycle, world, random);
-    let killed: Promise<void>;
+    const load = await startLoad(url, cycle, world, random);
+    let triggered: Promise<void>;
     if (random() < 0.5) {
       killsByAcknowledgements++;
       const target = world.acknowledged + 30 + Math.floor(random() * 270);
-      killed = new Promise((resolve) => {
+      triggered = new Promise((resolve) => {
         world.onAcknowledged = () => {
           if (world.acknowledged < target) return;
-          kill();
+          fail();
           resolve();
         };
       });
     } else {
       const afterMs = 20 + Math.floor(random() * 280);
-      killed = new Promise((resolve) => setTimeout(() => {
-        kill();
+      triggered = new Promise((resolve) => setTimeout(() => {
+        fail();
         resolve();
       }, afterMs));
     }
-    await killed;
-    expect(await child.exited, `seed ${seed}`).toEqual({ code: null, signal: 'SIGKILL' });
-    await load.finished;
+    await triggered;
+    await failed;
+    // A paused server keeps its sockets open: the clients give up on it, as they would.
+    await load.terminate();
     expect(world.surprises, `seed ${seed}: unexpected answers under load`).toEqual([]);
   }
   return { world, kills: cycles, killsByAcknowledgements };
+}
+
+/** The kill -9 harness: each cycle a child server is started on the store, and killed with SIGKILL. */
+export async function runKillCycles(start: () => Promise<ChildServer>, cycles: number, seed: number): Promise<KillCycleResult> {
+  let child: ChildServer | null = null;
+  return runFailureCycles({
+    async serving() {
+      child = await start();
+      return child.url;
+    },
+    async fail() {
+      child!.process.kill('SIGKILL');
+      expect(await child!.exited, `seed ${seed}`).toEqual({ code: null, signal: 'SIGKILL' });
+    },
+    async finish() {
+      child!.process.kill('SIGTERM');
+      expect(await child!.exited, `seed ${seed}: the last start stops cleanly`).toEqual({ code: 0, signal: null });
+    },
+  }, cycles, seed);
 }

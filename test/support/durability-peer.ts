@@ -63,6 +63,12 @@ export class Peer {
     return this.closed;
   }
 
+  /** Cuts the connection without a close handshake (a server that is paused would never answer one). */
+  terminate(): Promise<number> {
+    this.socket.terminate();
+    return this.closed;
+  }
+
   private onMessage(message: Message): void {
     const resolve = message.referenceId === undefined ? undefined : this.pending.get(message.referenceId);
     if (resolve !== undefined) {

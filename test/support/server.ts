@@ -72,20 +72,33 @@ export interface ChildServer {
 
 const mainScript = resolve(import.meta.dirname, '../../dist/main.js');
 
-/** Starts `node dist/main.js serve` (built by `npm test` before the suites run) and waits for "listening". */
-export async function startChildServer(config: ConfigInput, store: TestStore, port = 0): Promise<ChildServer> {
-  const configPath = join(store.directory, 'openixn.yaml');
+export interface ChildOptions {
+  /** 'primary' (default): resolve once the server serves; 'listening': once it listens, perhaps as a standby. */
+  waitFor?: 'primary' | 'listening';
+  /** The store URL, when not the test store's own (a node of a highly available set names its connections). */
+  storeUrl?: string;
+  /** The config file's name in the store's directory (several nodes with different configs). */
+  configName?: string;
+}
+
+/**
+ * Starts `node dist/main.js serve` (built by `npm test` before the suites run) and waits until it
+ * serves as the primary (on a shared PostgreSQL store it may stand by first), or only listens.
+ */
+export async function startChildServer(config: ConfigInput, store: TestStore, port = 0, options: ChildOptions = {}): Promise<ChildServer> {
+  const configPath = join(store.directory, options.configName ?? 'openixn.yaml');
   writeFileSync(configPath, stringify(config));
-  const child = spawn(process.execPath, [mainScript, 'serve', '--config', configPath, '--host', '127.0.0.1', '--port', String(port), '--store', store.url, '--log-level', 'info'], {
+  const child = spawn(process.execPath, [mainScript, 'serve', '--config', configPath, '--host', '127.0.0.1', '--port', String(port), '--store', options.storeUrl ?? store.url, '--log-level', 'info'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const waitForPrimary = (options.waitFor ?? 'primary') === 'primary';
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const listening = new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /"port":(\d+),"url":"ws:/.exec(output);
-      if (match) resolve(Number(match[1]));
+      if (match && (!waitForPrimary || output.includes('"msg":"serving as the primary"'))) resolve(Number(match[1]));
     });
     child.stderr!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -101,7 +114,7 @@ export async function startChildServer(config: ConfigInput, store: TestStore, po
  * shares that store (so a restart finds it), and after the test every child still running is
  * killed and the store deleted.
  */
-export function useChildServers(): { start(config: ConfigInput, port?: number): Promise<ChildServer>; store(): TestStore } {
+export function useChildServers(): { start(config: ConfigInput, port?: number, options?: ChildOptions): Promise<ChildServer>; store(): TestStore } {
   let children: ChildServer[] = [];
   let store: TestStore | undefined;
   beforeAll(() => {
@@ -121,9 +134,9 @@ export function useChildServers(): { start(config: ConfigInput, port?: number): 
   });
   return {
     /** A port of 0 picks a free one; a restart passes the port of the server it replaces. */
-    async start(config, port = 0) {
+    async start(config, port = 0, options = {}) {
       store ??= createTestStore();
-      const child = await startChildServer(config, store, port);
+      const child = await startChildServer(config, store, port, options);
       children.push(child);
       return child;
     },

@@ -21,15 +21,18 @@ export class ReplaceableClient {
     this.sql = make();
   }
 
-  /** Runs queries on the current client; a transient fault, or no answer within the deadline, replaces it. */
-  async run<T>(use: (sql: Sql) => Promise<T>): Promise<T> {
+  /**
+   * Runs queries on the current client; a transient fault, or no answer within the deadline (the
+   * client's, or a longer one for work known to be long), replaces it.
+   */
+  async run<T>(use: (sql: Sql) => Promise<T>, deadlineMs = this.deadlineMs): Promise<T> {
     const sql = this.sql;
     const work = use(sql);
     // After a deadline the work is abandoned; its late rejection (the client destroyed) is expected.
     work.catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`PostgreSQL gave no answer within ${this.deadlineMs} ms`), { code: 'QUERY_DEADLINE' })), this.deadlineMs);
+      timer = setTimeout(() => reject(Object.assign(new Error(`PostgreSQL gave no answer within ${deadlineMs} ms`), { code: 'QUERY_DEADLINE' })), deadlineMs);
     });
     try {
       return await Promise.race([work, deadline]);

@@ -82,6 +82,24 @@ export const migrations: readonly ((schema: string) => string)[] = [
   ALTER TABLE ${schema}.interactions ADD COLUMN expires_at BIGINT;
   ALTER TABLE ${schema}.interactions ADD COLUMN scheduled_at BIGINT;
   `,
+  // 6: high availability (lease.ts). The lease names the primary among the servers on the schema:
+  // its epoch (the fencing token), the server holding it, the URL it serves clients on, and a
+  // count its holder raises while it lives; released when it stopped cleanly. The counters row
+  // carries the epoch too, so that a commit checks it on the very row it updates, and every chunk
+  // of the reporting log says which epoch wrote it.
+  (schema) => `
+  CREATE TABLE ${schema}.lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    epoch BIGINT NOT NULL,
+    holder TEXT NOT NULL,
+    advertised_url TEXT,
+    renewals BIGINT NOT NULL,
+    released BOOLEAN NOT NULL
+  );
+  INSERT INTO ${schema}.lease VALUES (1, 0, '', NULL, 0, true);
+  ALTER TABLE ${schema}.counters ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;
+  ALTER TABLE ${schema}.reporting_log ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;
+  `,
 ];
 
 /**

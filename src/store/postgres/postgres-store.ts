@@ -20,9 +20,9 @@ import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import type { AgentLoginRecord, Counters, InteractionRecord } from '../../core/types.js';
 import { RowReader, type InteractionRow } from '../interaction-row.js';
-import { fromChunks, loadBatchSize, toChunk, type CommitBatch, type LoadSink, type Store, type StoredEvent, type WebhookCursor } from '../store.js';
+import { fromChunks, loadBatchSize, NotPrimary, toChunk, type CommitBatch, type LoadSink, type Primacy, type Store, type StoredEvent, type WebhookCursor } from '../store.js';
 import { ReplaceableClient, type Sql } from './client.js';
-import { StoreOwnership } from './ownership.js';
+import { Lease, leaseTiming, primaryIsLive } from './lease.js';
 import { isTransientFault, retryDelayMs } from './faults.js';
 import { checkSchemaName, migrate } from './migrations.js';
 import { statements, type Statements } from './statements.js';
@@ -39,10 +39,17 @@ export interface PostgresStoreOptions {
   /** How the store is named in errors (a URL without its password); default the schema's name. */
   where?: string;
   /**
-   * Open without the schema's lock (ownership.ts). Only for tests of what stands behind it: the
-   * commit chain that stops a second writer on its own.
+   * Return at once, as a standby: the server takes the lease itself (store.primacy.acquire), so
+   * that it can answer clients while it waits. Without it, open() waits until it is the primary.
    */
-  withoutLock?: boolean;
+  standby?: boolean;
+  /** The lease period (lease.ts); default 3000 ms. */
+  leaseMs?: number;
+  /**
+   * Open without the lease, in the epoch the schema is at. Only for tests of what stands behind
+   * it: the commit chain that stops a second writer on its own.
+   */
+  withoutLease?: boolean;
 }
 
 /** How many connections serve load, readEvents and findByExternalId. */
@@ -72,6 +79,8 @@ const connectTimeoutSeconds = 5;
  * hundred), since a retried commit that always overran it would never land.
  */
 const defaultQueryDeadlineMs = 15_000;
+/** A load reads every live interaction, a million of them in tens of seconds: it has a deadline of its own. */
+const loadDeadlineMs = 10 * 60_000;
 
 /**
  * Every time, seq, id and order is a bigint column, which postgres.js returns as a string by
@@ -102,9 +111,11 @@ export function splitStoreUrl(url: string): { url: string; schema: string } {
   return { url: url.slice(0, queryStart) + (rest === '' ? '' : `?${rest}`), schema };
 }
 
-function connect(url: string, max: number, settings: Record<string, string> = {}): Sql {
+function connect(url: string, max: number, settings: Record<string, string> = {}, session = false): Sql {
   return postgres(url, {
     max,
+    // The lease's session holds an advisory lock as long as it lives: it must not be retired after a while.
+    ...(session ? { max_lifetime: null, idle_timeout: 0 } : {}),
     // CREATE ... IF NOT EXISTS and friends send notices; postgres.js would print each one.
     onnotice: () => {},
     connection: { application_name: 'openixn', ...settings },
@@ -122,7 +133,7 @@ function connect(url: string, max: number, settings: Record<string, string> = {}
  * ON CONFLICT DO UPDATE may touch a row only once per statement: the latest record of each
  * interaction and the latest login or logout of each agent win, as they would one by one.
  */
-export function commitParameters(batches: readonly CommitBatch[], commitNumber: number, writer: string): (string | number | string[] | null)[] {
+export function commitParameters(batches: readonly CommitBatch[], commitNumber: number, writer: string, epoch: number): (string | number | string[] | null)[] {
   const interactions = new Map<string, InteractionRecord>();
   const agents = new Map<string, AgentLoginRecord>();
   for (const batch of batches) {
@@ -142,7 +153,7 @@ export function commitParameters(batches: readonly CommitBatch[], commitNumber: 
   const counters: Counters = batches[batches.length - 1]!.counters;
   return [
     JSON.stringify(rows), chunk?.firstSeq ?? null, chunk?.lastSeq ?? null, chunk?.events ?? null, JSON.stringify(logins), logouts,
-    counters.lastInteraction, counters.lastTicket, counters.lastEntry, counters.lastSeq, commitNumber, writer,
+    counters.lastInteraction, counters.lastTicket, counters.lastEntry, counters.lastSeq, commitNumber, writer, epoch,
   ];
 }
 
@@ -175,9 +186,13 @@ export class PostgresStore implements Store {
   /** While commits are sent again after a fault, nothing new is sent. */
   private retrying = false;
   /** The number of the last commit sent. */
-  private lastCommitNumber: number;
+  private lastCommitNumber = 0;
   /** Written with every commit, so that a retry knows its own commit from another server's. */
   private readonly writer = randomUUID();
+  /** The lease's epoch while this store is the primary; null while it stands by. */
+  private epoch: number | null = null;
+  private readonly lease: Lease;
+  readonly primacy: Primacy;
   /** The loop that settles the window, while it runs. */
   private committing: Promise<void> | null = null;
   /** After a commit failed for good nothing more is committed: a later batch must never land without an earlier one. */
@@ -187,21 +202,28 @@ export class PostgresStore implements Store {
   private availabilityListener: ((available: boolean, cause: Error | null) => void) | null = null;
 
   private readonly stuckCommitMs: number;
-  /** The schema's lock, held while the store is open: one server per schema. */
-  private readonly ownership: StoreOwnership | null;
 
-  private constructor(commits: ReplaceableClient, reads: ReplaceableClient, schema: string, stuckCommitMs: number, lastCommitNumber: number, ownership: StoreOwnership | null) {
-    this.ownership = ownership;
-    ownership?.watch((error) => {
-      // Another server writes this schema now: nothing more may be committed from here.
-      this.failure ??= error;
-      this.setAvailable(false, error);
-    });
+  private constructor(commits: ReplaceableClient, reads: ReplaceableClient, schema: string, stuckCommitMs: number, makeSession: () => Sql, leaseMs: number | undefined) {
     this.commits = commits;
     this.reads = reads;
     this.statements = statements(schema);
     this.stuckCommitMs = stuckCommitMs;
-    this.lastCommitNumber = lastCommitNumber;
+    this.lease = new Lease(makeSession, this.statements, schema, this.writer, leaseTiming(leaseMs));
+    // Another server holds the lease now: nothing more may be committed from here.
+    this.lease.watchLoss((error) => {
+      this.failure ??= error;
+    });
+    this.primacy = {
+      acquire: async (advertisedUrl) => {
+        const { epoch, commitNumber } = await this.lease.acquire(advertisedUrl);
+        this.lastCommitNumber = commitNumber;
+        this.epoch = epoch;
+        return epoch;
+      },
+      holds: () => this.lease.holds(),
+      view: () => this.lease.view(),
+      watchLoss: (listener) => this.lease.watchLoss(listener),
+    };
   }
 
   /** Connects, creates the schema if it is missing and migrates it. */
@@ -209,37 +231,49 @@ export class PostgresStore implements Store {
     const schema = options.schema ?? defaultSchema;
     checkSchemaName(schema);
     const queryDeadlineMs = options.queryDeadlineMs ?? defaultQueryDeadlineMs;
-    // Before anything is read or written: a second server on this schema must change nothing.
-    const ownership = options.withoutLock === true ? null : await StoreOwnership.take(url, schema, options.where ?? `schema ${schema}`);
     const reads = new ReplaceableClient(() => connect(url, readConnectionsMax), queryDeadlineMs);
-    let lastCommitNumber: number;
+    let current: { commit_number: number; epoch: number } | undefined;
     try {
+      // Migrating changes no data, and runs under its own lock: a standby may do it beside a primary.
       await reads.run((sql) => migrate(sql, schema));
-      const [row] = await reads.run((sql) => sql.unsafe<{ commit_number: number }[]>(statements(schema).selectCommitNumber));
-      if (row === undefined) throw new Error('the counters row is missing from the PostgreSQL store');
-      lastCommitNumber = row.commit_number;
+      if (options.withoutLease === true) [current] = await reads.run((sql) => sql.unsafe<{ commit_number: number; epoch: number }[]>(statements(schema).selectCommitNumber));
     } catch (error) {
       await reads.end();
-      await ownership?.release();
       throw error;
     }
     // synchronous_commit on: a database or role set to off would let an acknowledged move vanish
     // in a crash of the database server, which SPEC section 6 rules out.
     const commits = new ReplaceableClient(() => connect(url, 1, { synchronous_commit: 'on' }), queryDeadlineMs);
-    return new PostgresStore(commits, reads, schema, options.stuckCommitMs ?? defaultStuckCommitMs, lastCommitNumber, ownership);
+    const store = new PostgresStore(commits, reads, schema, options.stuckCommitMs ?? defaultStuckCommitMs, () => connect(url, 1, {}, true), options.leaseMs);
+    if (current !== undefined) {
+      store.lastCommitNumber = current.commit_number;
+      store.epoch = current.epoch;
+      store.lease.adoptCurrentEpoch(current.epoch);
+    } else if (options.standby !== true) {
+      await store.primacy.acquire(null).catch(async (error: unknown) => {
+        await store.close();
+        throw error;
+      });
+    }
+    return store;
   }
 
   /** Creates the schema if it is missing and migrates it, without opening the store (`openixn migrate`). */
   static async migrate(url: string, options: PostgresStoreOptions = {}): Promise<number> {
     const schema = options.schema ?? defaultSchema;
     checkSchemaName(schema);
-    const ownership = await StoreOwnership.take(url, schema, options.where ?? `schema ${schema}`);
     const sql = connect(url, 1);
     try {
-      return await migrate(sql, schema);
+      const version = await migrate(sql, schema);
+      // A migration the running servers do not know would stop them at their next start: say so
+      // rather than let a deploy step run under a live primary unnoticed.
+      const primary = await primaryIsLive(sql, statements(schema), schema);
+      if (primary.live) {
+        throw new Error(`another openixn is using this store (${options.where ?? `schema ${schema}`}): its primary${primary.primaryUrl === null ? '' : ` (${primary.primaryUrl})`} holds the store's lease. Stop it first, or give this server a store of its own.`);
+      }
+      return version;
     } finally {
       await sql.end({ timeout: 5 });
-      await ownership.release();
     }
   }
 
@@ -258,12 +292,13 @@ export class PostgresStore implements Store {
       await sql.unsafe<InteractionRow<Record<string, unknown>>[]>(this.statements.selectLiveInteractions).cursor(loadBatchSize, (rows) => {
         sink.interactions(rows.map((interaction) => reader.record(interaction, interaction.user_data)));
       });
-    }));
+    }), loadDeadlineMs);
   }
 
   commit(batch: CommitBatch): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the PostgreSQL store is closed'));
     if (this.failure !== null) return Promise.reject(this.earlierFailure());
+    if (this.epoch === null) return Promise.reject(new NotPrimary('this server stands by: it has not taken the store\'s lease', this.lease.view().primaryUrl));
     return new Promise((resolve, reject) => {
       this.waiting.push({ batch, resolve, reject });
       this.pump();
@@ -287,7 +322,7 @@ export class PostgresStore implements Store {
       const commits = this.waiting;
       this.waiting = [];
       const number = ++this.lastCommitNumber;
-      const parameters = commitParameters(commits.map((commit) => commit.batch), number, this.writer);
+      const parameters = commitParameters(commits.map((commit) => commit.batch), number, this.writer, this.epoch!);
       this.window.push({ number, commits, parameters, outcome: this.send(number, parameters) });
     }
     if (this.window.length > 0) this.committing ??= this.settle();
@@ -362,9 +397,11 @@ export class PostgresStore implements Store {
   /** One attempt of one commit; never rejects. A commit that finds its own number (or a later one) stored had landed. */
   private async send(number: number, parameters: (string | number | string[] | null)[]): Promise<Outcome> {
     try {
-      const [row] = await this.commits.run((sql) => sql.unsafe<{ landed: number; previous: number; previous_writer: string }[]>(this.statements.commit, parameters, { prepare: true }));
+      const [row] = await this.commits.run((sql) => sql.unsafe<{ landed: number; previous: number; previous_writer: string; previous_epoch: number }[]>(this.statements.commit, parameters, { prepare: true }));
       if (row === undefined) return { kind: 'failed', error: new Error('the commit statement returned no row') };
       if (row.landed === 1) return { kind: 'landed' };
+      // Another server took the lease: this commit wrote nothing, and none after it may.
+      if (row.previous_epoch !== this.epoch) return { kind: 'failed', error: await this.lease.fenced() };
       if (row.previous >= number) {
         // Its own number already there: this commit landed before, its answer lost; unless another server wrote it.
         if (row.previous_writer === this.writer) return { kind: 'landed' };
@@ -395,6 +432,8 @@ export class PostgresStore implements Store {
   }
 
   private earlierFailure(): Error {
+    // Standing by is no fault: the server closes its clients with the primary's URL, not as a crash.
+    if (this.failure instanceof NotPrimary) return this.failure;
     return new Error(`an earlier commit failed: ${this.failure?.message ?? 'unknown'}`);
   }
 
@@ -422,7 +461,10 @@ export class PostgresStore implements Store {
   }
 
   async saveWebhookCursor(cursor: WebhookCursor): Promise<void> {
-    await this.reads.run((sql) => sql.unsafe(this.statements.upsertWebhookCursor, [cursor.endpoint, cursor.lastSeq], { prepare: true }));
+    if (this.epoch === null) throw new NotPrimary('this server stands by: it has not taken the store\'s lease', this.lease.view().primaryUrl);
+    const written = await this.reads.run((sql) => sql.unsafe(this.statements.upsertWebhookCursor, [cursor.endpoint, cursor.lastSeq, this.epoch!], { prepare: true }));
+    // A primary that lost its lease must not move a cursor back under the new one.
+    if (written.length === 0) throw await this.lease.fenced();
   }
 
   /** Waits for the commits already issued, then closes the connections. */
@@ -430,7 +472,7 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     while (this.committing !== null) await this.committing;
+    await this.lease.close();
     await Promise.all([this.commits.end(), this.reads.end()]);
-    await this.ownership?.release();
   }
 }

@@ -26,14 +26,16 @@ export interface Statements {
    * seq, last seq, the events as JSON lines: plain parameters, so the text crosses unescaped), or
    * nulls when it has no events; $5 logins as a JSON array of AgentLoginRecords; $6 the agent ids
    * logged out; $7 to $10 lastInteraction, lastTicket, lastEntry, lastSeq; $11 the commit's number;
-   * $12 the store's writer token. It writes only if the last commit stored is numbered $11 - 1
-   * (the guard), and answers `landed` (1 or 0) and the number and writer stored before it: a commit
-   * that finds its own number or a later one there, by its own writer, had landed before (a retry
-   * after an answer lost). Each data-modifying CTE writes its own table (logins and logouts name
+   * $12 the store's writer token; $13 the epoch of the lease this server holds (lease.ts). It
+   * writes only if the last commit stored is numbered $11 - 1 and the counters carry epoch $13 (the
+   * guard: a takeover raises the epoch on the same row, so a commit of a primary that lost its
+   * lease waits for the takeover's row lock and then finds the new epoch), and answers `landed` (1
+   * or 0) and the number, writer and epoch stored before it: a commit that finds its own number or
+   * a later one there, by its own writer, had landed before (a retry after an answer lost). Each data-modifying CTE writes its own table (logins and logouts name
    * different agents).
    */
   commit: string;
-  /** The number of the last commit stored. */
+  /** The number of the last commit stored, and the epoch it was written in. */
   selectCommitNumber: string;
   selectLiveInteractions: string;
   selectSubmittedAt: string;
@@ -44,8 +46,20 @@ export interface Statements {
   selectLogins: string;
   selectCounters: string;
   selectWebhookCursors: string;
-  /** $1 endpoint, $2 last seq. */
+  /** $1 endpoint, $2 last seq, $3 the epoch; writes nothing (and returns no row) once the epoch has moved on. */
   upsertWebhookCursor: string;
+  /** The lease row (lease.ts). */
+  selectLease: string;
+  /**
+   * A takeover: $1 the epoch seen, $2 the renewals seen (null: any), $3 the new holder, $4 its
+   * advertised URL. Raises the epoch in the lease and in the counters in one statement, and
+   * returns the new epoch and the last commit's number; no row when the lease moved meanwhile.
+   */
+  takeLease: string;
+  /** $1 the holder's epoch: one more renewal, answered with the session's backend pid; no row when the epoch has moved on. */
+  renewLease: string;
+  /** $1 the holder's epoch: a clean stop, so that a standby takes over at once. */
+  releaseLease: string;
 }
 
 export function statements(schemaName: string): Statements {
@@ -60,15 +74,15 @@ export function statements(schemaName: string): Statements {
   const commit = `
     WITH guard AS (
       UPDATE ${schema}.counters SET last_interaction = $7, last_ticket = $8, last_entry = $9, last_seq = $10, commit_number = $11, writer = $12
-      WHERE id = 1 AND commit_number = $11::bigint - 1
+      WHERE id = 1 AND commit_number = $11::bigint - 1 AND epoch = $13::bigint
       RETURNING 1
     ), interactions AS (
       INSERT INTO ${schema}.interactions (${names})
       SELECT ${selected} FROM json_to_recordset($1::text::json) AS batch (${fields}) WHERE ${stored}
       ON CONFLICT (interaction_id) DO UPDATE SET ${updates}
     ), chunk AS (
-      INSERT INTO ${schema}.reporting_log (first_seq, last_seq, events)
-      SELECT $2::bigint, $3::bigint, $4::text WHERE $4::text IS NOT NULL AND ${stored}
+      INSERT INTO ${schema}.reporting_log (first_seq, last_seq, events, epoch)
+      SELECT $2::bigint, $3::bigint, $4::text, $13::bigint WHERE $4::text IS NOT NULL AND ${stored}
     ), logins AS (
       INSERT INTO ${schema}.agent_logins (agent_id, place_id)
       SELECT "agentId", "placeId" FROM json_to_recordset($5::text::json) AS batch ("agentId" text, "placeId" text) WHERE ${stored}
@@ -76,11 +90,11 @@ export function statements(schemaName: string): Statements {
     ), logouts AS (
       DELETE FROM ${schema}.agent_logins WHERE agent_id = ANY($6::text[]) AND ${stored}
     )
-    SELECT (SELECT count(*) FROM guard)::int AS landed, previous.commit_number AS previous, previous.writer AS previous_writer
+    SELECT (SELECT count(*) FROM guard)::int AS landed, previous.commit_number AS previous, previous.writer AS previous_writer, previous.epoch AS previous_epoch
     FROM ${schema}.counters AS previous WHERE previous.id = 1`;
   return {
     commit,
-    selectCommitNumber: `SELECT commit_number FROM ${schema}.counters WHERE id = 1`,
+    selectCommitNumber: `SELECT commit_number, epoch FROM ${schema}.counters WHERE id = 1`,
     selectLiveInteractions: `SELECT ${names} FROM ${schema}.interactions WHERE state <> 'stopped'`,
     selectSubmittedAt: `SELECT submitted_at FROM ${schema}.interactions WHERE interaction_id = $1`,
     selectInteractionByExternalId: `SELECT interaction_id FROM ${schema}.interactions WHERE submitted_by = $1 AND external_id = $2`,
@@ -105,7 +119,20 @@ export function statements(schemaName: string): Statements {
     selectCounters: `SELECT last_interaction, last_ticket, last_entry, last_seq FROM ${schema}.counters WHERE id = 1`,
     selectWebhookCursors: `SELECT endpoint, last_seq FROM ${schema}.webhook_cursors`,
     upsertWebhookCursor: `
-      INSERT INTO ${schema}.webhook_cursors (endpoint, last_seq) VALUES ($1, $2)
-      ON CONFLICT (endpoint) DO UPDATE SET last_seq = excluded.last_seq`,
+      INSERT INTO ${schema}.webhook_cursors (endpoint, last_seq)
+      SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM ${schema}.counters WHERE id = 1 AND epoch = $3::bigint)
+      ON CONFLICT (endpoint) DO UPDATE SET last_seq = excluded.last_seq
+      RETURNING 1`,
+    selectLease: `SELECT epoch, holder, advertised_url, renewals, released FROM ${schema}.lease WHERE id = 1`,
+    takeLease: `
+      WITH taken AS (
+        UPDATE ${schema}.lease SET epoch = epoch + 1, holder = $3, advertised_url = $4, renewals = 0, released = false
+        WHERE id = 1 AND epoch = $1::bigint AND ($2::bigint IS NULL OR renewals = $2::bigint)
+        RETURNING epoch
+      )
+      UPDATE ${schema}.counters SET epoch = taken.epoch FROM taken WHERE id = 1
+      RETURNING counters.epoch, counters.commit_number`,
+    renewLease: `UPDATE ${schema}.lease SET renewals = renewals + 1 WHERE id = 1 AND epoch = $1::bigint AND NOT released RETURNING renewals, pg_backend_pid() AS backend`,
+    releaseLease: `UPDATE ${schema}.lease SET released = true WHERE id = 1 AND epoch = $1::bigint`,
   };
 }
