@@ -18,6 +18,8 @@ Traffic:
   --handle-time T                 mean handle time in seconds (accept to stop)
   --handle-distribution D         exponential (default), constant or lognormal
   --handle-cv CV                  lognormal only: standard deviation over mean (default 1)
+  --wrap-up SECONDS               after-call work: the agent is not ready this long after each
+                                  stop (default: the config's mediaTypes.<type>.wrapUp, else 0)
   --duration SECONDS              how long interactions arrive (default 86400, a day)
   --warmup SECONDS                left out of the statistics (default 5% of the duration)
   --patience SECONDS              mean patience (exponential): an interaction not accepted in
@@ -36,6 +38,7 @@ Agents:
 
 Output:
   --service-level-threshold SECONDS   service level = answered within this wait (default 20)
+  --service-level-target P        Erlang C's staffing line: agents needed for this service level (default 0.8)
   --seed S                        the same seed gives the same run (default 1)
   --batches K                     batches for the standard errors (default 20)
   --json                          one JSON line instead of the summary
@@ -56,6 +59,8 @@ export async function simulateCommand(argv: string[], output: CommandOutput = pr
       'handle-time': { type: 'string' },
       'handle-distribution': { type: 'string' },
       'handle-cv': { type: 'string' },
+      'wrap-up': { type: 'string' },
+      'service-level-target': { type: 'string' },
       duration: { type: 'string' },
       warmup: { type: 'string' },
       patience: { type: 'string' },
@@ -102,6 +107,8 @@ export async function simulateCommand(argv: string[], output: CommandOutput = pr
       agents: number('agents'),
       handleDistribution: distribution as HandleDistribution | undefined,
       handleCoefficientOfVariation: number('handle-cv'),
+      wrapUpSeconds: number('wrap-up'),
+      serviceLevelTarget: number('service-level-target'),
       durationSeconds: number('duration'),
       warmupSeconds: number('warmup'),
       patienceSeconds: number('patience'),
@@ -185,7 +192,7 @@ export function formatSummary(summary: SimulationSummary, wallSeconds?: number):
   const lines: string[] = [];
   const handle = p.handleDistribution === 'lognormal' ? `lognormal, cv ${p.handleCoefficientOfVariation}` : p.handleDistribution;
   lines.push(`openixn simulate: ${p.agents} agents, capacity ${p.capacity} ${p.mediaType}, queue "${p.queue}" (strategy ${p.strategy}), seed ${p.seed}`);
-  lines.push(`  arrivals ${p.arrivalRatePerSecond}/s (Poisson), handle time ${p.handleTimeSeconds} s mean (${handle}), ${p.durationSeconds} s of arrivals`);
+  lines.push(`  arrivals ${p.arrivalRatePerSecond}/s (Poisson), handle time ${p.handleTimeSeconds} s mean (${handle})${p.wrapUpSeconds > 0 ? ` + ${p.wrapUpSeconds} s wrap-up` : ''}, ${p.durationSeconds} s of arrivals`);
   lines.push(`  agents accept ${percent(p.acceptProbability, 0)}, reject ${percent(p.rejectProbability, 0)}, miss ${percent(p.missProbability, 0)} of invites after ${p.answerDelaySeconds} s` +
     `; patience ${p.patienceSeconds === null ? 'unlimited' : `${p.patienceSeconds} s mean`}`);
   lines.push(`Statistics leave out the first ${p.warmupSeconds} s (warm-up, ${percent(p.warmupSeconds / p.durationSeconds, 0)}) and follow each interaction that arrived`);
@@ -203,7 +210,9 @@ export function formatSummary(summary: SimulationSummary, wallSeconds?: number):
   ];
   for (const [label, value, note] of rows) lines.push(`${label.padEnd(24)}${value.padStart(9)}  ${note.trim()}`.trimEnd());
   if (summary.unresolved > 0) lines.push(`${count.format(summary.unresolved)} measured interactions were still waiting when the run stopped (after ${summary.simulatedSeconds.toFixed(0)} s).`);
-  const offeredLoad = p.arrivalRatePerSecond * p.handleTimeSeconds;
+  // An agent in after-call work takes nothing new: the formulas' service time is handle + wrap-up.
+  const occupied = p.handleTimeSeconds + p.wrapUpSeconds;
+  const offeredLoad = p.arrivalRatePerSecond * occupied;
   const servers = p.agents * p.capacity;
   lines.push('');
   if (summary.erlangC !== null) {
@@ -211,16 +220,21 @@ export function formatSummary(summary: SimulationSummary, wallSeconds?: number):
     lines.push(`Erlang C (M/M/${servers}, ${offeredLoad.toFixed(1)} erlangs, occupancy ${percent(theory.occupancy)}): service level ${percent(theory.serviceLevel)}, ` +
       `average speed of answer ${seconds(theory.averageSpeedOfAnswerSeconds)}, P(wait) ${percent(theory.probabilityOfWaiting)}`);
     const precision = simulationStandardErrors(
-      { servers, arrivalRatePerSecond: p.arrivalRatePerSecond, meanHandleSeconds: p.handleTimeSeconds }, p.serviceLevelThresholdSeconds, p.durationSeconds - p.warmupSeconds);
+      { servers, arrivalRatePerSecond: p.arrivalRatePerSecond, meanHandleSeconds: occupied }, p.serviceLevelThresholdSeconds, p.durationSeconds - p.warmupSeconds);
     lines.push(`  a run this long of that model lands within ± ${percent(2 * precision.serviceLevel!)} and ± ${seconds(2 * precision.averageSpeedOfAnswerSeconds!)} of these about 95% of the time`);
   } else if (p.patienceSeconds === null) {
     lines.push(`The offered load (${offeredLoad.toFixed(1)} erlangs) reaches the ${servers} agent slots: without abandonment the queue grows for as long as the run lasts.`);
   }
+  const staffing = summary.staffing;
+  if (staffing.agentsNeeded !== null) {
+    const wrapUp = p.wrapUpSeconds > 0 ? ` (${staffing.agentsNeededWithoutWrapUp ?? 'more than 100,000'} without the ${p.wrapUpSeconds} s wrap-up)` : '';
+    lines.push(`Staffing (Erlang C, one slot per agent): ${staffing.agentsNeeded} agents for ${percent(p.serviceLevelTarget, 0)} answered within ${p.serviceLevelThresholdSeconds} s${wrapUp}`);
+  }
   if (summary.erlangA !== null) {
     lines.push(`Erlang A (M/M/${servers}+M, patience ${p.patienceSeconds} s): abandonment ${percent(summary.erlangA.abandonmentProbability)}, P(wait) ${percent(summary.erlangA.probabilityOfWaiting)}`);
   }
-  if (p.handleDistribution !== 'exponential' || p.acceptProbability < 1 || p.answerDelaySeconds > 0 || (summary.erlangC !== null && p.patienceSeconds !== null)) {
-    lines.push('(The formulas assume exponential handle times, instant acceptance' + (summary.erlangC !== null && p.patienceSeconds !== null ? ' and, for Erlang C, no abandonment' : '') + '; they are a reference, not a prediction, for this run.)');
+  if (p.handleDistribution !== 'exponential' || p.wrapUpSeconds > 0 || p.acceptProbability < 1 || p.answerDelaySeconds > 0 || (summary.erlangC !== null && p.patienceSeconds !== null)) {
+    lines.push('(The formulas assume exponential handle times' + (p.wrapUpSeconds > 0 ? ' (here handle + a constant wrap-up)' : '') + ', instant acceptance' + (summary.erlangC !== null && p.patienceSeconds !== null ? ' and, for Erlang C, no abandonment' : '') + '; they are a reference, not a prediction, for this run.)');
   }
   if (summary.refused.routeCalls > 0 || summary.refused.clientRequests > 0) {
     lines.push(`The core refused ${summary.refused.routeCalls} route calls of the router and ${summary.refused.clientRequests} requests of simulated clients.`);

@@ -68,6 +68,55 @@ export function erlangCMetrics(model: QueueModel, thresholdSeconds: number): Erl
   };
 }
 
+/**
+ * What an agent is occupied for per interaction with after-call work (SPEC 9.4 step 3): the
+ * handle time plus the wrap-up, during which it takes nothing new. Erlang C then treats that as
+ * the service time: a customer waits for an agent that is free, not merely done talking. (The
+ * wrap-up is a constant, not exponential; like any service time that is not exponential, the
+ * formula is a reference that the simulator checks, not an exact prediction.)
+ */
+export function occupiedSeconds(meanHandleSeconds: number, wrapUpSeconds: number): number {
+  if (!(meanHandleSeconds > 0 && wrapUpSeconds >= 0)) throw new RangeError(`the handle time must be positive and the wrap-up zero or more, not ${meanHandleSeconds} and ${wrapUpSeconds}.`);
+  return meanHandleSeconds + wrapUpSeconds;
+}
+
+export interface StaffingResult {
+  /** The fewest agents whose service level reaches the target; null when none up to the limit does. */
+  agentsNeeded: number | null;
+  /** The same without wrap-up: the difference is what after-call work costs in agents. */
+  agentsNeededWithoutWrapUp: number | null;
+  /** Erlang C for agentsNeeded, with wrap-up. */
+  atAgentsNeeded: ErlangCResult | null;
+}
+
+/** Agents searched at most: beyond this a target is taken as out of reach. */
+const maxStaffedAgents = 100_000;
+
+/**
+ * The fewest agents (each one slot: capacity 1, the M/M/c model) for which the share answered
+ * within the threshold reaches `targetServiceLevel`, with and without wrap-up. The service level
+ * rises with every agent added, so the search starts at the least stable count (just above the
+ * offered load) and walks up.
+ */
+export function agentsNeeded(
+  traffic: { arrivalRatePerSecond: number; meanHandleSeconds: number; wrapUpSeconds: number },
+  targetServiceLevel: number,
+  thresholdSeconds: number,
+): StaffingResult {
+  if (!(targetServiceLevel > 0 && targetServiceLevel < 1)) throw new RangeError(`the target service level must be between 0 and 1, not ${targetServiceLevel}.`);
+  const fewest = (meanHandleSeconds: number): { agents: number; metrics: ErlangCResult } | null => {
+    const offeredLoad = traffic.arrivalRatePerSecond * meanHandleSeconds;
+    for (let servers = Math.max(1, Math.floor(offeredLoad) + 1); servers <= maxStaffedAgents; servers++) {
+      const metrics = erlangCMetrics({ servers, arrivalRatePerSecond: traffic.arrivalRatePerSecond, meanHandleSeconds }, thresholdSeconds)!;
+      if (metrics.serviceLevel >= targetServiceLevel) return { agents: servers, metrics };
+    }
+    return null;
+  };
+  const withWrapUp = fewest(occupiedSeconds(traffic.meanHandleSeconds, traffic.wrapUpSeconds));
+  const without = fewest(traffic.meanHandleSeconds);
+  return { agentsNeeded: withWrapUp?.agents ?? null, agentsNeededWithoutWrapUp: without?.agents ?? null, atAgentsNeeded: withWrapUp?.metrics ?? null };
+}
+
 export interface ErlangAResult {
   /** A = λ/μ, in erlangs (may exceed c: abandonment keeps the queue finite). */
   offeredLoad: number;

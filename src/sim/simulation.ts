@@ -16,7 +16,7 @@ import { Router } from '../router/router.js';
 import { loadStrategies } from '../router/strategies.js';
 import type { Strategy } from '../router/strategy.js';
 import { exponential, handleDistributions, handleTimeSampler, type HandleDistribution, type Sampler } from './distributions.js';
-import { erlangA, erlangCMetrics, type ErlangAResult, type ErlangCResult } from './erlang.js';
+import { agentsNeeded, erlangA, erlangCMetrics, occupiedSeconds, type ErlangAResult, type ErlangCResult, type StaffingResult } from './erlang.js';
 import { EventQueue } from './event-queue.js';
 import { Random } from './random.js';
 import { batchMeans, emptyBatch, standardError, type Batch } from './statistics.js';
@@ -32,6 +32,13 @@ export interface SimulationOptions {
   handleDistribution?: HandleDistribution;
   /** Coefficient of variation of lognormal handle times (standard deviation over mean); default 1. */
   handleCoefficientOfVariation?: number;
+  /**
+   * After-call work in seconds (SPEC 9.4 step 3): the agent is not ready for the media type this
+   * long after each stop. Default: the config's mediaTypes.<type>.wrapUp, else none.
+   */
+  wrapUpSeconds?: number;
+  /** The service level to staff for (summary.staffing); default 0.8. */
+  serviceLevelTarget?: number;
   /** Arrivals come for this long; default 86400 (a day). */
   durationSeconds?: number;
   /** The start left out of the statistics while the empty system fills; default 5% of the duration. */
@@ -93,6 +100,9 @@ export interface SimulationSummary {
     handleTimeSeconds: number;
     handleDistribution: HandleDistribution;
     handleCoefficientOfVariation: number | null;
+    /** After-call work per interaction, from the media type's wrapUp. */
+    wrapUpSeconds: number;
+    serviceLevelTarget: number;
     durationSeconds: number;
     warmupSeconds: number;
     seed: string | number;
@@ -133,8 +143,13 @@ export interface SimulationSummary {
   /** Route calls of the router that the core refused, and requests of the simulated clients it refused: 0 unless something disagrees. */
   refused: { routeCalls: number; clientRequests: number };
   batches: Batch[];
-  /** M/M/c with c = agents × capacity; null when the load reaches c (the queue would grow without bound). */
+  /**
+   * M/M/c with c = agents × capacity and a service time of handle plus wrap-up (an agent in
+   * after-call work takes nothing new); null when the load reaches c (the queue would grow without bound).
+   */
   erlangC: ErlangCResult | null;
+  /** Erlang C's answer to "how many agents for the target service level", with and without the wrap-up. */
+  staffing: StaffingResult;
   /** M/M/c+M, when patience is given. */
   erlangA: ErlangAResult | null;
   /** Virtual time simulated, arrivals and drain, in seconds. */
@@ -159,6 +174,7 @@ const defaults = {
   serviceLevelThresholdSeconds: 20,
   handleCoefficientOfVariation: 1,
   batches: 20,
+  serviceLevelTarget: 0.8,
 } as const;
 
 /** Resolves the config, loads the queues' strategies, and runs the simulation. */
@@ -167,7 +183,13 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
   const input = options.config ?? (options.configPath !== undefined ? readConfigFile(options.configPath) : undefined);
   const queue = options.queue ?? (input === undefined ? defaults.queue : firstBuiltinQueue(input));
   const baseDirectory = options.baseDirectory ?? (fromFile ? dirname(resolve(options.configPath!)) : process.cwd());
-  const settings = resolveSettings(input ?? { queues: { [queue]: { routing: 'builtin' } } }, { baseDirectory });
+  let layout: ConfigInput = input ?? { queues: { [queue]: { routing: 'builtin' } } };
+  if (options.wrapUpSeconds !== undefined) {
+    // The wrap-up is the server's (the core runs it), so it goes into the config the core runs with.
+    const mediaType = options.mediaType ?? defaults.mediaType;
+    layout = { ...layout, mediaTypes: { ...layout.mediaTypes, [mediaType]: { ...layout.mediaTypes?.[mediaType], wrapUp: options.wrapUpSeconds } } };
+  }
+  const settings = resolveSettings(layout, { baseDirectory });
   const strategies = await loadStrategies(settings.router, settings.baseDirectory);
   return runSimulation({ ...options, queue }, settings, input, strategies);
 }
@@ -245,6 +267,8 @@ function resolveParameters(options: SimulationOptions, settings: Settings, input
       handleCoefficientOfVariation: handleDistribution === 'lognormal'
         ? positive(options.handleCoefficientOfVariation ?? defaults.handleCoefficientOfVariation, 'The handle-time coefficient of variation')
         : null,
+      wrapUpSeconds: media.wrapUpMs / 1000,
+      serviceLevelTarget: probability(options.serviceLevelTarget ?? defaults.serviceLevelTarget, 'The service-level target'),
       durationSeconds,
       warmupSeconds,
       seed: options.seed ?? defaults.seed,
@@ -634,7 +658,7 @@ class Simulation {
     const error = (values: number[]) => (values.length >= 2 ? standardError(values) : null);
     const parameters = this.parameters;
     const servers = parameters.agents * parameters.capacity;
-    const model = { servers, arrivalRatePerSecond: parameters.arrivalRatePerSecond, meanHandleSeconds: parameters.handleTimeSeconds };
+    const model = { servers, arrivalRatePerSecond: parameters.arrivalRatePerSecond, meanHandleSeconds: occupiedSeconds(parameters.handleTimeSeconds, parameters.wrapUpSeconds) };
     return {
       parameters,
       offered: total.offered,
@@ -660,6 +684,10 @@ class Simulation {
       refused: { ...this.refused },
       batches: this.batches,
       erlangC: erlangCMetrics(model, parameters.serviceLevelThresholdSeconds),
+      staffing: agentsNeeded(
+        { arrivalRatePerSecond: parameters.arrivalRatePerSecond, meanHandleSeconds: parameters.handleTimeSeconds, wrapUpSeconds: parameters.wrapUpSeconds },
+        parameters.serviceLevelTarget, parameters.serviceLevelThresholdSeconds,
+      ),
       erlangA: parameters.patienceSeconds === null ? null : erlangA({ ...model, meanPatienceSeconds: parameters.patienceSeconds }),
       simulatedSeconds: (this.now - simulationStartTime) / millisecondsPerSecond,
       events: this.eventCount,

@@ -147,3 +147,35 @@ describe('9.4 expiry, scheduling and wrap-up', () => {
     expect(await s.properties(scheduled)).toMatchObject({ state: 'queued', scheduledAt: expect.any(String) });
   });
 });
+
+describe('9.4 the built-in router honours schedules and wrap-up', () => {
+  const routed: ConfigInput = {
+    ...config,
+    queues: { auto: { routing: 'builtin' } },
+    router: { builtin: true },
+  };
+
+  test('9.4.2 9.4.3 scheduled work is offered at scheduledAt, and an agent in wrap-up is invited only when it is ready again', async () => {
+    stage = await Stage.open(routed);
+    const s = stage;
+    const agent = await s.agent('agent-1', 'place-1', { chat: 'ready' });
+    const scheduledAt = Date.now() + 500;
+    const id = await s.submit({ queue: 'auto', mediaType: 'chat', scheduledAt: new Date(scheduledAt).toISOString() });
+    const invite = await agent.next('EventInvite', 5000);
+    expect(Date.now()).toBeGreaterThanOrEqual(scheduledAt);
+    expect(invite).toMatchObject({ interaction: { interactionId: id } });
+    await expectAck(agent, { message: 'RequestAccept', ticketId: invite.ticketId, interactionId: id });
+    await expectAck(agent, { message: 'RequestStopProcessing', interactionId: id });
+    const stoppedAt = Date.now();
+    const next = await s.submit({ queue: 'auto', mediaType: 'chat' });
+    const second = await agent.next('EventInvite', 5000);
+    // The chat wrap-up is 0.3 s: no invite comes before the agent is ready again.
+    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(250);
+    expect(second).toMatchObject({ interaction: { interactionId: next } });
+    await s.expectAgentReports('agent-1', [
+      { message: 'EventAgentLogin' },
+      { message: 'EventNotReadyForMedia', reason: 'AfterCallWork' },
+      { message: 'EventReadyForMedia', mediaType: 'chat' },
+    ]);
+  });
+});

@@ -89,7 +89,7 @@ describe('the README\'s SDK examples and docs/sdk.md', () => {
 
   it('has one runnable example per role, and each does what the page says', async () => {
     const blocks = examples();
-    expect([...blocks.keys()]).toEqual(['import', 'agent', 'router', 'media-server', 'reporting']);
+    expect([...blocks.keys()]).toEqual(['import', 'agent', 'router', 'media-server', 'reporting', 'supervisor']);
     const imports = start('import', blocks.get('import')!);
     expect(await imports.exited, imports.output()).toBe(0);
 
@@ -112,8 +112,14 @@ describe('the README\'s SDK examples and docs/sdk.md', () => {
     const replayed = reporting.output().trim().split('\n');
     expect(replayed[0]).toBe('1 EventAgentLogin');
     expect(replayed.at(-1)).toMatch(/^\d+ EventProcessingStopped$/);
-    expect(replayed.filter((line) => / EventInteractionSubmitted$/.test(line))).toHaveLength(1);
+    expect(replayed.filter((line) => / EventInteractionSubmitted$/.test(line))).toHaveLength(2);
     expect(replayed.map((line) => Number(line.split(' ')[0]))).toEqual(replayed.map((_, index) => index + 1));
+
+    const supervisor = start('supervisor', blocks.get('supervisor')!);
+    expect(await supervisor.exited, supervisor.output()).toBe(0);
+    expect(supervisor.output()).toContain('urgent emails waiting: 1');
+    expect(supervisor.output()).toMatch(/^\w+ Invoice dispute$/m);
+    expect(supervisor.output()).toContain('moved 1 skipped 0');
   });
 
   it('lists exactly the SDK\'s own error codes, and the options with their defaults', () => {

@@ -117,6 +117,7 @@ const keys: Record<string, ApiKey> = {
   archive: newApiKey('MediaServer', 'archive', 'all'),
   router: newApiKey('RoutingEngine', 'urs'),
   reporting: newApiKey('ReportingEngine', 'stats'),
+  supervisor: newApiKey('Supervisor', 'floor-lead'),
 };
 
 const slots: Slot[] = [
@@ -128,6 +129,7 @@ const slots: Slot[] = [
   { name: 'router', clientType: 'RoutingEngine', clientName: 'urs', token: () => keys.router!.key, registered: true },
   { name: 'reporting', clientType: 'ReportingEngine', clientName: 'stats', token: () => keys.reporting!.key, registered: true },
   { name: 'anonymous', clientType: 'AgentApplication', clientName: 'anyone', token: () => '', registered: false },
+  { name: 'supervisor', clientType: 'Supervisor', clientName: 'floor-lead', token: () => keys.supervisor!.key, registered: true },
 ];
 const reportingSlot = 6;
 const anonymousSlot = 7;
@@ -232,7 +234,7 @@ async function recorded(slotIndex: number, message: Record<string, unknown>): Pr
 /** A session as a contact centre would have it, through the public protocol; its frames become the corpus. */
 async function recordSession(): Promise<void> {
   const [agent1, , agent2, gateway, archive, router] = [0, 1, 2, 3, 4, 5];
-  for (const slotIndex of [0, 1, 2, 3, 4, 5, 6]) await liveClient(slotIndex);
+  for (const slotIndex of [0, 1, 2, 3, 4, 5, 6, 8]) await liveClient(slotIndex);
   corpus.push({ message: 'RequestRegisterClient', clientType: 'MediaServer', clientName: 'gateway', token: keys.gateway!.key });
   corpus.push({ message: 'RequestRegisterClient', clientType: 'AgentApplication', clientName: 'desk-1', token: await agentToken('agent-1') });
   corpus.push({ message: 'RequestStartReporting', fromSeq: 1 });
@@ -268,6 +270,22 @@ async function recordSession(): Promise<void> {
   await recorded(gateway, { message: 'RequestStopProcessing', interactionId: routedId, reason: 'answered' });
   await recorded(archive, { message: 'RequestGetInteractionProperties', interactionId: pooled!.interactionId });
   await recorded(agent2, { message: 'RequestAgentLogout' });
+  await recorded(agent2, { message: 'RequestAgentLogin', agentId: 'agent-2', placeId: 'place-2', media: { chat: 'ready' } });
+  // SPEC 9.3 and 9.4: a supervisor's session, scheduled and expiring work.
+  const supervisor = 8;
+  const soon = new Date(Date.now() + 60_000).toISOString();
+  const later = new Date(Date.now() + 3_600_000).toISOString();
+  const callback = await recorded(gateway, { message: 'RequestSubmit', queue: 'pool', mediaType: 'email', priority: 3, userData: { language: 'de' }, scheduledAt: soon, expiresAt: later });
+  await recorded(supervisor, { message: 'RequestTakeSnapshot', queue: 'pool', condition: { priority: { gte: 1 }, 'userData.language': { in: ['de', 'fr'] }, submittedAt: { lt: later } }, order: 'age', max: 50, lock: true });
+  await recorded(supervisor, { message: 'RequestGetSnapshotInteractions', snapshotId: 1, from: 0, count: 10 });
+  await recorded(supervisor, { message: 'RequestUnlockInteraction', snapshotId: 1, interactionId: callback!.interactionId });
+  await recorded(supervisor, { message: 'RequestMoveInteractions', snapshotId: 1, queue: 'routed' });
+  await recorded(supervisor, { message: 'RequestReleaseSnapshot', snapshotId: 1 });
+  await recorded(supervisor, { message: 'RequestForceNotReady', agentId: 'agent-2', mediaType: 'chat', reason: 'coaching' });
+  await recorded(supervisor, { message: 'RequestGetInteractionProperties', interactionId: callback!.interactionId });
+  await recorded(supervisor, { message: 'RequestPlaceInQueue', interactionId: callback!.interactionId, queue: 'pool', scheduledAt: later });
+  await recorded(supervisor, { message: 'RequestStopProcessing', interactionId: callback!.interactionId, reason: 'duplicate' });
+  await recorded(supervisor, { message: 'RequestForceAgentLogout', agentId: 'agent-2', reason: 'shift ended' });
   await recorded(agent2, { message: 'RequestAgentLogin', agentId: 'agent-2', placeId: 'place-2', media: { chat: 'ready' } });
   await settleAll();
 }

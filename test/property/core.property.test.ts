@@ -3,7 +3,10 @@
 // invariants, one answer per request, gap-free reporting seqs, refused requests that change
 // nothing, tickets answered at most once, EventRouteUsed as the late answer of a route call,
 // capacity at route calls, timers that fire neither early nor late (against a small model of
-// SPEC 4.2 step 3), and pulls that take the first interactions in queue order.
+// SPEC 4.2 step 3), and pulls that take the first interactions in queue order, skipping what a
+// snapshot locks or a schedule holds back (SPEC 9.3, 9.4). A supervisor forces agents, takes
+// snapshots (locking some), pages, unlocks, moves and releases them; work is submitted with
+// expiries and schedules, queues expire what waits too long, and chat has a wrap-up.
 // Two more properties: the same commands give the same effects, and a core recovered from the
 // stored records puts every interaction back where it was.
 
@@ -21,8 +24,8 @@ import { CoreHarness, rep, type ClientHandle, type LooseOutgoing, type Step, typ
 
 const layout: ConfigInput = {
   timeouts: { deliveringTimeout: 10, handlingTimeout: 30, rejectCooldown: 5 },
-  mediaTypes: { chat: { capacity: 2 }, email: { capacity: 1, handlingTimeout: 20 } },
-  queues: { routed: { routing: 'external' }, pool: { routing: 'none' }, auto: { routing: 'builtin' } },
+  mediaTypes: { chat: { capacity: 2, wrapUp: 4 }, email: { capacity: 1, handlingTimeout: 20 } },
+  queues: { routed: { routing: 'external' }, pool: { routing: 'none', expireAfter: 90 }, auto: { routing: 'builtin', expireAfter: 45, expiredQueue: 'pool' } },
   workbins: { drafts: { owner: 'agent' }, desk: { owner: 'place' }, team: { owner: 'agentGroup' } },
   agentGroups: { tier2: ['agent-1', 'agent-2'] },
 };
@@ -44,10 +47,12 @@ const slots: SlotDefinition[] = [
   { name: 'R2', clientType: 'RoutingEngine', queues: ['routed', 'auto'] },
   { name: 'M1', clientType: 'MediaServer' },
   { name: 'M2', clientType: 'MediaServer' },
+  { name: 'S1', clientType: 'Supervisor' },
 ];
 const agentSlots = [0, 1, 2, 3];
 const routerSlots = [4, 5];
 const mediaSlots = [6, 7];
+const supervisorSlots = [8];
 
 const queueNames = ['routed', 'pool', 'auto', 'nowhere'];
 const mediaTypes = ['chat', 'email'];
@@ -70,7 +75,10 @@ type Command =
   | { kind: 'login'; slot: number; place: number; chat: boolean; email: boolean }
   | { kind: 'logout'; slot: number }
   | { kind: 'readiness'; slot: number; mediaType: number; ready: boolean }
-  | { kind: 'submit'; slot: number; queue: number; mediaType: number; priority: number; externalId: number | null; handlingTimeout: number | null }
+  | { kind: 'submit'; slot: number; queue: number; mediaType: number; priority: number; externalId: number | null; handlingTimeout: number | null; expiresIn?: number | null; scheduledIn?: number | null }
+  | { kind: 'force'; slot: number; agent: number; logout: boolean; mediaType: number }
+  | { kind: 'snapshot'; slot: number; queue: number; lock: boolean; order: number; minimumPriority: number | null; max: number; malformed: boolean }
+  | { kind: 'page' | 'release' | 'unlock' | 'move'; slot: number; snapshot: number; pick: number; queue: number }
   | { kind: 'routeCall'; slot: number; pick: number; holder: boolean; agent: number; wrongPlace: boolean }
   | { kind: 'accept' | 'reject'; slot: number; ticket: number; owner: boolean; matching: boolean; pick: number }
   | { kind: 'pull'; slot: number; fromQueue: boolean; queue: number; workbin: number; count: number; byIds: boolean; pick: number }
@@ -86,7 +94,9 @@ const anySlot = fc.nat(slots.length - 1);
 const agentSlot = fc.oneof({ arbitrary: fc.constantFrom(...agentSlots), weight: 9 }, { arbitrary: anySlot, weight: 1 });
 const routerSlot = fc.oneof({ arbitrary: fc.constantFrom(...routerSlots), weight: 9 }, { arbitrary: anySlot, weight: 1 });
 const mediaSlot = fc.oneof({ arbitrary: fc.constantFrom(...mediaSlots), weight: 9 }, { arbitrary: anySlot, weight: 1 });
-const actingSlot = fc.oneof(agentSlot, routerSlot, mediaSlot);
+const supervisorSlot = fc.oneof({ arbitrary: fc.constantFrom(...supervisorSlots), weight: 9 }, { arbitrary: anySlot, weight: 1 });
+const actingSlot = fc.oneof(agentSlot, routerSlot, mediaSlot, supervisorSlot);
+const snapshotSlot = fc.oneof({ arbitrary: supervisorSlot, weight: 3 }, { arbitrary: routerSlot, weight: 1 }, { arbitrary: mediaSlot, weight: 1 });
 const pick = fc.nat(1000);
 /** True four times in five: most commands should be ones that can succeed. */
 const likely = fc.nat(4).map((n) => n !== 0);
@@ -109,6 +119,8 @@ const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
       priority: fc.integer({ min: -1, max: 2 }),
       externalId: fc.option(fc.nat(3)),
       handlingTimeout: fc.option(fc.integer({ min: 1, max: 40 }), { freq: 4 }),
+      expiresIn: fc.option(fc.integer({ min: 1, max: 60 }), { freq: 3 }),
+      scheduledIn: fc.option(fc.integer({ min: -5, max: 30 }), { freq: 3 }),
     }),
   },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('routeCall' as const), slot: routerSlot, pick, holder: likely, agent: index(agentIds.length), wrongPlace: rarely }) },
@@ -132,6 +144,15 @@ const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('changeProperties' as const), slot: actingSlot, pick, holder: fc.boolean(), handlingTimeout: fc.option(fc.integer({ min: 1, max: 40 })) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('getProperties' as const), slot: actingSlot, pick, holder: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('workbinContent' as const, 'subscribe' as const), slot: actingSlot, workbin: index(workbinRefs.length) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('force' as const), slot: supervisorSlot, agent: index(agentIds.length), logout: rarely, mediaType: index(mediaTypes.length) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('snapshot' as const), slot: snapshotSlot, queue: index(queueNames.length), lock: fc.boolean(), order: index(3),
+      minimumPriority: fc.option(fc.integer({ min: -1, max: 2 })), max: fc.integer({ min: 1, max: 5 }), malformed: rarely,
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('page' as const, 'release' as const, 'unlock' as const, 'move' as const), slot: snapshotSlot, snapshot: fc.nat(6), pick, queue: index(queueNames.length) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.oneof(fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 5_000, max: 25_000 })) }) },
 );
 
@@ -149,6 +170,9 @@ interface TicketRecord {
 }
 
 const namedAnswers: Record<string, string> = {
+  RequestTakeSnapshot: 'EventSnapshotTaken',
+  RequestGetSnapshotInteractions: 'EventSnapshotInteractions',
+  RequestMoveInteractions: 'EventInteractionsMoved',
   RequestPull: 'EventPulledInteractions',
   RequestGetInteractionProperties: 'EventInteractionProperties',
   RequestGetWorkbinContent: 'EventWorkbinContent',
@@ -247,13 +271,36 @@ class Run {
         const mediaType = mediaTypes[command.mediaType]!;
         return command.ready ? agent.ready(mediaType) : agent.notReady(mediaType, 'break');
       }
-      case 'submit': return this.handle(command.slot).submit({
+      case 'submit': return this.handle(command.slot).send({
+        message: 'RequestSubmit',
         queue: queueNames[command.queue]!,
         mediaType: mediaTypes[command.mediaType]!,
         priority: command.priority,
         ...(command.externalId !== null ? { externalId: `ext-${command.externalId}` } : {}),
         ...(command.handlingTimeout !== null ? { userData: { 'handling-timeout': command.handlingTimeout } } : {}),
+        ...(command.expiresIn != null ? { expiresAt: new Date(this.t.now + command.expiresIn * 1000).toISOString() } : {}),
+        ...(command.scheduledIn != null ? { scheduledAt: new Date(this.t.now + command.scheduledIn * 1000).toISOString() } : {}),
       });
+      case 'force': {
+        const agentId = agentIds[command.agent]!;
+        return this.handle(command.slot).send(command.logout
+          ? { message: 'RequestForceAgentLogout', agentId }
+          : { message: 'RequestForceNotReady', agentId, mediaType: mediaTypes[command.mediaType]!, reason: 'coaching' });
+      }
+      case 'snapshot': return this.handle(command.slot).send({
+        message: 'RequestTakeSnapshot',
+        queue: queueNames[command.queue]!,
+        lock: command.lock,
+        order: (['queue', 'priority', 'age'] as const)[command.order]!,
+        max: command.max,
+        ...(command.minimumPriority !== null ? { condition: { priority: { gte: command.minimumPriority } } } : {}),
+        // A condition the core refuses (the schema would too): refused, it must change nothing.
+        ...(command.malformed ? { condition: { priority: { between: 1 } } as never } : {}),
+      });
+      case 'page': return this.handle(command.slot).send({ message: 'RequestGetSnapshotInteractions', snapshotId: command.snapshot, count: 3 });
+      case 'release': return this.handle(command.slot).send({ message: 'RequestReleaseSnapshot', snapshotId: command.snapshot });
+      case 'unlock': return this.handle(command.slot).send({ message: 'RequestUnlockInteraction', snapshotId: command.snapshot, interactionId: this.pickInteraction(command.pick, ['queued']) });
+      case 'move': return this.handle(command.slot).send({ message: 'RequestMoveInteractions', snapshotId: command.snapshot, queue: queueNames[command.queue]! });
       case 'routeCall': {
         const interactionId = this.pickInteraction(command.pick, ['routing']);
         const slot = command.holder ? this.holderSlot(interactionId, command.slot) : command.slot;
@@ -379,12 +426,13 @@ class Run {
   }
 
   /** What waits to be pulled, with its place in the order: a snapshot, since the pull changes it. */
-  private waiting(): Map<string, { state: InteractionState; queue: string | null; workbin: string | null; key: QueueKey }> {
+  private waiting(): Map<string, { state: InteractionState; queue: string | null; workbin: string | null; key: QueueKey; takeable: boolean }> {
     return new Map(this.live().map((interaction) => [interaction.interactionId, {
       state: interaction.state,
       queue: interaction.queue,
       workbin: interaction.workbin && `${interaction.workbin.name}/${interaction.workbin.ownerId}`,
       key: { ...interaction.key },
+      takeable: interaction.lockedBy === null && (interaction.scheduledAt === null || interaction.scheduledAt <= this.t.now),
     }]));
   }
 
@@ -399,6 +447,7 @@ class Run {
     for (const interaction of pulled) {
       const was = before.get(interaction.interactionId);
       expect(['queued', 'routing'], `${label}: ${interaction.interactionId} was waiting`).toContain(was?.state);
+      expect(was?.takeable, `${label}: ${interaction.interactionId} was neither locked by a snapshot nor scheduled for later`).toBe(true);
       expect(interaction, `${label}: ${interaction.interactionId} is handled by the agent that pulled it`).toMatchObject({ state: 'handling', assignedTo: agentId });
       if (request.queue !== undefined) expect(was, `${label}: ${interaction.interactionId} was in the queue`).toMatchObject({ queue: request.queue, workbin: null });
       else expect(was?.workbin, `${label}: ${interaction.interactionId} was in a workbin named ${request.workbin!.name}`).toMatch(new RegExp(`^${request.workbin!.name}/`));
@@ -410,7 +459,7 @@ class Run {
     const keys = pulled.map((interaction) => before.get(interaction.interactionId)!.key);
     expect([...keys].sort(compareKeys), `${label}: pulled in queue order`).toEqual(keys);
     if (request.queue !== undefined) {
-      const candidates = [...before].filter(([, was]) => was.queue === request.queue && was.workbin === null && (was.state === 'queued' || was.state === 'routing'));
+      const candidates = [...before].filter(([, was]) => was.queue === request.queue && was.workbin === null && was.takeable && (was.state === 'queued' || was.state === 'routing'));
       const expected = candidates.sort(([, a], [, b]) => compareKeys(a.key, b.key)).slice(0, request.count ?? 1).map(([interactionId]) => interactionId);
       expect(pulled.map((interaction) => interaction.interactionId), `${label}: the first ${request.count ?? 1} in queue order`).toEqual(expected);
     }
@@ -585,8 +634,17 @@ describe('the core under random command sequences', () => {
         expect(out.every((outgoing) => outgoing.to === null)).toBe(true);
         expect(out.map((outgoing) => outgoing.message.seq)).toEqual(out.map((_, i) => counters.lastSeq + 1 + i));
         expect(recovered.getCounters()).toEqual({ ...counters, lastSeq: counters.lastSeq + out.length });
-        // Handling ones got a fresh handling timer: nothing is due before its full timeout from now.
-        if (live.some((interaction) => interaction.state === 'handling')) {
+        // Handling ones got a fresh handling timer: nothing is due before its full timeout from now,
+        // except a waiting interaction's expiry or schedule, which is aimed again as it was (SPEC 9.4 step 4).
+        const waitingDeadlines = live.filter((interaction) => interaction.state !== 'handling').flatMap((interaction) => {
+          const queueSettings = interaction.workbin === null ? run.t.config.queues.get(interaction.queue!) : undefined;
+          const expireAfterMs = queueSettings?.expireAfterMs ?? null;
+          return [interaction.expiresAt, interaction.scheduledAt, expireAfterMs === null ? null : interaction.key.enteredAt + expireAfterMs].filter((at) => at !== null);
+        });
+        const earliestWaiting = waitingDeadlines.length === 0 ? undefined : Math.min(...waitingDeadlines);
+        if (earliestWaiting !== undefined) {
+          expect(recovered.nextDeadline()).toBe(live.some((interaction) => interaction.state === 'handling') ? Math.min(earliestWaiting, recovered.nextDeadline()!) : earliestWaiting);
+        } else if (live.some((interaction) => interaction.state === 'handling')) {
           expect(recovered.nextDeadline()).toBeGreaterThanOrEqual(now + 1000);
         } else {
           expect(recovered.nextDeadline()).toBeUndefined();

@@ -4,7 +4,7 @@
 // the asymptotic variances that set the simulation tests' tolerances against known results.
 
 import { describe, expect, test } from 'vitest';
-import { erlangA, erlangB, erlangC, erlangCMetrics, simulationStandardErrors, timeAverageVariance } from '../../src/sim/erlang.js';
+import { agentsNeeded, erlangA, erlangB, erlangC, erlangCMetrics, occupiedSeconds, simulationStandardErrors, timeAverageVariance } from '../../src/sim/erlang.js';
 
 /**
  * The textbook form, written independently of the implementation:
@@ -168,5 +168,33 @@ describe('how precise a simulation of a given length can be', () => {
     const large = simulationStandardErrors({ servers: 2000, arrivalRatePerSecond: 95, meanHandleSeconds: 20 }, 20, 60_000);
     expect(Number.isFinite(large.averageSpeedOfAnswerSeconds)).toBe(true);
     expect(Number.isFinite(large.serviceLevel)).toBe(true);
+  });
+});
+
+describe('9.4.3 wrap-up in Erlang C: agents needed', () => {
+  test('an agent is occupied for handle plus wrap-up', () => {
+    expect(occupiedSeconds(12, 4)).toBe(16);
+    expect(() => occupiedSeconds(0, 4)).toThrow(RangeError);
+    expect(() => occupiedSeconds(12, -1)).toThrow(RangeError);
+  });
+
+  test('the fewest agents that reach the target, and one fewer does not', () => {
+    const traffic = { arrivalRatePerSecond: 0.5, meanHandleSeconds: 12, wrapUpSeconds: 4 };
+    const staffing = agentsNeeded(traffic, 0.8, 20);
+    const level = (servers: number, meanHandleSeconds: number) => erlangCMetrics({ servers, arrivalRatePerSecond: 0.5, meanHandleSeconds }, 20)?.serviceLevel ?? 0;
+    expect(level(staffing.agentsNeeded!, 16)).toBeGreaterThanOrEqual(0.8);
+    expect(level(staffing.agentsNeeded! - 1, 16)).toBeLessThan(0.8);
+    expect(level(staffing.agentsNeededWithoutWrapUp!, 12)).toBeGreaterThanOrEqual(0.8);
+    expect(level(staffing.agentsNeededWithoutWrapUp! - 1, 12)).toBeLessThan(0.8);
+    // 8 erlangs with the wrap-up against 6 without: the wrap-up costs agents.
+    expect(staffing).toMatchObject({ agentsNeeded: 9, agentsNeededWithoutWrapUp: 7 });
+    expect(staffing.atAgentsNeeded?.offeredLoad).toBeCloseTo(8, 12);
+  });
+
+  test('without wrap-up both answers agree; a target out of range is refused', () => {
+    const staffing = agentsNeeded({ arrivalRatePerSecond: 2, meanHandleSeconds: 180, wrapUpSeconds: 0 }, 0.8, 20);
+    expect(staffing.agentsNeeded).toBe(staffing.agentsNeededWithoutWrapUp);
+    expect(staffing.agentsNeeded!).toBeGreaterThan(360);
+    expect(() => agentsNeeded({ arrivalRatePerSecond: 2, meanHandleSeconds: 180, wrapUpSeconds: 0 }, 1, 20)).toThrow(RangeError);
   });
 });

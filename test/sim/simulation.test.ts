@@ -433,3 +433,28 @@ describe('openixn simulate (the command)', () => {
     expect((await simulate({ ...traffic, config })).parameters.queue).toBe('inbound');
   });
 });
+
+describe('9.4 the simulator honours wrap-up', () => {
+  test('9.4.3 after each stop the agent is not ready (AfterCallWork) for the wrap-up, the router waits for it, and the summary staffs for it', async () => {
+    const options: SimulationOptions = { agents: 3, arrivalRatePerSecond: 0.1, handleTimeSeconds: 10, durationSeconds: 4000, seed: 7 };
+    const plain = await simulate(options);
+    const { summary, reported } = await simulateWithReports({ ...options, wrapUpSeconds: 8 });
+    expectCleanRun(summary);
+    expect(summary.parameters.wrapUpSeconds).toBe(8);
+    const notReady = named(reported, 'EventNotReadyForMedia');
+    const stops = named(reported, 'EventProcessingStopped');
+    expect(notReady.length).toBe(stops.length);
+    expect(notReady.every((entry) => entry.event.reason === 'AfterCallWork')).toBe(true);
+    // Ready again exactly the wrap-up later, and never invited meanwhile.
+    const readyAt = new Map<string, number>();
+    for (const entry of named(reported, 'EventReadyForMedia')) readyAt.set(`${String(entry.event.agentId)}@${entry.at - 8 * second}`, entry.at);
+    for (const entry of notReady) expect(readyAt.has(`${String(entry.event.agentId)}@${entry.at}`), `agent ${String(entry.event.agentId)} ready 8 s after ${entry.at}`).toBe(true);
+    const wrapUps = notReady.map((entry) => ({ agentId: entry.event.agentId, from: entry.at, to: entry.at + 8 * second }));
+    for (const invite of named(reported, 'EventAgentInvited')) {
+      expect(wrapUps.some((wrapUp) => wrapUp.agentId === invite.event.agentId && invite.at >= wrapUp.from && invite.at < wrapUp.to)).toBe(false);
+    }
+    expect(summary.averageSpeedOfAnswerSeconds!).toBeGreaterThan(plain.averageSpeedOfAnswerSeconds!);
+    expect(summary.erlangC?.offeredLoad).toBeCloseTo(0.1 * 18, 12);
+    expect(summary.staffing.agentsNeeded!).toBeGreaterThanOrEqual(summary.staffing.agentsNeededWithoutWrapUp!);
+  });
+});

@@ -40,6 +40,10 @@ export function leaseTiming(leaseMs = defaultLeaseMs): LeaseTiming {
   return { leaseMs, renewEveryMs: leaseMs / 3, checkEveryMs: Math.min(leaseMs / 6, 500) };
 }
 
+/** The first checks of a standby that has just started come this often. */
+const quickCheckMs = 100;
+const quickChecks = 10;
+
 /** The advisory lock's keys: hashtext of this, and hashtext of the schema's name and the epoch. */
 const lockNamespace = 'openixn lease';
 
@@ -104,6 +108,7 @@ export class Lease {
 
   /** Waits as a standby until this server takes the lease; resolves with the epoch and the last commit's number. */
   async acquire(advertisedUrl: string | null): Promise<{ epoch: number; commitNumber: number }> {
+    let checks = 0;
     while (!this.closed) {
       try {
         const taken = await this.tryTakeOver(advertisedUrl);
@@ -116,7 +121,9 @@ export class Lease {
       }
       await new Promise<void>((resolve) => {
         this.wakeStandby = resolve;
-        setTimeout(resolve, this.timing.checkEveryMs);
+        // A server restarted after a crash finds its predecessor's session still closing for a
+        // moment: the first second is checked more often, so that a restart is not slowed by it.
+        setTimeout(resolve, ++checks <= quickChecks ? Math.min(quickCheckMs, this.timing.checkEveryMs) : this.timing.checkEveryMs);
       });
     }
     throw new Error('the store was closed while this server stood by');
