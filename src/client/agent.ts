@@ -9,6 +9,12 @@ import type { AnswerTo, ClientEvent, Interaction, RequestBody } from './protocol
 export interface AgentEvents extends InteractionEvents {
   EventInvite: ClientEvent<'EventInvite'>;
   EventRevoked: ClientEvent<'EventRevoked'>;
+  /** The owner's transfer or conference invite ended without an accept (SPEC 9.1 step 4). */
+  EventTransferFailed: ClientEvent<'EventTransferFailed'>;
+  /** Another agent joined, or took over, an interaction this agent handles (SPEC 9.1, 9.2). */
+  EventPartyAdded: ClientEvent<'EventPartyAdded'>;
+  /** Another party left an interaction this agent handles; `ownerId` is the owner afterwards. */
+  EventPartyRemoved: ClientEvent<'EventPartyRemoved'>;
   /** A supervisor logged the agent out or made it not ready (SPEC 9.3 step 1). */
   EventForcedAgentStateChange: ClientEvent<'EventForcedAgentStateChange'>;
   /** A login's EventAck: the interactions the agent owns. `restored` when the SDK logged in again on a new connection. */
@@ -69,6 +75,26 @@ export class AgentClient extends InteractionClient<AgentEvents> {
 
   placeInWorkbin(body: RequestBody<'RequestPlaceInWorkbin'>): Promise<AnswerTo<'RequestPlaceInWorkbin'>> {
     return this.placeInWorkbinRequest(body);
+  }
+
+  /** Asks a colleague to take over an interaction this agent owns (SPEC 9.1); it keeps it until the colleague accepts. */
+  transfer(body: RequestBody<'RequestTransfer'>): Promise<AnswerTo<'RequestTransfer'>> {
+    return this.request('RequestTransfer', body);
+  }
+
+  /** Withdraws this agent's open transfer or conference invite. */
+  cancelTransfer(body: RequestBody<'RequestCancelTransfer'>): Promise<AnswerTo<'RequestCancelTransfer'>> {
+    return this.request('RequestCancelTransfer', body);
+  }
+
+  /** Asks a colleague to join an interaction this agent owns, as a participant (SPEC 9.2). */
+  conference(body: RequestBody<'RequestConference'>): Promise<AnswerTo<'RequestConference'>> {
+    return this.request('RequestConference', body);
+  }
+
+  /** Leaves an interaction this agent handles, as owner or participant (SPEC 9.2 step 3). */
+  leaveInteraction(body: RequestBody<'RequestLeaveInteraction'>): Promise<AnswerTo<'RequestLeaveInteraction'>> {
+    return this.request('RequestLeaveInteraction', body);
   }
 
   /**

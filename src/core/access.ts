@@ -14,14 +14,16 @@ function notYoursDescription(interactionId: string): string {
 
 /**
  * The owner agent (handling) or the holding router (routing; with `invitedToo`, also invited)
- * may act on an interaction; anyone else is refused, and nobody may while it only waits. A
- * supervisor may act on any that is not invited (SPEC 9.3 step 1).
+ * may act on an interaction; anyone else is refused, and nobody may while it only waits. With
+ * `anyParty`, a conference's participants may too (SPEC 9.2: they read, change and stop it; only
+ * the owner moves it). A supervisor may act on any that is not invited (SPEC 9.3 step 1).
  * `agent` is the client's logged-in agent when the client is an agent application.
  */
-export function requireHolder(client: Client, agent: Agent | null, interaction: Interaction, invitedToo: boolean): void {
+export function requireHolder(client: Client, agent: Agent | null, interaction: Interaction, invitedToo: boolean, agents: 'owner' | 'anyParty' = 'owner'): void {
   const id = interaction.interactionId;
   if (agent !== null) {
     if (interaction.state === 'handling' && interaction.assignedTo === agent.agentId) return;
+    if (agents === 'anyParty' && isParticipant(interaction, agent.agentId)) return;
     // One answer whatever the reason: an agent must not learn the state of other people's work.
     throw new RequestError('Forbidden', notYoursDescription(id));
   }
@@ -39,6 +41,11 @@ export function requireHolder(client: Client, agent: Agent | null, interaction: 
     throw new RequestError('InvalidState', `Interaction ${id} is invited: an agent is answering an invite for it. Try again once the invite is accepted, rejected or revoked.`);
   }
   throw new RequestError('Forbidden', `A ${client.clientType} may not act on interaction ${id}.`);
+}
+
+/** A conference's participant (SPEC 9.2), not its owner. */
+export function isParticipant(interaction: Interaction, agentId: string): boolean {
+  return interaction.participants.some((participant) => participant.agentId === agentId);
 }
 
 /** Snapshots read whole queues and workbins: a media server limited to what it submitted takes none (SPEC 9.3 step 2). */
@@ -60,11 +67,11 @@ export function requireSubmitter(client: Client, interaction: Interaction, reque
  */
 export function requireReader(config: CoreConfig, client: Client, agent: Agent | null, interaction: Interaction): void {
   if (agent !== null) {
-    const owner = interaction.state === 'handling' && interaction.assignedTo === agent.agentId;
-    const invited = interaction.ticket?.agentId === agent.agentId;
+    const owner = interaction.state === 'handling' && (interaction.assignedTo === agent.agentId || isParticipant(interaction, agent.agentId));
+    const invited = interaction.ticket?.agentId === agent.agentId || interaction.consultation?.agentId === agent.agentId;
     const inReadableWorkbin = interaction.state === 'queued' && interaction.workbin !== null && mayUseWorkbin(config, agent, interaction.workbin);
     if (!owner && !invited && !inReadableWorkbin) {
-      throw new RequestError('Forbidden', `Interaction ${interaction.interactionId} is neither owned by, offered to, nor in a workbin of agent "${agent.agentId}".`);
+      throw new RequestError('Forbidden', `Interaction ${interaction.interactionId} is neither handled by, offered to, nor in a workbin of agent "${agent.agentId}".`);
     }
   } else if (client.clientType === 'RoutingEngine' && interaction.routerId !== client.clientId) {
     throw new RequestError('Forbidden', `Interaction ${interaction.interactionId} is not held by this router.`);

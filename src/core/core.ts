@@ -17,6 +17,7 @@ import { checkUserData } from './user-data.js';
 import { openGrants, reservedClientNames } from './types.js';
 import type {
   Agent,
+  Participant,
   AgentLoginRecord,
   Client,
   ClientGrants,
@@ -71,6 +72,11 @@ const senders: Record<CoreRequest['message'], readonly ClientType[]> = {
   RequestUnlockInteraction: ['Supervisor', 'RoutingEngine', 'MediaServer'],
   RequestMoveInteractions: ['Supervisor', 'RoutingEngine', 'MediaServer'],
   RequestStartReporting: ['ReportingEngine', 'Supervisor'],
+  // SPEC 9.1–9.2: an agent's own work; the handlers check who owns or takes part in it.
+  RequestTransfer: ['AgentApplication'],
+  RequestConference: ['AgentApplication'],
+  RequestCancelTransfer: ['AgentApplication'],
+  RequestLeaveInteraction: ['AgentApplication'],
 };
 
 /** One configured queue as the metrics see it. */
@@ -171,6 +177,8 @@ export class Core {
   private readonly agents = new Map<string, Agent>();
   /** Owned interactions by agent id: ownership outlives the agent's login (SPEC section 5). */
   private readonly owned = new Map<string, Set<Interaction>>();
+  /** Conferences each agent takes part in without owning them (SPEC 9.2), by agent id. */
+  private readonly participating = new Map<string, Set<Interaction>>();
   /** The time of each agent's last successful request; it pushes back every handling timer it owns. */
   private readonly activity = new Map<string, number>();
   private readonly tickets = new Map<number, Ticket>();
@@ -285,7 +293,14 @@ export class Core {
         this.externalIds.set(this.externalIdKey(interaction.submittedBy, interaction.externalId), interaction.interactionId);
       }
       if (record.state === 'handling' && record.assignedTo !== null) {
+        const participants = interaction.participants;
+        interaction.participants = [];
         this.own(interaction, record.assignedTo, record.placeId ?? '');
+        for (const participant of participants) this.join(interaction, participant);
+        // A transfer or conference invite that was out is revoked; the owner keeps the interaction (SPEC 9.1).
+        if (record.ticketId !== null) {
+          this.report('EventRevoked', { interactionId: interaction.interactionId, agentId: record.ticketAgentId ?? '', placeId: record.ticketPlaceId ?? '', ticketId: record.ticketId, reason: 'ServerRestart' });
+        }
         continue;
       }
       this.locationOf(interaction).insert(interaction);
@@ -409,6 +424,10 @@ export class Core {
       case 'RequestPlaceInQueue': return this.placeInQueue(client, request);
       case 'RequestPlaceInWorkbin': return this.placeInWorkbin(client, request);
       case 'RequestStartReporting': return this.startReporting(client);
+      case 'RequestTransfer': return this.invitePeer(client, request, 'Transfer');
+      case 'RequestConference': return this.invitePeer(client, request, 'Conference');
+      case 'RequestCancelTransfer': return this.cancelTransfer(client, request);
+      case 'RequestLeaveInteraction': return this.leave(client, request);
       case 'RequestStopProcessing': return this.stopProcessing(client, request);
       case 'RequestChangeProperties': return this.changeProperties(client, request);
       case 'RequestGetInteractionProperties': return this.getInteractionProperties(client, request);
@@ -465,6 +484,8 @@ export class Core {
       ownedSince: 0,
       routerId: null,
       ticket: null,
+      participants: [],
+      consultation: null,
       expiresAt: when.expiresAt,
       scheduledAt: when.scheduledAt,
       lockedBy: null,
@@ -531,14 +552,14 @@ export class Core {
     }
     agent.clients.add(client.clientId);
     client.agentId = agent.agentId;
-    const owned = [...(this.owned.get(agent.agentId) ?? [])].map(toWire);
+    const owned = [...(this.owned.get(agent.agentId) ?? []), ...(this.participating.get(agent.agentId) ?? [])].map(toWire);
     this.reply(client.clientId, request.referenceId, 'EventAck', { interactions: owned });
     if (unchanged) return;
     this.changedAgents.set(agent.agentId, { agentId: agent.agentId, placeId: agent.placeId, loggedIn: true });
     // What the agent already handles, per media type: a router needs it to respect capacity.
     // Counted in a Map: a media type named "constructor" must not read Object.prototype's.
     const handling = new Map<string, number>();
-    for (const interaction of this.owned.get(agent.agentId) ?? []) handling.set(interaction.mediaType, (handling.get(interaction.mediaType) ?? 0) + 1);
+    for (const interaction of this.held(agent.agentId)) handling.set(interaction.mediaType, (handling.get(interaction.mediaType) ?? 0) + 1);
     this.report('EventAgentLogin', { agentId: agent.agentId, placeId: agent.placeId, media: { ...request.media }, skills, handling: Object.fromEntries(handling) });
   }
 
@@ -568,23 +589,15 @@ export class Core {
     if (interaction.state !== 'routing') {
       throw new RequestError('InvalidState', `Interaction ${interaction.interactionId} is ${interaction.state}; an invite is already out.`);
     }
-    const agent = this.agents.get(request.agentId);
-    if (agent === undefined) throw new RequestError('AgentNotAvailable', `Agent "${request.agentId}" is not logged in.`);
-    if (request.placeId !== undefined && request.placeId !== agent.placeId) {
-      throw new RequestError('AgentNotAvailable', `Agent "${agent.agentId}" is logged in at place "${agent.placeId}", not "${request.placeId}".`);
-    }
-    if (agent.media.get(interaction.mediaType)?.ready !== true) {
-      throw new RequestError('AgentNotAvailable', `Agent "${agent.agentId}" is not ready for ${interaction.mediaType}.`);
-    }
+    const agent = this.availableAgent(request.agentId, request.placeId, interaction.mediaType);
     const capacity = mediaSettings(this.config, interaction.mediaType).capacity;
-    if (this.load(agent.agentId, interaction.mediaType) >= capacity) {
-      throw new RequestError('AgentNotAvailable', `Agent "${agent.agentId}" is at its ${interaction.mediaType} capacity of ${capacity}.`);
-    }
     const ticket: Ticket = {
       ticketId: ++this.counters.lastTicket,
       interactionId: interaction.interactionId,
+      operation: 'Route',
       agentId: agent.agentId,
       placeId: agent.placeId,
+      fromAgentId: null,
       routerId: client.clientId,
       routerReferenceId: request.referenceId,
       deadline: this.now + mediaSettings(this.config, interaction.mediaType).deliveringTimeoutMs,
@@ -601,9 +614,27 @@ export class Core {
     for (const clientId of agent.clients) this.send(clientId, invite);
   }
 
+  /** SPEC 4.1 step 1 and 9.1 step 1: the target is logged in (at that place), ready for the media type and under capacity. */
+  private availableAgent(agentId: string, placeId: string | undefined, mediaType: string): Agent {
+    const agent = this.agents.get(agentId);
+    if (agent === undefined) throw new RequestError('AgentNotAvailable', `Agent "${agentId}" is not logged in.`);
+    if (placeId !== undefined && placeId !== agent.placeId) {
+      throw new RequestError('AgentNotAvailable', `Agent "${agent.agentId}" is logged in at place "${agent.placeId}", not "${placeId}".`);
+    }
+    if (agent.media.get(mediaType)?.ready !== true) {
+      throw new RequestError('AgentNotAvailable', `Agent "${agent.agentId}" is not ready for ${mediaType}.`);
+    }
+    const capacity = mediaSettings(this.config, mediaType).capacity;
+    if (this.load(agent.agentId, mediaType) >= capacity) {
+      throw new RequestError('AgentNotAvailable', `Agent "${agent.agentId}" is at its ${mediaType} capacity of ${capacity}.`);
+    }
+    return agent;
+  }
+
   private accept(client: Client, request: Extract<CoreRequest, { message: 'RequestAccept' }>): void {
     const agent = this.agentOf(client);
     const ticket = this.openTicket(agent, request.ticketId, request.interactionId);
+    if (ticket.operation !== 'Route') return this.acceptPeer(client, agent, ticket, request.referenceId);
     const interaction = this.interactions.get(ticket.interactionId)!;
     this.closeTicket(ticket);
     this.locationOf(interaction).remove(interaction);
@@ -625,6 +656,14 @@ export class Core {
     const ticket = this.openTicket(agent, request.ticketId, request.interactionId);
     const interaction = this.interactions.get(ticket.interactionId)!;
     const reason = request.reason ?? null;
+    if (ticket.operation !== 'Route') {
+      // SPEC 9.1 step 4: A2 hears what a reject of any invite gives it; the owner keeps the interaction.
+      this.closeTicket(ticket);
+      this.reply(client.clientId, request.referenceId, 'EventAck', {});
+      this.report('EventRejected', { interactionId: interaction.interactionId, agentId: agent.agentId, placeId: ticket.placeId, ticketId: ticket.ticketId, reason, operation: ticket.operation });
+      this.tellInviterFailed(interaction, ticket, 'Rejected');
+      return;
+    }
     this.closeTicket(ticket);
     interaction.state = 'routing';
     this.markChanged(interaction);
@@ -727,7 +766,7 @@ export class Core {
 
   private stopProcessing(client: Client, request: Extract<CoreRequest, { message: 'RequestStopProcessing' }>): void {
     const interaction = this.find(request.interactionId);
-    if (client.clientType !== 'MediaServer') requireHolder(client, this.agentIfAgent(client), interaction, true);
+    if (client.clientType !== 'MediaServer') requireHolder(client, this.agentIfAgent(client), interaction, true, 'anyParty');
     else requireSubmitter(client, interaction, request.message);
     const reason = request.reason ?? null;
     const id = interaction.interactionId;
@@ -744,11 +783,8 @@ export class Core {
     }
     let letGo: string | null = null;
     if (interaction.state === 'handling') {
-      const agentId = interaction.assignedTo!;
-      if (client.agentId !== agentId) this.sendToAgent(agentId, { message: 'EventRevoked', interactionId: id, reason: 'Stopped' });
-      this.report('EventPartyRemoved', { interactionId: id, party: this.agentParty(agentId, interaction.placeId ?? ''), reason: 'Stopped' });
-      this.disown(interaction);
-      letGo = agentId;
+      // SPEC 9.2 step 4: a stop by any party stops it for all; the others hear why. The owner's wrap-up starts.
+      letGo = this.releaseParties(interaction, 'Stopped', client.agentId, 'Stopped');
     } else {
       this.locationOf(interaction).remove(interaction);
       if (interaction.workbin !== null) this.notifyWorkbin(interaction.workbin, 'Remove', interaction);
@@ -770,7 +806,7 @@ export class Core {
 
   private changeProperties(client: Client, request: Extract<CoreRequest, { message: 'RequestChangeProperties' }>): void {
     const interaction = this.find(request.interactionId);
-    if (client.clientType !== 'MediaServer') requireHolder(client, this.agentIfAgent(client), interaction, true);
+    if (client.clientType !== 'MediaServer') requireHolder(client, this.agentIfAgent(client), interaction, true, 'anyParty');
     else requireSubmitter(client, interaction, request.message);
     const changedProperties: UserData = { ...request.changedProperties };
     const deletedProperties = [...new Set(request.deletedProperties ?? [])];
@@ -790,9 +826,7 @@ export class Core {
     }
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
     const event = { interactionId: interaction.interactionId, changedProperties, deletedProperties };
-    if (interaction.state === 'handling' && interaction.assignedTo !== client.agentId) {
-      this.sendToAgent(interaction.assignedTo!, { message: 'EventPropertiesChanged', ...event });
-    }
+    if (interaction.state === 'handling') this.sendToParties(interaction, { message: 'EventPropertiesChanged', ...event }, client.agentId);
     this.report('EventPropertiesChanged', event);
   }
 
@@ -1111,6 +1145,222 @@ export class Core {
     }
   }
 
+  // ---- Transfer and conference (SPEC 9.1, 9.2) ------------------------------------------------
+
+  /** RequestTransfer and RequestConference: the owner invites a colleague; it keeps the interaction and its timer meanwhile. */
+  private invitePeer(client: Client, request: Extract<CoreRequest, { message: 'RequestTransfer' | 'RequestConference' }>, operation: 'Transfer' | 'Conference'): void {
+    const owner = this.agentOf(client);
+    const interaction = this.find(request.interactionId);
+    this.requireOwner(owner, interaction, request.message);
+    if (interaction.consultation !== null) {
+      throw new RequestError('InvalidState', `A ${interaction.consultation.operation.toLowerCase()} invite (ticket ${interaction.consultation.ticketId}) is already out for interaction ${interaction.interactionId}: one at a time; RequestCancelTransfer first.`);
+    }
+    if (this.isParty(interaction, request.agentId)) {
+      throw new RequestError('InvalidState', `Agent "${request.agentId}" is already a party to interaction ${interaction.interactionId}.`);
+    }
+    const agent = this.availableAgent(request.agentId, request.placeId, interaction.mediaType);
+    const ticket: Ticket = {
+      ticketId: ++this.counters.lastTicket,
+      interactionId: interaction.interactionId,
+      operation,
+      agentId: agent.agentId,
+      placeId: agent.placeId,
+      fromAgentId: owner.agentId,
+      routerId: null,
+      routerReferenceId: 0,
+      deadline: this.now + mediaSettings(this.config, interaction.mediaType).deliveringTimeoutMs,
+    };
+    this.tickets.set(ticket.ticketId, ticket);
+    agent.invites.add(ticket);
+    interaction.consultation = ticket;
+    this.deadlines.push({ at: ticket.deadline, kind: 'delivering', id: String(ticket.ticketId) });
+    this.markChanged(interaction);
+    assert(this.load(agent.agentId, interaction.mediaType) <= mediaSettings(this.config, interaction.mediaType).capacity, 'a transfer or conference invite never takes an agent over capacity');
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+    this.report('EventAgentInvited', { interactionId: interaction.interactionId, agentId: agent.agentId, placeId: agent.placeId, ticketId: ticket.ticketId, operation, fromAgentId: owner.agentId });
+    const invite: ClientEvent = { message: 'EventInvite', ticketId: ticket.ticketId, interaction: toWire(interaction), operation, fromAgentId: owner.agentId };
+    if (request.reason !== undefined) invite.reason = request.reason;
+    this.sendToAgent(agent.agentId, invite);
+  }
+
+  /** SPEC 9.1 step 3 and 9.2 step 1: a transfer makes the invitee the owner; a conference adds it as a participant. */
+  private acceptPeer(client: Client, agent: Agent, ticket: Ticket, referenceId: number): void {
+    const interaction = this.interactions.get(ticket.interactionId)!;
+    const id = interaction.interactionId;
+    const joining = this.agentParty(agent.agentId, agent.placeId);
+    this.closeTicket(ticket);
+    this.reply(client.clientId, referenceId, 'EventAck', {});
+    if (ticket.operation === 'Conference') {
+      this.join(interaction, { agentId: agent.agentId, placeId: agent.placeId });
+      this.report('EventPartyAdded', { interactionId: id, party: joining, operation: 'Conference' });
+      this.sendToParties(interaction, { message: 'EventPartyAdded', interactionId: id, party: joining, operation: 'Conference' }, agent.agentId);
+      return;
+    }
+    const fromAgentId = interaction.assignedTo!;
+    const leaving = this.agentParty(fromAgentId, interaction.placeId ?? '');
+    this.sendToAgent(fromAgentId, { message: 'EventRevoked', interactionId: id, reason: 'Transferred' });
+    this.dropOwned(interaction);
+    this.own(interaction, agent.agentId, agent.placeId);
+    this.report('EventPartyAdded', { interactionId: id, party: joining, operation: 'Transfer' });
+    this.report('EventPartyRemoved', { interactionId: id, party: leaving, operation: 'Transfer' });
+    // SPEC 9.4 step 3: a transfer ends the old owner's work on it like a stop or a move.
+    this.startWrapUp(fromAgentId, interaction.mediaType);
+    // Participants of a conference stay; they hear of the new owner as of any party's move.
+    for (const participant of interaction.participants) {
+      this.sendToAgent(participant.agentId, { message: 'EventPartyAdded', interactionId: id, party: joining, operation: 'Transfer' });
+      this.sendToAgent(participant.agentId, { message: 'EventPartyRemoved', interactionId: id, party: leaving, operation: 'Transfer', ownerId: agent.agentId });
+    }
+  }
+
+  /** SPEC 9.1 step 5: the owner withdraws its open transfer or conference invite. */
+  private cancelTransfer(client: Client, request: Extract<CoreRequest, { message: 'RequestCancelTransfer' }>): void {
+    const owner = this.agentOf(client);
+    const interaction = this.find(request.interactionId);
+    this.requireOwner(owner, interaction, request.message);
+    if (interaction.consultation === null) {
+      throw new RequestError('InvalidState', `No transfer or conference invite is out for interaction ${interaction.interactionId}.`);
+    }
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+    this.revokePeerInvite(interaction.consultation, 'Cancelled');
+  }
+
+  /** SPEC 9.2 step 3: a party leaves; the first participant succeeds an owner; the last party's leave returns the interaction. */
+  private leave(client: Client, request: Extract<CoreRequest, { message: 'RequestLeaveInteraction' }>): void {
+    const agent = this.agentOf(client);
+    const interaction = this.find(request.interactionId);
+    if (!(interaction.state === 'handling' && this.isParty(interaction, agent.agentId))) {
+      throw new RequestError('InvalidState', `Agent "${agent.agentId}" is not a party to interaction ${interaction.interactionId}; RequestLeaveInteraction is for the agents handling it.`);
+    }
+    const reason = request.reason ?? null;
+    this.reply(client.clientId, request.referenceId, 'EventAck', {});
+    if (interaction.participants.length > 0) {
+      this.removeParty(interaction, agent.agentId, reason, false);
+      return;
+    }
+    this.releaseParties(interaction, 'Left', agent.agentId, reason);
+    this.returnToLocation(interaction);
+  }
+
+  /** A transfer or conference invite that ends without an accept, as SPEC 9.1 step 4 says: the owner hears why. */
+  private failPeerInvite(ticket: Ticket, reason: string): void {
+    const interaction = this.interactions.get(ticket.interactionId)!;
+    this.revokePeerInvite(ticket, reason);
+    this.tellInviterFailed(interaction, ticket, reason);
+  }
+
+  private tellInviterFailed(interaction: Interaction, ticket: Ticket, reason: string): void {
+    if (ticket.operation === 'Route') return;
+    this.sendToAgent(interaction.assignedTo!, {
+      message: 'EventTransferFailed', interactionId: interaction.interactionId, ticketId: ticket.ticketId,
+      agentId: ticket.agentId, placeId: ticket.placeId, operation: ticket.operation, reason,
+    });
+  }
+
+  /** Withdraws a transfer or conference invite: the invitee and the reporting stream hear why. */
+  private revokePeerInvite(ticket: Ticket, reason: string): void {
+    assert(ticket.operation !== 'Route', 'only an owner\'s invite is revoked this way');
+    const interaction = this.interactions.get(ticket.interactionId)!;
+    this.closeTicket(ticket);
+    this.sendToAgent(ticket.agentId, { message: 'EventRevoked', interactionId: interaction.interactionId, ticketId: ticket.ticketId, reason });
+    this.report('EventRevoked', { interactionId: interaction.interactionId, agentId: ticket.agentId, placeId: ticket.placeId, ticketId: ticket.ticketId, reason, operation: ticket.operation });
+  }
+
+  /**
+   * Takes a handled interaction from every party at once (a stop, a move, a handling timeout, the
+   * last party's leave): an open transfer or conference invite is revoked, each party that did not
+   * ask hears EventRevoked, and the interaction is nobody's. `reported` is the reason the
+   * reporting stream gives (a move gives none, as before conferences). Returns the owner that let go.
+   */
+  private releaseParties(interaction: Interaction, reason: string, requesterAgentId: string | null, reported: string | null | undefined): string {
+    const id = interaction.interactionId;
+    if (interaction.consultation !== null) this.revokePeerInvite(interaction.consultation, reason);
+    const removed = (party: Party) => (reported === undefined ? { interactionId: id, party } : { interactionId: id, party, reason: reported });
+    const ownerId = interaction.assignedTo!;
+    if (ownerId !== requesterAgentId) this.sendToAgent(ownerId, { message: 'EventRevoked', interactionId: id, reason });
+    this.report('EventPartyRemoved', removed(this.agentParty(ownerId, interaction.placeId ?? '')));
+    for (const participant of [...interaction.participants]) {
+      if (participant.agentId !== requesterAgentId) this.sendToAgent(participant.agentId, { message: 'EventRevoked', interactionId: id, reason });
+      this.report('EventPartyRemoved', removed(this.agentParty(participant.agentId, participant.placeId)));
+      this.dropParticipant(interaction, participant.agentId);
+    }
+    this.disown(interaction);
+    return ownerId;
+  }
+
+  /** One party leaves a conference that goes on (a leave, a logout); an owner is succeeded by the participant who joined first. */
+  private removeParty(interaction: Interaction, agentId: string, reason: string | null, revoke: boolean): void {
+    assert(interaction.participants.length > 0, 'a conference goes on without the party that leaves');
+    const id = interaction.interactionId;
+    let party: Party;
+    if (interaction.assignedTo === agentId) {
+      party = this.agentParty(agentId, interaction.placeId ?? '');
+      // The invite was the leaving owner's: it goes with it.
+      if (interaction.consultation !== null) this.revokePeerInvite(interaction.consultation, reason ?? 'Left');
+      const successor = interaction.participants[0]!;
+      this.dropParticipant(interaction, successor.agentId);
+      this.dropOwned(interaction);
+      this.adoptOwned(interaction, successor.agentId, successor.placeId);
+    } else {
+      const participant = interaction.participants.find((candidate) => candidate.agentId === agentId)!;
+      party = this.agentParty(agentId, participant.placeId);
+      this.dropParticipant(interaction, agentId);
+    }
+    if (revoke) this.sendToAgent(agentId, { message: 'EventRevoked', interactionId: id, reason: reason ?? 'Left' });
+    this.report('EventPartyRemoved', { interactionId: id, party, reason });
+    this.sendToParties(interaction, { message: 'EventPartyRemoved', interactionId: id, party, reason, ownerId: interaction.assignedTo }, null);
+  }
+
+  private requireOwner(agent: Agent, interaction: Interaction, request: string): void {
+    if (interaction.state === 'handling' && interaction.assignedTo === agent.agentId) return;
+    // One answer whatever the state, as for other people's work: only the owner may do this.
+    throw new RequestError('InvalidState', `${request} on interaction ${interaction.interactionId} is refused: only the agent that owns it while handling it may do this.`);
+  }
+
+  private isParty(interaction: Interaction, agentId: string): boolean {
+    return interaction.assignedTo === agentId || interaction.participants.some((participant) => participant.agentId === agentId);
+  }
+
+  /** Every event about a handled interaction goes to each of its parties (SPEC 9.2 step 2), but the one that caused it. */
+  private sendToParties(interaction: Interaction, message: ClientEvent, exceptAgentId: string | null): void {
+    if (interaction.assignedTo !== null && interaction.assignedTo !== exceptAgentId) this.sendToAgent(interaction.assignedTo, message);
+    for (const participant of interaction.participants) {
+      if (participant.agentId !== exceptAgentId) this.sendToAgent(participant.agentId, message);
+    }
+  }
+
+  private join(interaction: Interaction, participant: Participant): void {
+    interaction.participants.push(participant);
+    let participating = this.participating.get(participant.agentId);
+    if (participating === undefined) this.participating.set(participant.agentId, (participating = new Set()));
+    participating.add(interaction);
+    this.markChanged(interaction);
+  }
+
+  private dropParticipant(interaction: Interaction, agentId: string): void {
+    interaction.participants = interaction.participants.filter((participant) => participant.agentId !== agentId);
+    const participating = this.participating.get(agentId);
+    participating?.delete(interaction);
+    if (participating?.size === 0) this.participating.delete(agentId);
+    this.markChanged(interaction);
+  }
+
+  /** Takes an interaction out of its owner's set, for a move of ownership to another agent. */
+  private dropOwned(interaction: Interaction): void {
+    const owned = this.owned.get(interaction.assignedTo!);
+    owned?.delete(interaction);
+    if (owned?.size === 0) this.owned.delete(interaction.assignedTo!);
+  }
+
+  /** Makes an agent the owner without a fresh handling timer: the conference's one timer runs on. */
+  private adoptOwned(interaction: Interaction, agentId: string, placeId: string): void {
+    interaction.assignedTo = agentId;
+    interaction.placeId = placeId;
+    let owned = this.owned.get(agentId);
+    if (owned === undefined) this.owned.set(agentId, (owned = new Set()));
+    owned.add(interaction);
+    this.markChanged(interaction);
+  }
+
   // ---- Time ----------------------------------------------------------------------------------
 
   /**
@@ -1150,7 +1400,8 @@ export class Core {
 
   private onDeliveringTimeout(ticket: Ticket): void {
     const mediaType = this.interactions.get(ticket.interactionId)!.mediaType;
-    this.revokeInvite(ticket, 'DeliveringTimeout', true);
+    if (ticket.operation === 'Route') this.revokeInvite(ticket, 'DeliveringTimeout', true);
+    else this.failPeerInvite(ticket, 'DeliveringTimeout');
     // Work is not sent to an empty chair: the agent who did not answer is not ready until it says so.
     const agent = this.agents.get(ticket.agentId);
     if (this.config.notReadyOnNoAnswer && agent !== undefined && agent.media.get(mediaType)?.ready === true) {
@@ -1250,8 +1501,10 @@ export class Core {
     this.revokeOwnership(interaction, 'HandlingTimeout');
   }
 
+  /** SPEC 9.2 step 2: one handling timer per interaction, which any party's request resets. */
   private handlingDeadline(interaction: Interaction): number {
-    const lastActivity = Math.max(interaction.ownedSince, this.activity.get(interaction.assignedTo!) ?? 0);
+    let lastActivity = Math.max(interaction.ownedSince, this.activity.get(interaction.assignedTo!) ?? 0);
+    for (const participant of interaction.participants) lastActivity = Math.max(lastActivity, this.activity.get(participant.agentId) ?? 0);
     return lastActivity + this.handlingTimeoutMs(interaction);
   }
 
@@ -1351,12 +1604,14 @@ export class Core {
     this.offer(interaction);
   }
 
-  /** Ends an agent's ownership without a move: the interaction returns where it was taken from. */
+  /** Ends every party's hold without a move: the interaction returns where it was taken from. */
   private revokeOwnership(interaction: Interaction, reason: string): void {
-    const agentId = interaction.assignedTo!;
-    this.sendToAgent(agentId, { message: 'EventRevoked', interactionId: interaction.interactionId, reason });
-    this.report('EventPartyRemoved', { interactionId: interaction.interactionId, party: this.agentParty(agentId, interaction.placeId ?? ''), reason });
-    this.disown(interaction);
+    this.releaseParties(interaction, reason, null, reason);
+    this.returnToLocation(interaction);
+  }
+
+  /** Back where it was taken from, keeping its place in the order (SPEC 4.1, queue order). */
+  private returnToLocation(interaction: Interaction): void {
     this.locationOf(interaction).insert(interaction);
     this.reportPlaced(interaction);
     this.watchWaiting(interaction);
@@ -1364,9 +1619,18 @@ export class Core {
   }
 
   private logOut(agent: Agent, reason: 'AgentLoggedOut' | 'AgentDisconnected', returnOwned: boolean, forcedBy?: string): void {
-    for (const ticket of [...agent.invites]) this.revokeInvite(ticket, reason, true);
+    for (const ticket of [...agent.invites]) {
+      if (ticket.operation === 'Route') this.revokeInvite(ticket, reason, true);
+      else this.failPeerInvite(ticket, reason);
+    }
     if (returnOwned) {
-      for (const interaction of [...(this.owned.get(agent.agentId) ?? [])]) this.revokeOwnership(interaction, reason);
+      // A conference goes on without the agent: a participant leaves it, an owner hands it to the
+      // participant who joined first (SPEC 9.2 step 3). Alone, the owner's work returns.
+      for (const interaction of [...(this.participating.get(agent.agentId) ?? [])]) this.removeParty(interaction, agent.agentId, reason, true);
+      for (const interaction of [...(this.owned.get(agent.agentId) ?? [])]) {
+        if (interaction.participants.length > 0) this.removeParty(interaction, agent.agentId, reason, true);
+        else this.revokeOwnership(interaction, reason);
+      }
     }
     this.wrapUps.delete(agent.agentId);
     this.report('EventAgentLogout', { agentId: agent.agentId, placeId: agent.placeId, reason, ...(forcedBy !== undefined ? { forcedBy } : {}) });
@@ -1390,9 +1654,8 @@ export class Core {
   }
 
   private disown(interaction: Interaction): void {
-    const owned = this.owned.get(interaction.assignedTo!);
-    owned?.delete(interaction);
-    if (owned?.size === 0) this.owned.delete(interaction.assignedTo!);
+    assert(interaction.participants.length === 0 && interaction.consultation === null, 'an interaction is disowned only once no participant or invite is left');
+    this.dropOwned(interaction);
     interaction.assignedTo = null;
     interaction.placeId = null;
     interaction.state = 'queued';
@@ -1407,13 +1670,8 @@ export class Core {
    */
   private releaseFromHolder(interaction: Interaction, requester: Client): string | null {
     const id = interaction.interactionId;
-    if (interaction.state === 'handling') {
-      const agentId = interaction.assignedTo!;
-      if (requester.agentId !== agentId) this.sendToAgent(agentId, { message: 'EventRevoked', interactionId: id, reason: 'Moved' });
-      this.report('EventPartyRemoved', { interactionId: id, party: this.agentParty(agentId, interaction.placeId ?? '') });
-      this.disown(interaction);
-      return agentId;
-    }
+    // Every party of a conference lets go; the owner's wrap-up starts (SPEC 9.4 step 3).
+    if (interaction.state === 'handling') return this.releaseParties(interaction, 'Moved', requester.agentId, undefined);
     if (interaction.state === 'routing') {
       const routerId = interaction.routerId!;
       if (routerId !== requester.clientId) this.send(routerId, { message: 'EventRevoked', interactionId: id, reason: 'Moved' });
@@ -1459,8 +1717,14 @@ export class Core {
   private closeTicket(ticket: Ticket): void {
     const interaction = this.interactions.get(ticket.interactionId);
     assert(this.tickets.delete(ticket.ticketId), 'a ticket answers once');
-    assert(interaction?.ticket === ticket, 'an open ticket belongs to its invited interaction');
-    interaction.ticket = null;
+    if (ticket.operation === 'Route') {
+      assert(interaction?.ticket === ticket, 'an open ticket belongs to its invited interaction');
+      interaction.ticket = null;
+    } else {
+      assert(interaction?.consultation === ticket, 'an open transfer or conference ticket belongs to its handled interaction');
+      interaction.consultation = null;
+      this.markChanged(interaction);
+    }
     this.agents.get(ticket.agentId)?.invites.delete(ticket);
   }
 
@@ -1507,10 +1771,16 @@ export class Core {
     for (const ticket of this.agents.get(agentId)?.invites ?? []) {
       if (this.interactions.get(ticket.interactionId)?.mediaType === mediaType) load++;
     }
-    for (const interaction of this.owned.get(agentId) ?? []) {
+    for (const interaction of this.held(agentId)) {
       if (interaction.mediaType === mediaType) load++;
     }
     return load;
+  }
+
+  /** What an agent handles: the interactions it owns, then the conferences it takes part in. */
+  private *held(agentId: string): Iterable<Interaction> {
+    yield* this.owned.get(agentId) ?? [];
+    yield* this.participating.get(agentId) ?? [];
   }
 
   // ---- Plumbing ------------------------------------------------------------------------------
@@ -1616,6 +1886,19 @@ export class Core {
       assert((interaction.state === 'routing') === (interaction.routerId !== null && interaction.ticket === null) || interaction.state === 'invited', `interaction ${interaction.interactionId} is routing exactly when a router holds it`);
       if (interaction.state === 'routing') assert(this.clients.has(interaction.routerId!), 'a routing interaction is held by a connected router');
       assert(interaction.key.priority === interaction.priority, 'the queue key carries the priority');
+      if (interaction.consultation !== null || interaction.participants.length > 0) {
+        assert(interaction.state === 'handling', `interaction ${interaction.interactionId} has participants or a transfer invite only while handling`);
+      }
+      const parties = new Set([interaction.assignedTo, ...interaction.participants.map((participant) => participant.agentId)]);
+      assert(parties.size === interaction.participants.length + 1, `interaction ${interaction.interactionId}'s parties are distinct agents`);
+      for (const participant of interaction.participants) {
+        assert(this.participating.get(participant.agentId)?.has(interaction) === true, `participant ${participant.agentId} knows it takes part in ${interaction.interactionId}`);
+      }
+      if (interaction.consultation !== null) assert(!parties.has(interaction.consultation.agentId), 'a transfer or conference invite goes to an agent not yet a party');
+    }
+    for (const [agentId, participating] of this.participating) {
+      assert(participating.size > 0, 'an agent in no conference is not kept');
+      for (const interaction of participating) assert(this.interactions.get(interaction.interactionId) === interaction && interaction.participants.some((participant) => participant.agentId === agentId), `agent ${agentId} takes part only in live conferences that list it`);
     }
     assert(located.size === this.interactions.size, 'every located interaction is live');
     // SPEC 9.3: a connection's snapshots are taken or being taken, and every lock is its snapshot's.
@@ -1633,7 +1916,9 @@ export class Core {
       assert(interaction.state === 'queued', `locked interaction ${interaction.interactionId} waits queued`);
     }
     for (const ticket of this.tickets.values()) {
-      assert(this.interactions.get(ticket.interactionId)?.ticket === ticket, `ticket ${ticket.ticketId} belongs to its invited interaction`);
+      const interaction = this.interactions.get(ticket.interactionId);
+      if (ticket.operation === 'Route') assert(interaction?.ticket === ticket, `ticket ${ticket.ticketId} belongs to its invited interaction`);
+      else assert(interaction?.consultation === ticket, `transfer or conference ticket ${ticket.ticketId} belongs to its handled interaction`);
       assert(this.agents.get(ticket.agentId)?.invites.has(ticket) === true, `ticket ${ticket.ticketId} is out to a logged-in agent`);
     }
     for (const [key, subscribers] of this.subscriptions) {
@@ -1721,7 +2006,7 @@ export class Core {
     const overviews: AgentOverview[] = [];
     for (const agent of [...this.agents.values()].sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0))) {
       const mediaTypes = new Set(agent.media.keys());
-      for (const interaction of this.owned.get(agent.agentId) ?? []) mediaTypes.add(interaction.mediaType);
+      for (const interaction of this.held(agent.agentId)) mediaTypes.add(interaction.mediaType);
       for (const ticket of agent.invites) mediaTypes.add(this.interactions.get(ticket.interactionId)!.mediaType);
       const media: AgentOverview['media'] = {};
       for (const mediaType of mediaTypes) {

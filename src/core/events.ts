@@ -22,7 +22,14 @@ export type WireInteraction = {
   placeId: string | null;
   scheduledAt?: string;
   expiresAt?: string;
+  /** Who holds it while handling: the owner first, then the conference's participants in join order. */
+  parties: WireParty[];
 };
+
+export type WireParty = { agentId: string; placeId: string; role: 'owner' | 'participant' };
+
+/** What an agent's invite is for: absent (a router's invite), a transfer or a conference. */
+export type InviteOperation = 'Transfer' | 'Conference';
 
 export type Party = { type: 'Strategy'; name: string } | { type: 'Agent'; agentId: string; placeId: string };
 
@@ -34,7 +41,7 @@ export type ClientEvent =
   | { message: 'EventAck'; referenceId: number; interactionId?: string; interactions?: WireInteraction[] }
   | EventError
   | { message: 'EventRouteRequest'; interaction: WireInteraction }
-  | { message: 'EventInvite'; ticketId: number; interaction: WireInteraction }
+  | { message: 'EventInvite'; ticketId: number; interaction: WireInteraction; operation?: InviteOperation; fromAgentId?: string; reason?: string }
   | { message: 'EventRouteUsed'; referenceId: number; interactionId: string; result: 'Accepted' | 'Rejected' | 'Revoked'; agentId: string; placeId: string; ticketId: number; reason?: string | null }
   | { message: 'EventRevoked'; interactionId: string; ticketId?: number; reason: string }
   | { message: 'EventPulledInteractions'; referenceId: number; interactions: WireInteraction[] }
@@ -45,7 +52,10 @@ export type ClientEvent =
   | ({ message: 'EventForcedAgentStateChange'; operation: 'Logout' | 'NotReady'; mediaType?: string; reason: string | null; forcedBy: string } & AboutAgent)
   | { message: 'EventSnapshotTaken'; referenceId: number; snapshotId: number; numberOfInteractions: number }
   | { message: 'EventSnapshotInteractions'; referenceId: number; snapshotId: number; from: number; interactions: WireInteraction[] }
-  | { message: 'EventInteractionsMoved'; referenceId: number; snapshotId: number; moved: number; skipped: number };
+  | { message: 'EventInteractionsMoved'; referenceId: number; snapshotId: number; moved: number; skipped: number }
+  | { message: 'EventTransferFailed'; interactionId: string; ticketId: number; agentId: string; placeId: string; operation: InviteOperation; reason: string }
+  | { message: 'EventPartyAdded'; interactionId: string; party: Party; operation?: InviteOperation }
+  | { message: 'EventPartyRemoved'; interactionId: string; party: Party; reason?: string | null; operation?: InviteOperation; ownerId: string | null };
 
 export type EventError = { message: 'EventError'; referenceId?: number; errorCode: ErrorCode; errorDescription: string };
 
@@ -56,11 +66,11 @@ export type ReportingEventBody =
   | { message: 'EventPlacedInWorkbin'; interactionId: string; workbin: WorkbinRef }
   | ({ message: 'EventTakenFromQueue'; interactionId: string } & Where)
   | { message: 'EventTakenFromWorkbin'; interactionId: string; workbin: WorkbinRef }
-  | { message: 'EventPartyAdded'; interactionId: string; party: Party }
-  | { message: 'EventPartyRemoved'; interactionId: string; party: Party; reason?: string | null }
-  | ({ message: 'EventAgentInvited'; interactionId: string; ticketId: number } & AboutAgent)
-  | ({ message: 'EventRejected'; interactionId: string; ticketId: number; reason: string | null } & AboutAgent)
-  | ({ message: 'EventRevoked'; interactionId: string; ticketId: number | null; reason: string } & AboutAgent)
+  | { message: 'EventPartyAdded'; interactionId: string; party: Party; operation?: InviteOperation }
+  | { message: 'EventPartyRemoved'; interactionId: string; party: Party; reason?: string | null; operation?: InviteOperation }
+  | ({ message: 'EventAgentInvited'; interactionId: string; ticketId: number; operation?: InviteOperation; fromAgentId?: string } & AboutAgent)
+  | ({ message: 'EventRejected'; interactionId: string; ticketId: number; reason: string | null; operation?: InviteOperation } & AboutAgent)
+  | ({ message: 'EventRevoked'; interactionId: string; ticketId: number | null; reason: string; operation?: InviteOperation } & AboutAgent)
   | ({ message: 'EventProcessingStopped'; interactionId: string; reason: string | null } & Where)
   | { message: 'EventPropertiesChanged'; interactionId: string; changedProperties: UserData; deletedProperties: string[] }
   | ({ message: 'EventAgentLogin'; media: Record<string, 'ready' | 'notReady'>; skills: Record<string, number>; handling: Record<string, number> } & AboutAgent)

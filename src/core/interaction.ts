@@ -1,6 +1,6 @@
 // Interaction ids, the wire form of an interaction, and its stored record.
 
-import type { WireInteraction } from './events.js';
+import type { WireInteraction, WireParty } from './events.js';
 import type { Interaction, InteractionRecord, WorkbinRef } from './types.js';
 
 const idLength = 16;
@@ -58,7 +58,16 @@ export function toWire(interaction: Interaction): WireInteraction {
     placeId: interaction.placeId,
     ...(interaction.scheduledAt !== null ? { scheduledAt: iso(interaction.scheduledAt) } : {}),
     ...(interaction.expiresAt !== null ? { expiresAt: iso(interaction.expiresAt) } : {}),
+    parties: partiesOf(interaction),
   };
+}
+
+/** The owner first, then the participants in join order; nobody unless an agent handles it. */
+export function partiesOf(interaction: Interaction): WireParty[] {
+  if (interaction.assignedTo === null) return [];
+  const parties: WireParty[] = [{ agentId: interaction.assignedTo, placeId: interaction.placeId ?? '', role: 'owner' }];
+  for (const participant of interaction.participants) parties.push({ agentId: participant.agentId, placeId: participant.placeId, role: 'participant' });
+  return parties;
 }
 
 export function toRecord(interaction: Interaction): InteractionRecord {
@@ -81,9 +90,10 @@ export function toRecord(interaction: Interaction): InteractionRecord {
     entryOrder: interaction.key.entryOrder,
     assignedTo: interaction.assignedTo,
     placeId: interaction.placeId,
-    ticketId: interaction.ticket?.ticketId ?? null,
-    ticketAgentId: interaction.ticket?.agentId ?? null,
-    ticketPlaceId: interaction.ticket?.placeId ?? null,
+    ticketId: (interaction.ticket ?? interaction.consultation)?.ticketId ?? null,
+    ticketAgentId: (interaction.ticket ?? interaction.consultation)?.agentId ?? null,
+    ticketPlaceId: (interaction.ticket ?? interaction.consultation)?.placeId ?? null,
+    participants: interaction.participants.map((participant) => ({ ...participant })),
     expiresAt: interaction.expiresAt,
     scheduledAt: interaction.scheduledAt,
   };
@@ -113,5 +123,7 @@ export function fromRecord(record: InteractionRecord): Interaction {
     expiresAt: record.expiresAt,
     scheduledAt: record.scheduledAt,
     lockedBy: null,
+    participants: record.participants.map((participant) => ({ ...participant })),
+    consultation: null,
   };
 }

@@ -35,7 +35,11 @@ export type CoreRequest =
   | { message: 'RequestReleaseSnapshot'; referenceId: number; snapshotId: number }
   | { message: 'RequestUnlockInteraction'; referenceId: number; snapshotId: number; interactionId: string }
   | { message: 'RequestMoveInteractions'; referenceId: number; snapshotId: number; queue?: string; workbin?: WorkbinRefInput }
-  | { message: 'RequestStartReporting'; referenceId: number; fromSeq?: number };
+  | { message: 'RequestStartReporting'; referenceId: number; fromSeq?: number }
+  | { message: 'RequestTransfer'; referenceId: number; interactionId: string; agentId: string; placeId?: string; reason?: string }
+  | { message: 'RequestConference'; referenceId: number; interactionId: string; agentId: string; placeId?: string; reason?: string }
+  | { message: 'RequestCancelTransfer'; referenceId: number; interactionId: string }
+  | { message: 'RequestLeaveInteraction'; referenceId: number; interactionId: string; reason?: string };
 
 /** A snapshot's order: the queue's own, highest priority first (then oldest), or oldest submitted first. */
 export type SnapshotOrder = 'queue' | 'priority' | 'age';

@@ -41,6 +41,7 @@ export interface Interaction {
   ownedSince: number;
   /** The router holding it while routing or invited. */
   routerId: string | null;
+  /** The router's open invite (invited). */
   ticket: Ticket | null;
   /** SPEC 9.4 step 1: waiting past this moment (ms), it expires; null: only its queue's expireAfter applies. */
   expiresAt: number | null;
@@ -48,13 +49,29 @@ export interface Interaction {
   scheduledAt: number | null;
   /** The snapshot that locks it (SPEC 9.3 step 4), while it waits where that snapshot saw it; never stored. */
   lockedBy: number | null;
+  /** Agents in a conference beside the owner, in the order they joined (SPEC 9.2); empty otherwise. */
+  participants: Participant[];
+  /** The owner's open transfer or conference invite, at most one (SPEC 9.1 step 1); only while handling. */
+  consultation: Ticket | null;
 }
+
+/** An agent taking part in a conference it does not own. */
+export interface Participant {
+  readonly agentId: string;
+  readonly placeId: string;
+}
+
+/** Why a ticket was issued: a router's invite, or an owner's invite to a colleague (SPEC 9.1, 9.2). */
+export type TicketOperation = 'Route' | 'Transfer' | 'Conference';
 
 export interface Ticket {
   readonly ticketId: number;
   readonly interactionId: string;
+  readonly operation: TicketOperation;
   readonly agentId: string;
   readonly placeId: string;
+  /** Who invited: the owner agent of a transfer or conference; null for a router's invite. */
+  readonly fromAgentId: string | null;
   readonly routerId: string | null;
   readonly routerReferenceId: number;
   readonly deadline: number;
@@ -156,11 +173,14 @@ export interface InteractionRecord {
   entryOrder: number;
   assignedTo: string | null;
   placeId: string | null;
+  /** The open invite: the router's while invited, the owner's transfer or conference invite while handling. */
   ticketId: number | null;
   ticketAgentId: string | null;
   ticketPlaceId: string | null;
   expiresAt: number | null;
   scheduledAt: number | null;
+  /** The conference's participants besides the owner, in join order (SPEC 9.2): a restart keeps every party. */
+  participants: Participant[];
 }
 
 /** A logged-in agent as the store keeps it, so that a restart can report its logout. */

@@ -17,8 +17,9 @@ const interaction = {
   placedInQueueAt: '2026-12-04T09:30:00.000Z',
   assignedTo: 'agent-7',
   placeId: 'place-7',
+  parties: [{ agentId: 'agent-7', placeId: 'place-7', role: 'owner' }],
 };
-const waiting = { ...interaction, state: 'queued', queue: 'inbound', assignedTo: null, placeId: null };
+const waiting = { ...interaction, state: 'queued', queue: 'inbound', assignedTo: null, placeId: null, parties: [] };
 const event = { seq: 1042, eventTime: '2026-12-04T09:30:01.250Z', interactionId: interaction.interactionId, mediaType: 'email' };
 const agent = { seq: 1043, eventTime: '2026-12-04T09:30:02.000Z', agentId: 'agent-7', placeId: 'place-7' };
 
@@ -48,6 +49,10 @@ export const requestExamples: Record<RequestName, Record<string, unknown>> = {
   RequestReleaseSnapshot: { message: 'RequestReleaseSnapshot', referenceId: 23, snapshotId: 3 },
   RequestUnlockInteraction: { message: 'RequestUnlockInteraction', referenceId: 24, snapshotId: 3, interactionId: interaction.interactionId },
   RequestMoveInteractions: { message: 'RequestMoveInteractions', referenceId: 25, snapshotId: 3, queue: 'german-backlog' },
+  RequestTransfer: { message: 'RequestTransfer', referenceId: 26, interactionId: interaction.interactionId, agentId: 'agent-9', reason: 'Billing question' },
+  RequestConference: { message: 'RequestConference', referenceId: 27, interactionId: interaction.interactionId, agentId: 'agent-9', placeId: 'place-9' },
+  RequestCancelTransfer: { message: 'RequestCancelTransfer', referenceId: 28, interactionId: interaction.interactionId },
+  RequestLeaveInteraction: { message: 'RequestLeaveInteraction', referenceId: 29, interactionId: interaction.interactionId, reason: 'Answered my part' },
 };
 
 export const clientEventExamples: Record<ClientEventName, Record<string, unknown>> = {
@@ -66,6 +71,9 @@ export const clientEventExamples: Record<ClientEventName, Record<string, unknown
   EventSnapshotTaken: { message: 'EventSnapshotTaken', referenceId: 21, snapshotId: 3, numberOfInteractions: 42 },
   EventSnapshotInteractions: { message: 'EventSnapshotInteractions', referenceId: 22, snapshotId: 3, from: 0, interactions: [{ ...waiting, priority: 5, userData: { language: 'de' } }] },
   EventInteractionsMoved: { message: 'EventInteractionsMoved', referenceId: 25, snapshotId: 3, moved: 40, skipped: 2 },
+  EventTransferFailed: { message: 'EventTransferFailed', interactionId: interaction.interactionId, ticketId: 18, agentId: 'agent-9', placeId: 'place-9', operation: 'Transfer', reason: 'Rejected' },
+  EventPartyAdded: { message: 'EventPartyAdded', interactionId: interaction.interactionId, party: { type: 'Agent', agentId: 'agent-9', placeId: 'place-9' }, operation: 'Conference' },
+  EventPartyRemoved: { message: 'EventPartyRemoved', interactionId: interaction.interactionId, party: { type: 'Agent', agentId: 'agent-7', placeId: 'place-7' }, reason: 'Answered my part', ownerId: 'agent-9' },
 };
 
 export const reportingEventExamples: Record<ReportingEventName, Record<string, unknown>> = {

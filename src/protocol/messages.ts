@@ -164,6 +164,10 @@ export const RequestGetSnapshotInteractions = request('RequestGetSnapshotInterac
 export const RequestReleaseSnapshot = request('RequestReleaseSnapshot', { snapshotId: SnapshotId });
 export const RequestUnlockInteraction = request('RequestUnlockInteraction', { snapshotId: SnapshotId, interactionId: InteractionId });
 export const RequestMoveInteractions = request('RequestMoveInteractions', { snapshotId: SnapshotId, queue: Type.Optional(Name), workbin: Type.Optional(WorkbinRef) });
+export const RequestTransfer = request('RequestTransfer', { interactionId: InteractionId, agentId: Name, placeId: Type.Optional(Name), reason: Type.Optional(Reason) });
+export const RequestConference = request('RequestConference', { interactionId: InteractionId, agentId: Name, placeId: Type.Optional(Name), reason: Type.Optional(Reason) });
+export const RequestCancelTransfer = request('RequestCancelTransfer', { interactionId: InteractionId });
+export const RequestLeaveInteraction = request('RequestLeaveInteraction', { interactionId: InteractionId, reason: Type.Optional(Reason) });
 export const RequestStartReporting = request('RequestStartReporting', { fromSeq: Type.Optional(Type.Integer({ minimum: 1 })) });
 
 /** The requests the core executes; registration is the shell's (it verifies credentials first). */
@@ -192,6 +196,10 @@ export const coreRequests = {
   RequestReleaseSnapshot,
   RequestUnlockInteraction,
   RequestMoveInteractions,
+  RequestTransfer,
+  RequestConference,
+  RequestCancelTransfer,
+  RequestLeaveInteraction,
 };
 
 export const requests = { RequestRegisterClient, ...coreRequests };
@@ -222,7 +230,11 @@ export const InteractionOnWire = Type.Object({
   placeId: Type.Union([Name, Type.Null()]),
   scheduledAt: Type.Optional(IsoTime),
   expiresAt: Type.Optional(IsoTime),
+  parties: Type.Array(Type.Object({ agentId: Name, placeId: Type.String(), role: Type.Enum(['owner', 'participant']) }), {
+    description: 'who handles it: the owner first, then a conference\'s participants in join order; empty unless handling',
+  }),
 });
+const InviteOperation = Type.Enum(['Transfer', 'Conference'], { description: 'what an agent\'s invite is for; absent on a router\'s invite' });
 const Party = Type.Union([
   Type.Object({ type: Type.Literal('Strategy'), name: Type.String() }),
   Type.Object({ type: Type.Literal('Agent'), agentId: Name, placeId: Type.String() }),
@@ -251,7 +263,13 @@ export const clientEvents = {
     errorDescription: Type.String({ minLength: 1 }),
   }),
   EventRouteRequest: event('EventRouteRequest', { interaction: InteractionOnWire }),
-  EventInvite: event('EventInvite', { ticketId: TicketId, interaction: InteractionOnWire }),
+  EventInvite: event('EventInvite', {
+    ticketId: TicketId,
+    interaction: InteractionOnWire,
+    operation: Type.Optional(InviteOperation),
+    fromAgentId: Type.Optional(Name),
+    reason: Type.Optional(Reason),
+  }),
   EventRouteUsed: answer('EventRouteUsed', {
     ...aboutInteraction,
     result: Type.Enum(['Accepted', 'Rejected', 'Revoked']),
@@ -280,6 +298,15 @@ export const clientEvents = {
   EventSnapshotTaken: answer('EventSnapshotTaken', { snapshotId: SnapshotId, numberOfInteractions: Type.Integer({ minimum: 0 }) }),
   EventSnapshotInteractions: answer('EventSnapshotInteractions', { snapshotId: SnapshotId, from: Type.Integer({ minimum: 0 }), interactions: Type.Array(InteractionOnWire) }),
   EventInteractionsMoved: answer('EventInteractionsMoved', { snapshotId: SnapshotId, moved: Type.Integer({ minimum: 0 }), skipped: Type.Integer({ minimum: 0 }) }),
+  EventTransferFailed: event('EventTransferFailed', { ...aboutInteraction, ticketId: TicketId, ...aboutAgent, operation: InviteOperation, reason: Reason }),
+  EventPartyAdded: event('EventPartyAdded', { ...aboutInteraction, party: Party, operation: Type.Optional(InviteOperation) }),
+  EventPartyRemoved: event('EventPartyRemoved', {
+    ...aboutInteraction,
+    party: Party,
+    reason: Type.Optional(NullableReason),
+    operation: Type.Optional(InviteOperation),
+    ownerId: Type.Union([Name, Type.Null()], { description: 'the owner once the party has left' }),
+  }),
 };
 
 /** The reporting stream (SPEC sections 4 and 5): every event carries a gap-free seq. */
@@ -289,11 +316,11 @@ export const reportingEvents = {
   EventPlacedInWorkbin: reporting('EventPlacedInWorkbin', { ...aboutInteraction, workbin: WorkbinRef }),
   EventTakenFromQueue: reporting('EventTakenFromQueue', { ...aboutInteraction, ...where }),
   EventTakenFromWorkbin: reporting('EventTakenFromWorkbin', { ...aboutInteraction, workbin: WorkbinRef }),
-  EventPartyAdded: reporting('EventPartyAdded', { ...aboutInteraction, party: Party }),
-  EventPartyRemoved: reporting('EventPartyRemoved', { ...aboutInteraction, party: Party, reason: Type.Optional(NullableReason) }),
-  EventAgentInvited: reporting('EventAgentInvited', { ...aboutInteraction, ...aboutAgent, ticketId: TicketId }),
-  EventRejected: reporting('EventRejected', { ...aboutInteraction, ...aboutAgent, ticketId: TicketId, reason: NullableReason }),
-  EventRevoked: reporting('EventRevoked', { ...aboutInteraction, ...aboutAgent, ticketId: Type.Union([TicketId, Type.Null()]), reason: Reason }),
+  EventPartyAdded: reporting('EventPartyAdded', { ...aboutInteraction, party: Party, operation: Type.Optional(InviteOperation) }),
+  EventPartyRemoved: reporting('EventPartyRemoved', { ...aboutInteraction, party: Party, reason: Type.Optional(NullableReason), operation: Type.Optional(InviteOperation) }),
+  EventAgentInvited: reporting('EventAgentInvited', { ...aboutInteraction, ...aboutAgent, ticketId: TicketId, operation: Type.Optional(InviteOperation), fromAgentId: Type.Optional(Name) }),
+  EventRejected: reporting('EventRejected', { ...aboutInteraction, ...aboutAgent, ticketId: TicketId, reason: NullableReason, operation: Type.Optional(InviteOperation) }),
+  EventRevoked: reporting('EventRevoked', { ...aboutInteraction, ...aboutAgent, ticketId: Type.Union([TicketId, Type.Null()]), reason: Reason, operation: Type.Optional(InviteOperation) }),
   EventProcessingStopped: reporting('EventProcessingStopped', { ...aboutInteraction, ...where, reason: NullableReason }),
   EventPropertiesChanged: reporting('EventPropertiesChanged', { ...aboutInteraction, changedProperties: UserData, deletedProperties: Type.Array(Type.String()) }),
   EventAgentLogin: reporting('EventAgentLogin', { ...aboutAgent, media: Type.Record(Type.String(), MediaReadiness), skills: Type.Record(Type.String(), Type.Number()), handling: Type.Record(Type.String(), Type.Integer({ minimum: 0 })) }),

@@ -1,7 +1,7 @@
 // The interactions table's row, as both stores read it back: the same columns, with user_data as
 // each database returns it (JSON text from SQLite, an object parsed by postgres.js).
 
-import type { InteractionRecord, InteractionState } from '../core/types.js';
+import type { InteractionRecord, InteractionState, Participant } from '../core/types.js';
 
 export interface InteractionRow<UserData> {
   interaction_id: string;
@@ -27,6 +27,8 @@ export interface InteractionRow<UserData> {
   ticket_place_id: string | null;
   expires_at: number | null;
   scheduled_at: number | null;
+  /** JSON text from SQLite, parsed by postgres.js. */
+  participants: unknown;
 }
 
 /**
@@ -38,7 +40,7 @@ export class RowReader {
   private readonly texts = new Map<string, string>();
 
   /** The record a row holds, with its user data already decoded. */
-  record(row: InteractionRow<unknown>, userData: Record<string, unknown>): InteractionRecord {
+  record(row: InteractionRow<unknown>, userData: Record<string, unknown>, participants: Participant[]): InteractionRecord {
     return {
       interactionId: row.interaction_id,
       number: row.number,
@@ -63,6 +65,7 @@ export class RowReader {
       ticketPlaceId: this.sharedOrNull(row.ticket_place_id),
       expiresAt: row.expires_at === null ? null : Number(row.expires_at),
       scheduledAt: row.scheduled_at === null ? null : Number(row.scheduled_at),
+      participants,
     };
   }
 

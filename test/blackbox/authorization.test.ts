@@ -153,7 +153,7 @@ async function actor(role: Role): Promise<Actor> {
 // ---- The table ------------------------------------------------------------------------------
 
 /** The answer a cell expects: a success message, or an error code. */
-type Outcome = 'EventAck' | 'EventPulledInteractions' | 'EventInteractionProperties' | 'EventWorkbinContent' | 'EventSnapshotTaken' | 'EventSnapshotInteractions' | 'EventInteractionsMoved' | 'Forbidden' | 'AgentNotAvailable';
+type Outcome = 'EventAck' | 'EventPulledInteractions' | 'EventInteractionProperties' | 'EventWorkbinContent' | 'EventSnapshotTaken' | 'EventSnapshotInteractions' | 'EventInteractionsMoved' | 'Forbidden' | 'AgentNotAvailable' | 'InvalidState';
 
 interface Row {
   name: string;
@@ -268,6 +268,34 @@ const rows: Row[] = [
     build: async (actor) => ({ message: 'RequestMoveInteractions', snapshotId: (await snapshotOfOne(actor)).snapshotId, queue: 'backlog' }),
     expected: snapshotters('EventInteractionsMoved'),
   },
+  // SPEC 9.1–9.2: only agents send these, and only the owner (or, to leave, a party) may: another agent's work is InvalidState.
+  ...(['RequestTransfer', 'RequestConference'] as const).flatMap((message): Row[] => [
+    // The target is logged in ready again first: a supervisor's row may have made it not ready.
+    { name: `${message} of its own interaction`, build: async () => ({ message, interactionId: await ownedBy('agent-1'), agentId: (await loggedIn(desk2, 'agent-2'), 'agent-2') }), expected: onlyAgent('EventAck') },
+    { name: `${message} of another's interaction`, build: async () => ({ message, interactionId: await ownedBy('agent-2'), agentId: 'agent-1' }), expected: onlyAgent('InvalidState') },
+  ]),
+  {
+    name: 'RequestCancelTransfer of its own transfer',
+    build: async () => {
+      const interactionId = await ownedBy('agent-1');
+      await loggedIn(desk2, 'agent-2');
+      await ok(desk1, { message: 'RequestTransfer', interactionId, agentId: 'agent-2' });
+      return { message: 'RequestCancelTransfer', interactionId };
+    },
+    expected: onlyAgent('EventAck'),
+  },
+  {
+    name: "RequestCancelTransfer of another's transfer",
+    build: async () => {
+      const interactionId = await ownedBy('agent-2');
+      await loggedIn(desk1, 'agent-1');
+      await ok(desk2, { message: 'RequestTransfer', interactionId, agentId: 'agent-1' });
+      return { message: 'RequestCancelTransfer', interactionId };
+    },
+    expected: onlyAgent('InvalidState'),
+  },
+  { name: 'RequestLeaveInteraction of its own interaction', build: async () => ({ message: 'RequestLeaveInteraction', interactionId: await ownedBy('agent-1') }), expected: onlyAgent('EventAck') },
+  { name: "RequestLeaveInteraction of another's interaction", build: async () => ({ message: 'RequestLeaveInteraction', interactionId: await ownedBy('agent-2') }), expected: onlyAgent('InvalidState') },
 ];
 
 /** A Forbidden names what it refused: the request, or its interaction, ticket, workbin or agent. */

@@ -111,6 +111,50 @@ describe('AgentClient', () => {
     expect((await refusal(agent.pull({ queue: 'backlog' }))).code).toBe('AgentNotLoggedIn');
   });
 
+  it('transfers, conferences and leaves (SPEC 9.1, 9.2), with the new events on typed listeners', async () => {
+    const media = track(await connected(new MediaServerClient(options('gateway'))));
+    const first = (await media.submit({ queue: 'backlog', mediaType: 'email' })).interactionId!;
+    const second = (await media.submit({ queue: 'backlog', mediaType: 'chat' })).interactionId!;
+    const one = track(await connected(new AgentClient(options('desk-1'))));
+    const two = track(await connected(new AgentClient(options('desk-2'))));
+    await one.agentLogin({ agentId: 'agent-1', placeId: 'place-1', media: { email: 'ready', chat: 'ready' } });
+    await two.agentLogin({ agentId: 'agent-2', placeId: 'place-2', media: { email: 'ready', chat: 'ready' } });
+    await one.pull({ queue: 'backlog', count: 2 });
+
+    // A transfer the colleague rejects, then one it accepts.
+    let invited = nextEvent(two, 'EventInvite');
+    await one.transfer({ interactionId: first, agentId: 'agent-2' });
+    let invite = await invited;
+    expect(invite).toMatchObject({ operation: 'Transfer', fromAgentId: 'agent-1' });
+    const failed = nextEvent(one, 'EventTransferFailed');
+    await two.reject({ ticketId: invite.ticketId, interactionId: first });
+    expect(await failed).toMatchObject({ interactionId: first, operation: 'Transfer', reason: 'Rejected' });
+    invited = nextEvent(two, 'EventInvite');
+    await one.transfer({ interactionId: first, agentId: 'agent-2' });
+    expect((await invited).ticketId).toBeGreaterThan(invite.ticketId);
+    const cancelled = nextEvent(two, 'EventRevoked');
+    await one.cancelTransfer({ interactionId: first });
+    expect(await cancelled).toMatchObject({ reason: 'Cancelled' });
+    invited = nextEvent(two, 'EventInvite');
+    await one.transfer({ interactionId: first, agentId: 'agent-2' });
+    invite = await invited;
+    const transferred = nextEvent(one, 'EventRevoked');
+    await two.accept({ ticketId: invite.ticketId, interactionId: first });
+    expect(await transferred).toMatchObject({ interactionId: first, reason: 'Transferred' });
+
+    // A conference on the chat: agent 2 joins, then leaves.
+    invited = nextEvent(two, 'EventInvite');
+    await one.conference({ interactionId: second, agentId: 'agent-2' });
+    invite = await invited;
+    const joined = nextEvent(one, 'EventPartyAdded');
+    await two.accept({ ticketId: invite.ticketId, interactionId: second });
+    expect(await joined).toMatchObject({ party: { type: 'Agent', agentId: 'agent-2' }, operation: 'Conference' });
+    const left = nextEvent(one, 'EventPartyRemoved');
+    await two.leaveInteraction({ interactionId: second, reason: 'done' });
+    expect(await left).toMatchObject({ party: { agentId: 'agent-2' }, reason: 'done', ownerId: 'agent-1' });
+    expect((await refusal(two.leaveInteraction({ interactionId: second }))).code).toBe('InvalidState');
+  });
+
   it('refuses a ticket never issued with UnknownTicket, and another role\'s request with Forbidden', async () => {
     const agent = track(await connected(new AgentClient(options('desk-7'))));
     await agent.agentLogin({ agentId: 'agent-7', placeId: 'place-7' });

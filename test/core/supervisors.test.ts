@@ -267,7 +267,7 @@ describe('9.3.2 a snapshot larger than one slice', () => {
         interactionId: interactionIdOf(number), number, mediaType: 'chat', type: 'Inbound', subtype: 'InboundNew', priority: number % 7,
         userData: { language: number % 3 === 0 ? 'de' : 'en' }, submittedAt: t.now - (number * 7919) % count, submittedBy: 'M', externalId: null,
         state: 'queued' as const, queue: 'pool', workbinName: null, workbinOwner: null, enteredAt: t.now, entryOrder: number,
-        assignedTo: null, placeId: null, ticketId: null, ticketAgentId: null, ticketPlaceId: null, expiresAt: null, scheduledAt: null,
+        assignedTo: null, placeId: null, ticketId: null, ticketAgentId: null, ticketPlaceId: null, expiresAt: null, scheduledAt: null, participants: [],
       };
     });
     t.core.recover(records, { lastInteraction: count, lastTicket: 0, lastEntry: count, lastSeq: 0 }, t.now);

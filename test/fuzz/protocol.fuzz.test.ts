@@ -287,6 +287,20 @@ async function recordSession(): Promise<void> {
   await recorded(supervisor, { message: 'RequestStopProcessing', interactionId: callback!.interactionId, reason: 'duplicate' });
   await recorded(supervisor, { message: 'RequestForceAgentLogout', agentId: 'agent-2', reason: 'shift ended' });
   await recorded(agent2, { message: 'RequestAgentLogin', agentId: 'agent-2', placeId: 'place-2', media: { chat: 'ready' } });
+  // SPEC 9.1–9.2: a transfer offered and withdrawn, a conference joined, and both parties leaving.
+  const shared = await recorded(archive, { message: 'RequestSubmit', queue: 'pool', mediaType: 'chat', userData: { topic: 'billing' } });
+  const sharedId = shared!.interactionId as string;
+  await recorded(agent1, { message: 'RequestPull', queue: 'pool', interactionIds: [sharedId] });
+  await recorded(agent1, { message: 'RequestTransfer', interactionId: sharedId, agentId: 'agent-2', reason: 'billing' });
+  await recorded(agent1, { message: 'RequestCancelTransfer', interactionId: sharedId });
+  await recorded(agent1, { message: 'RequestConference', interactionId: sharedId, agentId: 'agent-2', placeId: 'place-2' });
+  const agent2Client = await liveClient(agent2);
+  await waitFor(() => agent2Client.received.some((message) => message.message === 'EventInvite' && message.operation === 'Conference'));
+  const conferenceInvite = agent2Client.received.find((message) => message.message === 'EventInvite' && message.operation === 'Conference')!;
+  await recorded(agent2, { message: 'RequestAccept', ticketId: conferenceInvite.ticketId, interactionId: sharedId });
+  await recorded(agent2, { message: 'RequestChangeProperties', interactionId: sharedId, changedProperties: { note: 'joined' } });
+  await recorded(agent1, { message: 'RequestLeaveInteraction', interactionId: sharedId, reason: 'handed over' });
+  await recorded(agent2, { message: 'RequestLeaveInteraction', interactionId: sharedId });
   await settleAll();
 }
 
@@ -589,7 +603,7 @@ describe('the protocol fuzzer', () => {
     }
 
     // Where the stream left each interaction, and its user data.
-    const model = new Map<string, { stopped: boolean; userData: Record<string, unknown>; location: { queue: unknown; workbin: unknown } | { agent: string } }>();
+    const model = new Map<string, { stopped: boolean; userData: Record<string, unknown>; location: { queue: unknown; workbin: unknown } | { agent: string; participants: string[] } }>();
     for (const event of stream) {
       const id = event.interactionId as string;
       const entry = model.get(id);
@@ -600,7 +614,27 @@ describe('the protocol fuzzer', () => {
           break;
         }
         case 'EventPlacedInQueue': entry!.location = { queue: event.queue, workbin: event.workbin }; break;
-        case 'EventPartyAdded': if ((event.party as { type: string }).type === 'Agent') entry!.location = { agent: (event.party as { agentId: string }).agentId }; break;
+        case 'EventPartyAdded': {
+          // An owner (an accept, a pull, a transfer: participants stay), or a conference's participant (SPEC 9.1–9.2).
+          const party = event.party as { type: string; agentId: string };
+          if (party.type !== 'Agent') break;
+          const participants = 'agent' in entry!.location ? entry!.location.participants : [];
+          if (event.operation === 'Conference') participants.push(party.agentId);
+          else entry!.location = { agent: party.agentId, participants };
+          break;
+        }
+        case 'EventPartyRemoved': {
+          // A party leaves; the first participant succeeds an owner. A transfer's old owner was already replaced.
+          const party = event.party as { type: string; agentId: string };
+          if (party.type !== 'Agent' || event.operation === 'Transfer' || !('agent' in entry!.location)) break;
+          const location = entry!.location;
+          if (location.agent === party.agentId) {
+            if (location.participants.length > 0) location.agent = location.participants.shift()!;
+          } else {
+            location.participants = location.participants.filter((agentId) => agentId !== party.agentId);
+          }
+          break;
+        }
         case 'EventPropertiesChanged': {
           const userData = { ...entry!.userData, ...(event.changedProperties as Record<string, unknown>) };
           for (const key of event.deletedProperties as string[]) delete userData[key];
@@ -621,9 +655,12 @@ describe('the protocol fuzzer', () => {
         continue;
       }
       expect(answer.message, `${id}: ${JSON.stringify(answer)}`).toBe('EventInteractionProperties');
-      const interaction = answer.interaction as { userData: unknown; queue: unknown; workbin: unknown; assignedTo: unknown; state: string };
+      const interaction = answer.interaction as { userData: unknown; queue: unknown; workbin: unknown; assignedTo: unknown; state: string; parties: { agentId: string }[] };
       expect(interaction.userData, `${id}'s user data`).toEqual(expected.userData);
-      if ('agent' in expected.location) expect({ state: interaction.state, assignedTo: interaction.assignedTo }, id).toEqual({ state: 'handling', assignedTo: expected.location.agent });
+      if ('agent' in expected.location) {
+        expect({ state: interaction.state, assignedTo: interaction.assignedTo, parties: interaction.parties.map((party) => party.agentId) }, id)
+          .toEqual({ state: 'handling', assignedTo: expected.location.agent, parties: [expected.location.agent, ...expected.location.participants] });
+      }
       else expect({ queue: interaction.queue, workbin: interaction.workbin }, id).toEqual(expected.location);
     }
     console.info(`protocol fuzzer: after the restart, ${stream.length} stored events and ${model.size} interactions (${[...model.values()].filter((entry) => entry.stopped).length} stopped) checked`);

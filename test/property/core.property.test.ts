@@ -88,6 +88,9 @@ type Command =
   | { kind: 'changeProperties'; slot: number; pick: number; holder: boolean; handlingTimeout: number | null }
   | { kind: 'getProperties'; slot: number; pick: number; holder: boolean }
   | { kind: 'workbinContent' | 'subscribe'; slot: number; workbin: number }
+  | { kind: 'transfer' | 'conference'; slot: number; pick: number; holder: boolean; agent: number }
+  | { kind: 'cancelTransfer'; slot: number; pick: number; holder: boolean }
+  | { kind: 'leave'; slot: number; pick: number; party: boolean; participant: boolean }
   | { kind: 'tick'; ms: number };
 
 const anySlot = fc.nat(slots.length - 1);
@@ -153,6 +156,10 @@ const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('page' as const, 'release' as const, 'unlock' as const, 'move' as const), slot: snapshotSlot, snapshot: fc.nat(6), pick, queue: index(queueNames.length) }) },
+  // SPEC 9.1–9.2: transfers and conferences, mostly by the owner to an agent that may take them.
+  { weight: 8, arbitrary: fc.record({ kind: fc.constantFrom('transfer' as const, 'conference' as const), slot: agentSlot, pick, holder: likely, agent: index(agentIds.length) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancelTransfer' as const), slot: agentSlot, pick, holder: likely }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('leave' as const), slot: agentSlot, pick, party: likely, participant: fc.boolean() }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.oneof(fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 5_000, max: 25_000 })) }) },
 );
 
@@ -160,6 +167,8 @@ const commandsArbitrary = fc.array(commandArbitrary, { minLength: 1, maxLength: 
 
 /** What the auditor knows of a ticket, learned from the events alone. */
 interface TicketRecord {
+  /** A router's invite, or an owner's transfer or conference invite (no router: routerClientId ''). */
+  operation: 'Route' | 'Transfer' | 'Conference';
   interactionId: string;
   agentId: string;
   routerClientId: string;
@@ -247,10 +256,12 @@ class Run {
 
   private pickTicket(pick: number): TicketRecord & { ticketId: number } {
     const open = [...this.tickets].filter(([, ticket]) => !ticket.closed);
-    const candidates = [...open, ...this.tickets];
+    // Transfer and conference invites are few and short-lived: answered more often, so their accepts happen.
+    const openPeer = open.filter(([, ticket]) => ticket.operation !== 'Route');
+    const candidates = [...openPeer, ...openPeer, ...openPeer, ...open, ...this.tickets];
     const neverIssued = this.t.core.getCounters().lastTicket + 1;
     if (pick % (candidates.length + 1) === candidates.length) {
-      return { ticketId: neverIssued, interactionId: this.pickInteraction(pick), agentId: 'agent-1', routerClientId: '', routerReferenceId: 0, deadline: 0, closed: false };
+      return { ticketId: neverIssued, operation: 'Route', interactionId: this.pickInteraction(pick), agentId: 'agent-1', routerClientId: '', routerReferenceId: 0, deadline: 0, closed: false };
     }
     const [ticketId, ticket] = candidates[pick % (candidates.length + 1)]!;
     return { ticketId, ...ticket };
@@ -336,6 +347,23 @@ class Run {
           ? client.changeProperties(interactionId, {}, ['handling-timeout'])
           : client.changeProperties(interactionId, { 'handling-timeout': command.handlingTimeout });
       }
+      case 'transfer':
+      case 'conference':
+      case 'cancelTransfer': {
+        const interactionId = this.pickInteraction(command.pick, ['handling']);
+        const agent = this.agent(command.holder ? this.holderSlot(interactionId, command.slot) : command.slot);
+        if (command.kind === 'cancelTransfer') return agent.cancelTransfer(interactionId);
+        const target = agentIds[command.agent]!;
+        return command.kind === 'transfer' ? agent.transfer(interactionId, target) : agent.conference(interactionId, target);
+      }
+      case 'leave': {
+        const interactionId = this.pickInteraction(command.pick, ['handling']);
+        const interaction = this.t.core.interaction(interactionId);
+        const participant = interaction?.participants[0]?.agentId;
+        const partyId = command.participant && participant !== undefined ? participant : interaction?.assignedTo ?? null;
+        const slot = command.party && partyId !== null ? this.agentSlotOf(partyId, command.slot) : command.slot;
+        return this.agent(slot).leave(interactionId, 'done');
+      }
       case 'workbinContent': return this.handle(command.slot).workbinContent(workbinRefs[command.workbin]!);
       case 'subscribe': return this.handle(command.slot).subscribe(workbinRefs[command.workbin]!);
     }
@@ -343,7 +371,8 @@ class Run {
 
   execute(command: Command): void {
     const step = this.stepFor(command);
-    const loadBefore = step.request?.message === 'RequestRouteCall' ? this.load(step.request.agentId, step.request.interactionId) : null;
+    const invites = step.request?.message === 'RequestRouteCall' || step.request?.message === 'RequestTransfer' || step.request?.message === 'RequestConference';
+    const loadBefore = invites ? this.load((step.request as { agentId: string }).agentId, (step.request as { interactionId: string }).interactionId) : null;
     const handlingBefore = this.handlingDeadlines();
     const waitingBefore = step.request?.message === 'RequestPull' ? this.waiting() : null;
     const result = this.t.run(step);
@@ -354,13 +383,16 @@ class Run {
     if (command.kind === 'disconnect') this.generations[command.slot]!++;
   }
 
-  /** Every slot connected, every agent logged in and ready for both media, and some work waiting, before the random commands. */
+  /** Every slot connected, every agent logged in and ready for both media, some work waiting and one handled, before the random commands. */
   runAll(commands: readonly Command[]): void {
     for (let slot = 0; slot < slots.length; slot++) this.execute({ kind: 'register', slot });
     for (const slot of agentSlots) this.execute({ kind: 'login', slot, place: slot === 1 ? 0 : Math.max(0, slot - 1), chat: true, email: true });
     for (const [queue, mediaType] of [[0, 0], [0, 1], [2, 0], [1, 1]] as const) {
       this.execute({ kind: 'submit', slot: 6, queue, mediaType, priority: 0, externalId: null, handlingTimeout: null });
     }
+    // Agent 2 handles the pool's chat from the start, so transfers and conferences have work to begin on.
+    this.execute({ kind: 'submit', slot: 6, queue: 1, mediaType: 0, priority: 0, externalId: null, handlingTimeout: null });
+    this.execute({ kind: 'pull', slot: 2, fromQueue: true, queue: 1, workbin: 0, count: 1, byIds: false, pick: 0 });
     for (const command of commands) this.execute(command);
   }
 
@@ -372,7 +404,9 @@ class Run {
     for (const interaction of this.live()) {
       if (interaction.mediaType !== target.mediaType) continue;
       if (interaction.state === 'handling' && interaction.assignedTo === agentId) load++;
+      if (interaction.participants.some((participant) => participant.agentId === agentId)) load++;
       if (interaction.state === 'invited' && interaction.ticket?.agentId === agentId) load++;
+      if (interaction.consultation?.agentId === agentId) load++;
     }
     return { load, capacity: mediaSettings(this.t.config, target.mediaType).capacity };
   }
@@ -384,7 +418,9 @@ class Run {
       if (interaction.state !== 'handling') continue;
       const own = Number(interaction.userData['handling-timeout']);
       const timeoutMs = Number.isFinite(own) && own > 0 ? own * 1000 : mediaSettings(this.t.config, interaction.mediaType).handlingTimeoutMs;
-      const since = Math.max(this.ownedSince.get(interaction.interactionId) ?? 0, this.lastActivity.get(interaction.assignedTo!) ?? 0);
+      // SPEC 9.2 step 2: any party's request resets the one timer.
+      const parties = [interaction.assignedTo!, ...interaction.participants.map((participant) => participant.agentId)];
+      const since = Math.max(this.ownedSince.get(interaction.interactionId) ?? 0, ...parties.map((agentId) => this.lastActivity.get(agentId) ?? 0));
       deadlines.set(interaction.interactionId, since + timeoutMs);
     }
     return deadlines;
@@ -414,7 +450,8 @@ class Run {
     }
     for (const event of reporting) {
       const party = event.party as { type?: string } | undefined;
-      if (event.message === 'EventPartyAdded' && party?.type === 'Agent') this.ownedSince.set(event.interactionId as string, now);
+      // A new owner (an accept, a pull, a transfer) starts the timer afresh; a participant's joining does not.
+      if (event.message === 'EventPartyAdded' && party?.type === 'Agent' && event.operation !== 'Conference') this.ownedSince.set(event.interactionId as string, now);
     }
     if (!tick) return;
     for (const [interactionId, deadline] of this.handlingDeadlines()) {
@@ -502,10 +539,23 @@ class Run {
         expect(this.tickets.has(ticketId), `${label}: a new ticket`).toBe(false);
         const mediaType = this.t.core.interaction(request.interactionId)!.mediaType;
         const deadline = this.t.now + mediaSettings(this.t.config, mediaType).deliveringTimeoutMs;
-        this.tickets.set(ticketId, { interactionId: request.interactionId, agentId: request.agentId, routerClientId: step.clientId!, routerReferenceId: step.referenceId, deadline, closed: false });
+        this.tickets.set(ticketId, { operation: 'Route', interactionId: request.interactionId, agentId: request.agentId, routerClientId: step.clientId!, routerReferenceId: step.referenceId, deadline, closed: false });
         this.routeCalls.set(step.referenceId, { clientId: step.clientId! });
         expect(loadBefore, `${label}: the interaction exists`).not.toBeNull();
         expect(loadBefore!.load, `${label}: a route call never takes the agent over capacity`).toBeLessThan(loadBefore!.capacity);
+      }
+      if (answer?.message === 'EventAck' && (message === 'RequestTransfer' || message === 'RequestConference')) {
+        const request = step.request as Extract<CoreRequest, { message: 'RequestTransfer' | 'RequestConference' }>;
+        const invited = reporting.filter((event) => event.message === 'EventAgentInvited');
+        expect(invited, `${label}: a transfer or conference invites once`).toHaveLength(1);
+        expect(loadBefore, `${label}: the interaction exists`).not.toBeNull();
+        expect(loadBefore!.load, `${label}: a transfer or conference never takes the agent over capacity`).toBeLessThan(loadBefore!.capacity);
+        const ticketId = invited[0]!.ticketId as number;
+        expect(this.tickets.has(ticketId), `${label}: a new ticket`).toBe(false);
+        const mediaType = this.t.core.interaction(request.interactionId)!.mediaType;
+        const deadline = this.t.now + mediaSettings(this.t.config, mediaType).deliveringTimeoutMs;
+        const operation = message === 'RequestTransfer' ? 'Transfer' : 'Conference';
+        this.tickets.set(ticketId, { operation, interactionId: request.interactionId, agentId: request.agentId, routerClientId: '', routerReferenceId: -1, deadline, closed: false });
       }
       // An accept ends its ticket with the EventAck; a reject and a revoke end it with a reporting event.
       if (answer?.message === 'EventAck' && message === 'RequestAccept') closedNow.push((step.request as { ticketId: number }).ticketId);
@@ -547,7 +597,10 @@ class Run {
 
     // Tickets are open exactly while their interaction is invited.
     for (const [ticketId, ticket] of this.tickets) {
-      if (!ticket.closed) expect(this.t.core.interaction(ticket.interactionId)?.ticket?.ticketId, `${label}: open ticket ${ticketId} has its invite`).toBe(ticketId);
+      if (ticket.closed) continue;
+      const interaction = this.t.core.interaction(ticket.interactionId);
+      const open = ticket.operation === 'Route' ? interaction?.ticket : interaction?.consultation;
+      expect(open?.ticketId, `${label}: open ticket ${ticketId} has its invite`).toBe(ticketId);
     }
     for (const interaction of this.live()) {
       if (interaction.state === 'invited') expect(this.tickets.get(interaction.ticket!.ticketId)?.closed, `${label}: ${interaction.interactionId}'s invite is a known open ticket`).toBe(false);
@@ -610,6 +663,9 @@ describe('the core under random command sequences', () => {
             userData: interaction.userData,
             ticket: null,
             routerId: null,
+            // SPEC 9.2: every party is still a party.
+            participants: interaction.participants,
+            consultation: null,
           });
         }
         for (let number = 1; number <= counters.lastInteraction; number++) {
@@ -625,12 +681,15 @@ describe('the core under random command sequences', () => {
         const invited = live.filter((interaction) => interaction.state === 'invited');
         const routing = live.filter((interaction) => interaction.state === 'routing');
         const revoked = out.filter((outgoing) => outgoing.message.message === 'EventRevoked');
+        // A router's invite and an owner's transfer or conference invite alike (SPEC 9.1): revoked, the owner keeps it.
+        const consulting = live.filter((interaction) => interaction.consultation !== null);
         expect(revoked.map((outgoing) => [outgoing.message.interactionId, outgoing.message.ticketId, outgoing.message.reason]).sort())
-          .toEqual(invited.map((interaction) => [interaction.interactionId, interaction.ticket!.ticketId, 'ServerRestart']).sort());
+          .toEqual([...invited.map((interaction) => [interaction.interactionId, interaction.ticket!.ticketId, 'ServerRestart']), ...consulting.map((interaction) => [interaction.interactionId, interaction.consultation!.ticketId, 'ServerRestart'])].sort());
         expect(out.filter((outgoing) => outgoing.message.message === 'EventPartyRemoved')).toHaveLength(invited.length + routing.length);
         expect(out.filter((outgoing) => outgoing.message.message === 'EventAgentLogout').map((outgoing) => [outgoing.message.agentId, outgoing.message.reason]).sort())
           .toEqual(loggedIn.map((login) => [login.agentId, 'ServerRestart']).sort());
         expect(out).toHaveLength(revoked.length + invited.length + routing.length + loggedIn.length);
+        expect(revoked).toHaveLength(invited.length + consulting.length);
         expect(out.every((outgoing) => outgoing.to === null)).toBe(true);
         expect(out.map((outgoing) => outgoing.message.seq)).toEqual(out.map((_, i) => counters.lastSeq + 1 + i));
         expect(recovered.getCounters()).toEqual({ ...counters, lastSeq: counters.lastSeq + out.length });

@@ -43,6 +43,10 @@ const validRequests: Record<RequestName, Record<string, unknown>[]> = {
   ],
   RequestPlaceInWorkbin: [{ interactionId: '0000000000000001', workbin: { name: 'drafts' } }, { interactionId: '0000000000000001', workbin: { name: 'drafts', ownerId: 'agent-7' } }],
   RequestStopProcessing: [{ interactionId: '0000000000000001' }, { interactionId: '0000000000000001', reason: 'Done' }],
+  RequestTransfer: [{ interactionId: '0000000000000001', agentId: 'agent-9' }, { interactionId: '0000000000000001', agentId: 'agent-9', placeId: 'place-9', reason: 'billing' }],
+  RequestConference: [{ interactionId: '0000000000000001', agentId: 'agent-9' }, { interactionId: '0000000000000001', agentId: 'agent-9', placeId: 'place-9', reason: 'help' }],
+  RequestCancelTransfer: [{ interactionId: '0000000000000001' }],
+  RequestLeaveInteraction: [{ interactionId: '0000000000000001' }, { interactionId: '0000000000000001', reason: 'done' }],
   RequestChangeProperties: [
     { interactionId: '0000000000000001' },
     { interactionId: '0000000000000001', changedProperties: { status: 'open', count: 3 }, deletedProperties: ['draft'] },

@@ -46,7 +46,7 @@ describe('RouterLink', () => {
     expect(link.deliver({ to: routingClientId, message: { message: 'EventAck', referenceId: 1 } }, now)).toBe(true);
     expect(link.deliver({ to: 'someone', message: { message: 'EventAck', referenceId: 1 } }, now)).toBe(false);
     // Not heard before reporting started: the route request finds no agent.
-    link.deliver({ to: routingClientId, message: { message: 'EventRouteRequest', interaction: { interactionId: '0000000000000001', mediaType: 'chat', type: 'Inbound', subtype: 'InboundNew', state: 'routing', queue: 'inbound', workbin: null, priority: 0, userData: {}, submittedAt: new Date(now).toISOString(), placedInQueueAt: new Date(now).toISOString(), assignedTo: null, placeId: null } } }, now);
+    link.deliver({ to: routingClientId, message: { message: 'EventRouteRequest', interaction: { interactionId: '0000000000000001', mediaType: 'chat', type: 'Inbound', subtype: 'InboundNew', state: 'routing', queue: 'inbound', workbin: null, priority: 0, userData: {}, submittedAt: new Date(now).toISOString(), placedInQueueAt: new Date(now).toISOString(), assignedTo: null, placeId: null, parties: [] } } }, now);
     expect(link.router.takeRequests()).toEqual([]);
     link.reportingStarted();
     link.deliver(login, now);

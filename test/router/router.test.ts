@@ -169,6 +169,33 @@ describe('capacity', () => {
   });
 });
 
+describe('transfers and conferences (SPEC 9.1, 9.2) in the router\'s view of capacity', () => {
+  test('an owner\'s invite, a conference\'s participant and a transfer\'s new owner count towards capacity; a leave frees the place', async () => {
+    const h = await RouterHarness.open({ queues: { inbound: {}, backlog: { routing: 'none' } } });
+    h.login('agent-1', { chat: 'ready' });
+    h.login('agent-2', { chat: 'ready' });
+    const shared = h.submit('backlog', 'chat');
+    expect(h.pull('agent-1', 'backlog').message).toBe('EventPulledInteractions');
+    expect(h.send('agent-1', { message: 'RequestConference', interactionId: shared, agentId: 'agent-2' }).message).toBe('EventAck');
+    // Agent 2's one chat place is taken by the conference invite: new work waits.
+    const waiting = h.submit('inbound', 'chat');
+    expect(h.stateOf(waiting)).toBe('routing');
+    h.accept('agent-2', shared);
+    expect(h.stateOf(waiting)).toBe('routing');
+    // Agent 2 leaves the conference: its place is free, and the waiting chat goes to it.
+    expect(h.send('agent-2', { message: 'RequestLeaveInteraction', interactionId: shared }).message).toBe('EventAck');
+    expect(h.invitedAgentOf(waiting)).toBe('agent-2');
+    h.accept('agent-2', waiting);
+    // A transfer of agent 1's chat to agent 3 moves the load: agent 1 becomes free for the next chat.
+    h.login('agent-3', { chat: 'ready' });
+    expect(h.send('agent-1', { message: 'RequestTransfer', interactionId: shared, agentId: 'agent-3' }).message).toBe('EventAck');
+    h.accept('agent-3', shared);
+    const next = h.submit('inbound', 'chat');
+    expect(h.invitedAgentOf(next)).toBe('agent-1');
+    expectNoRouterErrors(h);
+  });
+});
+
 describe('AgentNotAvailable from the core', () => {
   test('blocks the agent for that media type until its next change; the interaction goes to someone else (router alone)', () => {
     const settings = resolveSettings({ queues: { inbound: {} } }).router;
@@ -835,7 +862,7 @@ describe('property: the router and the core together', () => {
 function wireInteraction(number: number, queue: string, mediaType: string, at: number, priority = 0): WireInteraction {
   return {
     interactionId: interactionIdOf(number), mediaType, type: 'Inbound', subtype: 'InboundNew', state: 'routing', queue, workbin: null, priority,
-    userData: {}, submittedAt: new Date(at).toISOString(), placedInQueueAt: new Date(at).toISOString(), assignedTo: null, placeId: null,
+    userData: {}, submittedAt: new Date(at).toISOString(), placedInQueueAt: new Date(at).toISOString(), assignedTo: null, placeId: null, parties: [],
   };
 }
 

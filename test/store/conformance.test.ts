@@ -149,6 +149,7 @@ function interaction(interactionId: string, overrides: Partial<InteractionRecord
     ticketPlaceId: null,
     expiresAt: null,
     scheduledAt: null,
+    participants: [],
     ...overrides,
   };
 }
@@ -261,9 +262,11 @@ describe.each([sqlite, postgresql])('the $name store', (kind) => {
     const store = await open();
     const queued = interaction('i1', { userData: awkwardUserData, externalId: 'ext-1', priority: -1000000, entryOrder: 2 ** 40 });
     const inWorkbin = interaction('i2', { queue: null, workbinName: 'drafts', workbinOwner: 'agent-7', userData: { nested: { list: [1, [2, [3]]] } } });
+    // A conference with a transfer invite out (SPEC 9.1, 9.2): every party and the invite come back.
     const handling = interaction('i3', {
       state: 'handling', assignedTo: 'agent-7', placeId: 'place-7', priority: 1000000, submittedBy: 'media-2', externalId: 'ext-1',
-      enteredAt: baseTime + 1234, entryOrder: 3,
+      enteredAt: baseTime + 1234, entryOrder: 3, ticketId: 9, ticketAgentId: 'agent-5', ticketPlaceId: 'place-5',
+      participants: [{ agentId: 'agent-2', placeId: 'place-2' }, { agentId: 'agent-"\u0001', placeId: 'place-1' }],
     });
     const invited = interaction('i4', { state: 'invited', ticketId: 2 ** 33, ticketAgentId: 'agent-8', ticketPlaceId: 'place-8' });
     // SPEC 9.4: an expiry and a schedule, 64-bit times, survive a restart.
@@ -537,7 +540,7 @@ describe('the PostgreSQL store in its schema', () => {
     expect(await tablesOf(schema)).toEqual(['agent_logins', 'counters', 'interactions', 'lease', 'reporting_log', 'schema_version', 'webhook_cursors']);
     const sql = administration();
     try {
-      expect((await sql.unsafe<{ version: number }[]>(`SELECT version FROM "${schema}".schema_version ORDER BY version`)).map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect((await sql.unsafe<{ version: number }[]>(`SELECT version FROM "${schema}".schema_version ORDER BY version`)).map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     } finally {
       await sql.end();
     }

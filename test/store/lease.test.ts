@@ -23,7 +23,7 @@ function interaction(interactionId: string): InteractionRecord {
     interactionId, number: Number(interactionId.slice(1)), mediaType: 'chat', type: 'Inbound', subtype: 'InboundNew', priority: 0, userData: {},
     submittedAt: 1, submittedBy: 'gateway', externalId: null, state: 'queued', queue: 'q', workbinName: null, workbinOwner: null,
     enteredAt: 1, entryOrder: Number(interactionId.slice(1)), assignedTo: null, placeId: null, ticketId: null, ticketAgentId: null, ticketPlaceId: null,
-    expiresAt: null, scheduledAt: null,
+    expiresAt: null, scheduledAt: null, participants: [],
   };
 }
 

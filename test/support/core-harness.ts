@@ -283,4 +283,20 @@ export class AgentHandle extends ClientHandle {
   pull(from: { queue?: string; workbin?: WorkbinRefInput; count?: number; interactionIds?: string[] }): Step {
     return this.send({ message: 'RequestPull', ...from });
   }
+
+  transfer(interactionId: string, agentId: string, options: { placeId?: string; reason?: string } = {}): Step {
+    return this.send({ message: 'RequestTransfer', interactionId, agentId, ...options });
+  }
+
+  conference(interactionId: string, agentId: string, options: { placeId?: string; reason?: string } = {}): Step {
+    return this.send({ message: 'RequestConference', interactionId, agentId, ...options });
+  }
+
+  cancelTransfer(interactionId: string): Step {
+    return this.send({ message: 'RequestCancelTransfer', interactionId });
+  }
+
+  leave(interactionId: string, reason?: string): Step {
+    return this.send({ message: 'RequestLeaveInteraction', interactionId, ...(reason !== undefined ? { reason } : {}) });
+  }
 }

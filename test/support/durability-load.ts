@@ -1,6 +1,7 @@
 // The mixed load and the audit of the durability tests (SPEC section 6): media servers submit and
 // stop, an external router routes, agents accept, reject, pull from a queue and from a workbin,
-// file into a workbin, return to a queue and stop. A World keeps what every client was
+// file into a workbin, return to a queue and stop, transfer to a colleague and bring one into a
+// conference (SPEC 9.1–9.2), which joins and leaves. A World keeps what every client was
 // acknowledged; after a restart the audit checks the server against it and against the whole
 // reporting log, replayed from seq 1. The kill -9 harness (test/blackbox/crash.test.ts, `npm run
 // soak`) and the database fault tests drive the same load.
@@ -54,6 +55,8 @@ export class World {
   databaseFaults = false;
   /** Requests refused because the database was unavailable. */
   refusedUnavailable = 0;
+  /** Transfer and conference invites accepted (SPEC 9.1–9.2), to show the load did them. */
+  readonly peersAccepted = { Transfer: 0, Conference: 0 };
 
   entry(interactionId: string): Known {
     let known = this.known.get(interactionId);
@@ -188,7 +191,9 @@ async function runRouter(peer: Peer, world: World, random: () => number): Promis
 }
 
 async function runAgent(peer: Peer, agentId: string, world: World, random: () => number): Promise<void> {
+  /** What this agent owns, and the conferences it takes part in without owning them. */
   const held = new Set<string>();
+  const joined = new Set<string>();
   const answerInvite = async (invite: Message) => {
     const interactionId = (invite.interaction as Message).interactionId as string;
     const choice = random();
@@ -198,7 +203,11 @@ async function runAgent(peer: Peer, agentId: string, world: World, random: () =>
     if (answer === null) {
       world.unanswered(interactionId);
     } else if (answer.message === 'EventAck') {
-      if (message === 'RequestAccept') {
+      if (message === 'RequestAccept' && (invite.operation === 'Transfer' || invite.operation === 'Conference')) world.peersAccepted[invite.operation]++;
+      if (message === 'RequestAccept' && invite.operation === 'Conference') {
+        joined.add(interactionId);
+      } else if (message === 'RequestAccept') {
+        // A router's invite or a transfer: this agent owns it now.
         world.owned(interactionId, agentId);
         held.add(interactionId);
       }
@@ -208,29 +217,49 @@ async function runAgent(peer: Peer, agentId: string, world: World, random: () =>
   };
   peer.onEvent = (event) => {
     if (event.message === 'EventInvite') void answerInvite(event);
-    // An owned interaction taken away (a media server stopped it); revoked invites carry a ticketId.
-    if (event.message === 'EventRevoked' && event.ticketId === undefined) held.delete(event.interactionId as string);
+    // An interaction taken away (stopped, transferred, moved by its owner); revoked invites carry a ticketId.
+    if (event.message === 'EventRevoked' && event.ticketId === undefined) {
+      held.delete(event.interactionId as string);
+      joined.delete(event.interactionId as string);
+    }
   };
   const login = await peer.request({ message: 'RequestAgentLogin', agentId, placeId: `place-${agentId}`, media: { chat: 'ready' } });
   if (login?.message !== 'EventAck') return;
-  for (const interaction of login.interactions as Message[]) held.add(interaction.interactionId as string);
+  for (const interaction of login.interactions as Message[]) (interaction.assignedTo === agentId ? held : joined).add(interaction.interactionId as string);
 
   const release = async (interactionId: string) => {
     const choice = random();
     if (choice < 0.15) return; // Keep working on it.
+    if (choice < 0.3) return inviteColleague(interactionId, choice < 0.23 ? 'RequestTransfer' : 'RequestConference');
     held.delete(interactionId);
     const request =
-      choice < 0.5 ? { message: 'RequestStopProcessing', interactionId }
+      choice < 0.55 ? { message: 'RequestStopProcessing', interactionId }
       : choice < 0.8 ? { message: 'RequestPlaceInWorkbin', interactionId, workbin: { name: 'drafts' } }
       : { message: 'RequestPlaceInQueue', interactionId, queue: 'backlog' };
     const answer = await peer.request(request);
     if (answer === null) world.unanswered(interactionId);
     else if (answer.message !== 'EventAck') {
-      if (world.expectRefusal(`${request.message} ${interactionId}`, answer, ['InvalidState'])) held.add(interactionId);
+      // Forbidden: a colleague accepted a transfer of it meanwhile.
+      if (world.expectRefusal(`${request.message} ${interactionId}`, answer, ['InvalidState', 'Forbidden'])) held.add(interactionId);
     }
     else if (request.message === 'RequestStopProcessing') world.stoppedBy(interactionId);
     else if (request.message === 'RequestPlaceInWorkbin') world.filed(interactionId, agentId);
     else world.returnedToBacklog(interactionId);
+  };
+  /** SPEC 9.1–9.2: the owner keeps the interaction until the colleague accepts, so nothing is acknowledged yet. */
+  const inviteColleague = async (interactionId: string, message: 'RequestTransfer' | 'RequestConference') => {
+    const others = agentIds.filter((other) => other !== agentId);
+    const answer = await peer.request({ message, interactionId, agentId: others[Math.floor(random() * others.length)]! });
+    if (answer !== null && answer.message !== 'EventAck') world.expectRefusal(`${message} ${interactionId}`, answer, ['InvalidState', 'AgentNotAvailable']);
+  };
+  /** A participant stops the conference for all, or leaves it to its owner. */
+  const participate = async (interactionId: string) => {
+    joined.delete(interactionId);
+    const stop = random() < 0.3;
+    const answer = await peer.request(stop ? { message: 'RequestStopProcessing', interactionId } : { message: 'RequestLeaveInteraction', interactionId });
+    if (answer === null) world.unanswered(interactionId);
+    else if (answer.message !== 'EventAck') world.expectRefusal(`participant ${interactionId}`, answer, ['InvalidState', 'Forbidden']);
+    else if (stop) world.stoppedBy(interactionId);
   };
   const pull = async (fromWorkbin: boolean) => {
     const interactionId = world.pick(random, (known) => (fromWorkbin ? known.filedBy === agentId : known.inBacklog));
@@ -251,7 +280,8 @@ async function runAgent(peer: Peer, agentId: string, world: World, random: () =>
   while (peer.isOpen()) {
     await pace(random);
     const choice = random();
-    if (held.size > 0 && choice < 0.5) await release([...held][Math.floor(random() * held.size)]!);
+    if (joined.size > 0 && choice < 0.1) await participate([...joined][Math.floor(random() * joined.size)]!);
+    else if (held.size > 0 && choice < 0.5) await release([...held][Math.floor(random() * held.size)]!);
     else if (choice < 0.75) await pull(true);
     else await pull(false);
   }
@@ -288,6 +318,8 @@ export async function startLoad(url: string, cycle: number, world: World, random
 interface Reported {
   strategy: boolean;
   ticketId: number | null;
+  /** The open invite is an owner's transfer or conference invite: a restart revokes it, and there is no router to remove. */
+  peer: boolean;
   stopped: boolean;
 }
 
@@ -298,10 +330,13 @@ function owedRecovery(events: readonly Message[]): Map<string, string[]> {
     const interactionId = event.interactionId as string | undefined;
     if (interactionId === undefined) continue;
     let state = reported.get(interactionId);
-    if (state === undefined) reported.set(interactionId, (state = { strategy: false, ticketId: null, stopped: false }));
+    if (state === undefined) reported.set(interactionId, (state = { strategy: false, ticketId: null, peer: false, stopped: false }));
     const partyType = (event.party as { type?: string } | undefined)?.type;
     switch (event.message) {
-      case 'EventAgentInvited': state.ticketId = event.ticketId as number; break;
+      case 'EventAgentInvited':
+        state.ticketId = event.ticketId as number;
+        state.peer = event.operation !== undefined;
+        break;
       case 'EventRevoked':
       case 'EventRejected': state.ticketId = null; break;
       case 'EventPartyAdded':
@@ -315,7 +350,8 @@ function owedRecovery(events: readonly Message[]): Map<string, string[]> {
   const owed = new Map<string, string[]>();
   for (const [interactionId, state] of reported) {
     if (state.stopped) continue;
-    if (state.ticketId !== null) owed.set(interactionId, [`EventRevoked ${state.ticketId}`, 'EventPartyRemoved Strategy']);
+    if (state.ticketId !== null && state.peer) owed.set(interactionId, [`EventRevoked ${state.ticketId}`]);
+    else if (state.ticketId !== null) owed.set(interactionId, [`EventRevoked ${state.ticketId}`, 'EventPartyRemoved Strategy']);
     else if (state.strategy) owed.set(interactionId, ['EventPartyRemoved Strategy']);
   }
   return owed;
@@ -342,8 +378,9 @@ function locationsFromLog(events: readonly Message[]): { where: Map<string, stri
         break;
       }
       case 'EventTakenFromQueue': waiting.set(interactionId, null); break;
-      case 'EventPartyAdded': if (party?.type === 'Agent') owner.set(interactionId, party.agentId!); break;
-      case 'EventPartyRemoved': if (party?.type === 'Agent') owner.set(interactionId, null); break;
+      // A conference's participant is not its owner; a transfer names the new owner before it removes the old one.
+      case 'EventPartyAdded': if (party?.type === 'Agent' && event.operation !== 'Conference') owner.set(interactionId, party.agentId!); break;
+      case 'EventPartyRemoved': if (party?.type === 'Agent' && owner.get(interactionId) === party.agentId) owner.set(interactionId, null); break;
       case 'EventProcessingStopped':
         stopped.add(interactionId);
         owner.set(interactionId, null);
@@ -432,7 +469,8 @@ export async function audit(url: string, cycle: number, world: World, seed: numb
     opened.push(desk);
     const login = await desk.request({ message: 'RequestAgentLogin', agentId, placeId: `place-${agentId}` });
     expect(login.message, where).toBe('EventAck');
-    owners.set(agentId, (login.interactions as Message[]).map((interaction) => interaction.interactionId as string));
+    // The login lists the conferences the agent takes part in too: owned are those it is assignedTo.
+    owners.set(agentId, (login.interactions as Message[]).filter((interaction) => interaction.assignedTo === agentId).map((interaction) => interaction.interactionId as string));
   }
   const filed = new Map<string, string[]>();
   for (const agentId of agentIds) {

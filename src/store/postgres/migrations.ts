@@ -100,6 +100,10 @@ export const migrations: readonly ((schema: string) => string)[] = [
   ALTER TABLE ${schema}.counters ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;
   ALTER TABLE ${schema}.reporting_log ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;
   `,
+  // 7: the participants of a conference beside its owner (SPEC 9.2): a restart keeps every party.
+  (schema) => `
+  ALTER TABLE ${schema}.interactions ADD COLUMN participants JSON NOT NULL DEFAULT '[]';
+  `,
 ];
 
 /**

@@ -18,7 +18,7 @@
 
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import type { AgentLoginRecord, Counters, InteractionRecord } from '../../core/types.js';
+import type { AgentLoginRecord, Counters, InteractionRecord, Participant } from '../../core/types.js';
 import { RowReader, type InteractionRow } from '../interaction-row.js';
 import { fromChunks, loadBatchSize, NotPrimary, toChunk, type CommitBatch, type LoadSink, type Primacy, type Store, type StoredEvent, type WebhookCursor } from '../store.js';
 import { ReplaceableClient, type Sql } from './client.js';
@@ -142,8 +142,8 @@ export function commitParameters(batches: readonly CommitBatch[], commitNumber: 
   }
   // The batches' seqs run on from one to the next, so their events make one chunk.
   const chunk = toChunk(batches.length === 1 ? batches[0]!.events : batches.flatMap((batch) => batch.events));
-  const rows: (Omit<InteractionRecord, 'userData'> & { userData: string })[] = [];
-  for (const record of interactions.values()) rows.push({ ...record, userData: JSON.stringify(record.userData) });
+  const rows: (Omit<InteractionRecord, 'userData' | 'participants'> & { userData: string; participants: string })[] = [];
+  for (const record of interactions.values()) rows.push({ ...record, userData: JSON.stringify(record.userData), participants: JSON.stringify(record.participants) });
   const logins: AgentLoginRecord[] = [];
   const logouts: string[] = [];
   for (const agent of agents.values()) {
@@ -290,7 +290,7 @@ export class PostgresStore implements Store {
         counters: { lastInteraction: row.last_interaction, lastTicket: row.last_ticket, lastEntry: row.last_entry, lastSeq: row.last_seq },
       });
       await sql.unsafe<InteractionRow<Record<string, unknown>>[]>(this.statements.selectLiveInteractions).cursor(loadBatchSize, (rows) => {
-        sink.interactions(rows.map((interaction) => reader.record(interaction, interaction.user_data)));
+        sink.interactions(rows.map((interaction) => reader.record(interaction, interaction.user_data, interaction.participants as Participant[])));
       });
     }), loadDeadlineMs);
   }

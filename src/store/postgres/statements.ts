@@ -17,6 +17,7 @@ const interactionColumns = [
   ['entered_at', 'enteredAt', 'bigint'], ['entry_order', 'entryOrder', 'bigint'], ['assigned_to', 'assignedTo', 'text'],
   ['place_id', 'placeId', 'text'], ['ticket_id', 'ticketId', 'bigint'], ['ticket_agent_id', 'ticketAgentId', 'text'],
   ['ticket_place_id', 'ticketPlaceId', 'text'], ['expires_at', 'expiresAt', 'bigint'], ['scheduled_at', 'scheduledAt', 'bigint'],
+  ['participants', 'participants', 'json'],
 ] as const;
 
 export interface Statements {

@@ -65,4 +65,8 @@ export const migrations: readonly string[] = [
   ALTER TABLE interactions ADD COLUMN expires_at INTEGER;
   ALTER TABLE interactions ADD COLUMN scheduled_at INTEGER;
   `,
+  // 5: the participants of a conference beside its owner (SPEC 9.2), as JSON text: a restart keeps every party.
+  `
+  ALTER TABLE interactions ADD COLUMN participants TEXT NOT NULL DEFAULT '[]';
+  `,
 ];

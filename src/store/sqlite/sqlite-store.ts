@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AgentLoginRecord, Counters, InteractionRecord, InteractionState } from '../../core/types.js';
+import type { AgentLoginRecord, Counters, InteractionRecord, InteractionState, Participant } from '../../core/types.js';
 import { RowReader } from '../interaction-row.js';
 import { fromChunks, loadBatchSize, toChunk, type CommitBatch, type EventChunk, type LoadSink, type Store, type StoredEvent, type WebhookCursor } from '../store.js';
 import { migrations } from './migrations.js';
@@ -16,13 +16,13 @@ export type ChunkedBatch = Omit<CommitBatch, 'events'> & { chunk: EventChunk | n
 const columns = [
   'interaction_id', 'number', 'media_type', 'type', 'subtype', 'priority', 'user_data', 'submitted_at', 'submitted_by',
   'external_id', 'state', 'queue', 'workbin_name', 'workbin_owner', 'entered_at', 'entry_order', 'assigned_to', 'place_id',
-  'ticket_id', 'ticket_agent_id', 'ticket_place_id', 'expires_at', 'scheduled_at',
+  'ticket_id', 'ticket_agent_id', 'ticket_place_id', 'expires_at', 'scheduled_at', 'participants',
 ] as const;
 
 type RawRow = [
   string, number, string, string, string, number, string, number, string,
   string | null, string, string | null, string | null, string | null, number, number, string | null, string | null,
-  number | null, string | null, string | null, number | null, number | null,
+  number | null, string | null, string | null, number | null, number | null, string,
 ];
 
 function recordOfRawRow(reader: RowReader, row: RawRow): InteractionRecord {
@@ -50,6 +50,7 @@ function recordOfRawRow(reader: RowReader, row: RawRow): InteractionRecord {
     ticketPlaceId: reader.sharedOrNull(row[20]),
     expiresAt: row[21],
     scheduledAt: row[22],
+    participants: JSON.parse(row[23]) as Participant[],
   };
 }
 
@@ -86,7 +87,7 @@ function toRow(record: InteractionRecord): unknown[] {
     record.interactionId, record.number, record.mediaType, record.type, record.subtype, record.priority,
     JSON.stringify(record.userData), record.submittedAt, record.submittedBy, record.externalId, record.state, record.queue,
     record.workbinName, record.workbinOwner, record.enteredAt, record.entryOrder, record.assignedTo, record.placeId,
-    record.ticketId, record.ticketAgentId, record.ticketPlaceId, record.expiresAt, record.scheduledAt,
+    record.ticketId, record.ticketAgentId, record.ticketPlaceId, record.expiresAt, record.scheduledAt, JSON.stringify(record.participants),
   ];
 }
 
