@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { ConfigInput } from '../../src/config/config.js';
+import { authConfig, newApiKey } from '../support/auth.js';
 import { TestClient } from '../support/client.js';
 import { openPage, seriousAccessibilityViolations, useBrowser } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -194,6 +195,38 @@ describe('the dashboard', () => {
     await desk.getByRole('status').filter({ hasText: 'was taken back (Stopped)' }).waitFor();
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
+  });
+
+  test('with auth on, a supervisor key signs in by its client name and acts; a reporting key only watches', { timeout: 60_000 }, async () => {
+    const keys = { lead: newApiKey('Supervisor', 'floor-lead'), wallboard: newApiKey('ReportingEngine', 'wallboard'), gateway: newApiKey('MediaServer', 'gateway', 'all') };
+    const server = await startTestServer({ ...config, auth: authConfig(Object.values(keys)) });
+    servers.push(server);
+    const base = server.url.replace('ws://', 'http://').replace('/ws', '');
+    const media = await TestClient.register(server.url, 'MediaServer', 'gateway', { token: keys.gateway.key });
+    clients.push(media);
+    const { interactionId } = await media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'email', userData: { subject: 'Spam' } });
+    const id = interactionId as string;
+    const signIn = async (clientName: string, key: string) => {
+      const { page, errors } = await openPage(browser(), `${base}/`);
+      await page.getByLabel('Client name').fill(clientName);
+      await page.getByLabel('Token or API key').fill(key);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Queues' }).waitFor();
+      await page.getByRole('button', { name: 'Show waiting in backlog' }).click();
+      await page.getByRole('table', { name: 'Waiting in backlog' }).getByRole('row', { name: new RegExp(`^${id} `) }).waitFor();
+      return { page, errors };
+    };
+    const watcher = await signIn('wallboard', keys.wallboard.key);
+    await watcher.page.getByText('These credentials are not a supervisor\'s').waitFor();
+    expect(await watcher.page.getByRole('button', { name: /^(Stop|Move to queue|Force)/ }).count()).toBe(0);
+    const lead = await signIn('floor-lead', keys.lead.key);
+    await lead.page.getByRole('button', { name: `Stop: ${id}` }).click();
+    await lead.page.getByRole('status').filter({ hasText: `Stopped ${id}.` }).waitFor();
+    expect((await media.request({ message: 'RequestGetInteractionProperties', interactionId: id })).errorCode).toBe('InvalidState');
+    // The supervisor's stream is live: the stop reaches its feed.
+    await lead.page.getByRole('list', { name: 'Recent events' }).getByText('EventProcessingStopped').waitFor();
+    // The page's first read of /layout, without credentials, is how it learns that auth is on: a 401 by design.
+    for (const { errors } of [watcher, lead]) expect(errors.filter((error) => !error.includes('status of 401 (Unauthorized)'))).toEqual([]);
   });
 
   test('a screenshot of the dashboard at work, for the docs', async () => {
