@@ -420,3 +420,20 @@ describe('9.2 Conference', () => {
     t.step(A2.changeProperties(I1, { after: 'restart' }), { 'agent-2': ['EventAck'], rep: ['EventPropertiesChanged'] });
   });
 });
+
+describe('9.1 with 9.4 wrap-up', () => {
+  test('9.1.3 with wrap-up: the old owner of a transferred interaction is not ready (AfterCallWork) for the media type\'s wrapUp', () => {
+    const t = new CoreHarness({ ...layout, mediaTypes: { ...layout.mediaTypes, chat: { wrapUp: 10 } } });
+    const M = t.media('M');
+    const [A1, A2] = ['agent-1', 'agent-2'].map((agentId) => t.agent(agentId)) as [AgentHandle, AgentHandle];
+    t.given(M.register(), M.submit({ queue: 'pool', mediaType: 'chat' }));
+    for (const agent of [A1, A2]) t.given(agent.register(), agent.login({ chat: 'ready' }));
+    t.given(A1.pull({ queue: 'pool' }), A1.transfer(I1, 'agent-2'));
+    t.step(A2.accept(1, I1), {
+      'agent-2': ['EventAck'],
+      'agent-1': [{ message: 'EventRevoked', reason: 'Transferred' }],
+      rep: ['EventPartyAdded', 'EventPartyRemoved', { message: 'EventNotReadyForMedia', agentId: 'agent-1', mediaType: 'chat', reason: 'AfterCallWork' }],
+    });
+    t.step(t.tick(10), { rep: [{ message: 'EventReadyForMedia', agentId: 'agent-1', mediaType: 'chat' }] });
+  });
+});

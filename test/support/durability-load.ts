@@ -18,7 +18,7 @@ export const mediaNames = ['media-1', 'media-2', 'media-3'];
 export const durabilityConfig: ConfigInput = {
   // A short delivering timer, so some invites also end by timing out; handling never times out here.
   timeouts: { deliveringTimeout: 0.4, handlingTimeout: 3600 },
-  mediaTypes: { chat: { capacity: 3 } },
+  mediaTypes: { chat: { capacity: 3 }, email: { capacity: 4 } },
   queues: { q: { routing: 'external' }, backlog: { routing: 'none' } },
   workbins: { drafts: { owner: 'agent' } },
   router: { builtin: false },
@@ -55,7 +55,8 @@ export class World {
   databaseFaults = false;
   /** Requests refused because the database was unavailable. */
   refusedUnavailable = 0;
-  /** Transfer and conference invites accepted (SPEC 9.1–9.2), to show the load did them. */
+  /** Transfer and conference invites acknowledged and accepted (SPEC 9.1–9.2), to show the load did them. */
+  peersInvited = 0;
   readonly peersAccepted = { Transfer: 0, Conference: 0 };
 
   entry(interactionId: string): Known {
@@ -139,7 +140,8 @@ async function runMediaServer(peer: Peer, name: string, cycle: number, world: Wo
   const submit = async () => {
     const externalId = `${name}-c${cycle}-${count++}`;
     const queue = random() < 0.7 ? 'q' : 'backlog';
-    const answer = await peer.request({ message: 'RequestSubmit', queue, mediaType: 'chat', priority: Math.floor(random() * 3), externalId });
+    // The backlog holds emails: the router keeps every agent's chats full, so transfers and conferences find room in email.
+    const answer = await peer.request({ message: 'RequestSubmit', queue, mediaType: queue === 'backlog' ? 'email' : 'chat', priority: Math.floor(random() * 3), externalId });
     if (answer === null) return;
     if (answer.message === 'EventAck') world.submitted(answer.interactionId as string, name, externalId, queue);
     else world.expectRefusal(`submit ${externalId}`, answer, []);
@@ -223,14 +225,14 @@ async function runAgent(peer: Peer, agentId: string, world: World, random: () =>
       joined.delete(event.interactionId as string);
     }
   };
-  const login = await peer.request({ message: 'RequestAgentLogin', agentId, placeId: `place-${agentId}`, media: { chat: 'ready' } });
+  const login = await peer.request({ message: 'RequestAgentLogin', agentId, placeId: `place-${agentId}`, media: { chat: 'ready', email: 'ready' } });
   if (login?.message !== 'EventAck') return;
   for (const interaction of login.interactions as Message[]) (interaction.assignedTo === agentId ? held : joined).add(interaction.interactionId as string);
 
   const release = async (interactionId: string) => {
     const choice = random();
     if (choice < 0.15) return; // Keep working on it.
-    if (choice < 0.3) return inviteColleague(interactionId, choice < 0.23 ? 'RequestTransfer' : 'RequestConference');
+    if (choice < 0.4) return inviteColleague(interactionId, choice < 0.28 ? 'RequestTransfer' : 'RequestConference');
     held.delete(interactionId);
     const request =
       choice < 0.55 ? { message: 'RequestStopProcessing', interactionId }
@@ -250,6 +252,7 @@ async function runAgent(peer: Peer, agentId: string, world: World, random: () =>
   const inviteColleague = async (interactionId: string, message: 'RequestTransfer' | 'RequestConference') => {
     const others = agentIds.filter((other) => other !== agentId);
     const answer = await peer.request({ message, interactionId, agentId: others[Math.floor(random() * others.length)]! });
+    if (answer?.message === 'EventAck') world.peersInvited++;
     if (answer !== null && answer.message !== 'EventAck') world.expectRefusal(`${message} ${interactionId}`, answer, ['InvalidState', 'AgentNotAvailable']);
   };
   /** A participant stops the conference for all, or leaves it to its owner. */
