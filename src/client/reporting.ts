@@ -14,6 +14,11 @@ import type { ReportingEvent } from './protocol.js';
 export interface ReportingOptions extends ClientOptions {
   /** Events received but not yet taken by the consumer before the SDK pauses the stream. Default 10,000. */
   highWaterMark?: number;
+  /**
+   * The client type it registers as: a supervisor's console reads the stream under its own
+   * (Supervisor) credentials, which may not register as a ReportingEngine. Default ReportingEngine.
+   */
+  clientType?: 'ReportingEngine' | 'Supervisor';
 }
 
 export const reportingDefaults = { highWaterMark: 10_000 } as const;
@@ -24,7 +29,7 @@ export interface ReportingEvents extends ConnectionEvents {
 }
 
 export class ReportingClient extends OpenixnClient<ReportingEvents> {
-  protected readonly clientType = 'ReportingEngine';
+  protected readonly clientType: 'ReportingEngine' | 'Supervisor';
   private readonly highWaterMark: number;
   private stream: EventStream<ReportingEvent> | null = null;
   private fromSeq: number | undefined;
@@ -33,6 +38,7 @@ export class ReportingClient extends OpenixnClient<ReportingEvents> {
   constructor(options: ReportingOptions) {
     super(options);
     this.highWaterMark = options.highWaterMark ?? reportingDefaults.highWaterMark;
+    this.clientType = options.clientType ?? 'ReportingEngine';
   }
 
   /** The seq of the last event received (null before the first): the stream resumes after it. */

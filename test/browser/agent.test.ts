@@ -2,6 +2,7 @@
 // agent signs in, goes ready, accepts an invite, works and stops it; pulls from a queue (the next
 // one, and one chosen from the list) and from a workbin; user data with markup shows as text; the
 // desktop survives a kill -9 of the server; the page passes axe-core; the keyboard reaches it all.
+// Transfers and conferences between two desktops, each in a browser context of its own.
 
 /// <reference lib="dom" />
 
@@ -159,6 +160,81 @@ describe('the agent desktop', () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Accept');
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'email: Keyboard' }).waitFor();
+  });
+});
+
+describe('transfer and conference between two desktops', () => {
+  /** Agent `from` holds a pulled e-mail; agent `to` is signed in elsewhere, ready for email. */
+  async function twoDesktops(from: string, to: string): Promise<{ first: Page; second: Page; interactionId: string; media: TestClient }> {
+    const started = await server();
+    const media = await gateway(started.url);
+    const { interactionId } = await media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'email', userData: { subject: 'Hand me on' } });
+    const { page: first } = await openPage(browser(), `${base(started.url)}/agent`);
+    await signIn(first, from);
+    await first.getByLabel('From queue').selectOption('backlog');
+    await first.getByRole('button', { name: 'Pull next' }).click();
+    await first.getByRole('article', { name: `Interaction ${interactionId as string}` }).waitFor();
+    const { page: second } = await openPage(browser(), `${base(started.url)}/agent`);
+    await signIn(second, to);
+    await second.getByRole('button', { name: 'Ready for email' }).click();
+    await second.getByRole('button', { name: 'Not ready for email' }).waitFor();
+    return { first, second, interactionId: interactionId as string, media };
+  }
+
+  test('an agent transfers an interaction; the other sees a transfer invite, accepts, and it leaves the first desktop', { timeout: 60_000 }, async () => {
+    const { first, second, interactionId, media } = await twoDesktops('agent-30', 'agent-31');
+    const details = first.getByRole('article', { name: `Interaction ${interactionId}` });
+    await details.getByLabel('Target agent').fill('agent-31');
+    await details.getByRole('button', { name: 'Transfer', exact: true }).click();
+    await details.getByText('Transfer to agent-31 pending…').waitFor();
+    await details.getByRole('button', { name: 'Cancel transfer' }).waitFor();
+    const invite = second.getByRole('listitem', { name: 'Invite: email, Hand me on' });
+    await invite.getByText('Transfer from agent-30').waitFor();
+    expect(await seriousAccessibilityViolations(first)).toEqual([]);
+    expect(await seriousAccessibilityViolations(second)).toEqual([]);
+    // The first agent keeps it while the invite is out.
+    expect((await media.request({ message: 'RequestGetInteractionProperties', interactionId })).interaction).toMatchObject({ assignedTo: 'agent-30' });
+    await invite.getByRole('button', { name: 'Accept' }).click();
+    await second.getByRole('article', { name: `Interaction ${interactionId}` }).waitFor();
+    await first.getByText('Nothing in hand.').waitFor();
+    await first.getByRole('status').filter({ hasText: `Interaction ${interactionId} was transferred.` }).waitFor();
+    expect((await media.request({ message: 'RequestGetInteractionProperties', interactionId })).interaction).toMatchObject({ state: 'handling', assignedTo: 'agent-31' });
+  });
+
+  test('a cancelled transfer withdraws the invite; a rejected one shows the failure and the interaction stays', { timeout: 60_000 }, async () => {
+    const { first, second, interactionId, media } = await twoDesktops('agent-32', 'agent-33');
+    const details = first.getByRole('article', { name: `Interaction ${interactionId}` });
+    await details.getByLabel('Target agent').fill('agent-33');
+    await details.getByRole('button', { name: 'Transfer', exact: true }).click();
+    const invite = second.getByRole('listitem', { name: 'Invite: email, Hand me on' });
+    await invite.waitFor();
+    await details.getByRole('button', { name: 'Cancel transfer' }).click();
+    await second.getByText('No invite.').waitFor();
+    // Again, from the keyboard: Enter in the target field submits the transfer.
+    await details.getByLabel('Target agent').fill('agent-33');
+    await details.getByLabel('Target agent').press('Enter');
+    await invite.getByText('Transfer from agent-32').waitFor();
+    await invite.getByRole('button', { name: 'Reject' }).click();
+    await details.getByRole('alert').filter({ hasText: 'Transfer to agent-33 failed: Rejected' }).waitFor();
+    expect(await seriousAccessibilityViolations(first)).toEqual([]);
+    expect((await media.request({ message: 'RequestGetInteractionProperties', interactionId })).interaction).toMatchObject({ state: 'handling', assignedTo: 'agent-32' });
+  });
+
+  test('a conference: the other agent joins as a participant, both see the parties, and it leaves again', { timeout: 60_000 }, async () => {
+    const { first, second, interactionId } = await twoDesktops('agent-34', 'agent-35');
+    const details = first.getByRole('article', { name: `Interaction ${interactionId}` });
+    await details.getByLabel('Target agent').fill('agent-35');
+    await details.getByRole('button', { name: 'Conference' }).click();
+    const invite = second.getByRole('listitem', { name: 'Invite: email, Hand me on' });
+    await invite.getByText('Conference from agent-34').waitFor();
+    await invite.getByRole('button', { name: 'Accept' }).click();
+    const joined = second.getByRole('article', { name: `Interaction ${interactionId}` });
+    await joined.getByText('Parties: agent-34 (owner), agent-35 (participant)').waitFor();
+    await details.getByText('Parties: agent-34 (owner), agent-35 (participant)').waitFor();
+    await joined.getByRole('button', { name: 'Leave' }).click();
+    await second.getByText('Nothing in hand.').waitFor();
+    await first.getByRole('status').filter({ hasText: `agent-35 left interaction ${interactionId}.` }).waitFor();
+    expect(await details.getByText(/^Parties:/).count()).toBe(0);
   });
 });
 

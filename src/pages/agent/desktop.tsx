@@ -30,6 +30,7 @@ export function Desktop() {
   if (store.login.value === null) {
     return (
       <main>
+        {store.signedOutBy.value !== null && <p class="forced" role="alert">{store.signedOutBy.value}</p>}
         <SignIn
           title="Sign in to openixn"
           needsToken={needsToken && token.value === null}
@@ -117,6 +118,7 @@ function Invites() {
             return (
               <li key={invite.ticketId} class="invite" aria-label={`Invite: ${invite.interaction.mediaType}, ${subject}`}>
                 <p><strong>{invite.interaction.mediaType}</strong> {subject}</p>
+                {invite.operation !== undefined && <p class="operation">{invite.operation} from {invite.fromAgentId ?? 'another agent'}</p>}
                 <p><span class="countdown" role="timer">{left} s left</span></p>
                 <button type="button" onClick={() => void store.accept(invite)}>Accept</button>
                 <button type="button" onClick={() => void store.reject(invite)}>Reject</button>
@@ -159,6 +161,8 @@ function Details({ interaction, since }: { interaction: Interaction; since: numb
   const [workbin, setWorkbin] = useState(workbins[0] ?? '');
   const [disposition, setDisposition] = useState(asText(interaction.userData.disposition ?? 'Resolved'));
   const id = interaction.interactionId;
+  // Leave is for a conference; alone, an agent places the interaction elsewhere or stops it.
+  const conference = interaction.parties.length > 1;
   const html = htmlBodyKeys.map((key) => interaction.userData[key]).find((value): value is string => typeof value === 'string');
   return (
     <article aria-label={`Interaction ${id}`} class="details">
@@ -176,8 +180,11 @@ function Details({ interaction, since }: { interaction: Interaction; since: numb
         // Sanitised: scripts, event handlers and javascript: URLs removed; the CSP blocks what is left of remote content.
         <div class="email-body" aria-label="E-mail body" dangerouslySetInnerHTML={{ __html: DOMPurify.sanitize(html) }} />
       )}
+      {conference && <p>Parties: {interaction.parties.map((party) => `${party.agentId} (${party.role})`).join(', ')}</p>}
+      <HandOff interactionId={id} />
       <div class="actions">
         <button type="button" onClick={() => void store.stop(id)}>Stop</button>
+        {conference && <button type="button" onClick={() => void store.leave(id)}>Leave</button>}
         <label>
           Queue
           <select value={queue} onChange={(event) => setQueue((event.target as HTMLSelectElement).value)}>
@@ -199,6 +206,43 @@ function Details({ interaction, since }: { interaction: Interaction; since: numb
         <button type="button" onClick={() => void store.setDisposition(id, disposition)}>Save disposition</button>
       </div>
     </article>
+  );
+}
+
+/**
+ * Transfer or conference to another agent (SPEC 9.1, 9.2): the target's agent id and, optionally,
+ * place. While the invite is out the interaction stays here with Cancel transfer; a failure shows
+ * its reason; a transfer's accept takes the interaction off this list.
+ */
+function HandOff({ interactionId }: { interactionId: string }) {
+  const [agentId, setAgentId] = useState('');
+  const [placeId, setPlaceId] = useState('');
+  const handOff = store.handOffs.value[interactionId];
+  if (handOff?.state === 'pending') {
+    return (
+      <div class="actions hand-off">
+        <p role="status">{handOff.operation} to {handOff.agentId} pending…</p>
+        <button type="button" onClick={() => void store.cancelTransfer(interactionId)}>Cancel transfer</button>
+      </div>
+    );
+  }
+  return (
+    <form class="actions hand-off" aria-label="Transfer or conference" onSubmit={(event) => {
+      event.preventDefault();
+      void store.handOff('Transfer', interactionId, agentId.trim(), placeId.trim());
+    }}>
+      {handOff?.state === 'failed' && <p class="error" role="alert">{handOff.operation} to {handOff.agentId} failed: {handOff.reason}</p>}
+      <label>
+        Target agent
+        <input value={agentId} required maxLength={256} onInput={(event) => setAgentId((event.target as HTMLInputElement).value)} />
+      </label>
+      <label>
+        Target place (optional)
+        <input value={placeId} maxLength={256} onInput={(event) => setPlaceId((event.target as HTMLInputElement).value)} />
+      </label>
+      <button type="submit">Transfer</button>
+      <button type="button" disabled={agentId.trim() === ''} onClick={() => void store.handOff('Conference', interactionId, agentId.trim(), placeId.trim())}>Conference</button>
+    </form>
   );
 }
 

@@ -9,6 +9,9 @@ import { api, deliveringTimeoutSeconds, token, webSocketUrl, type Layout } from 
 export interface Invite {
   ticketId: number;
   interaction: Interaction;
+  /** An invite from another agent (SPEC 9.1, 9.2): what for and from whom; absent for a router's. */
+  operation?: 'Transfer' | 'Conference';
+  fromAgentId?: string;
   /** When the invite ends unless answered (ms, this browser's clock). */
   deadline: number;
 }
@@ -31,8 +34,15 @@ export const readiness = signal<Record<string, Readiness>>({});
 export const invites = signal<Invite[]>([]);
 export const owned = signal<Owned[]>([]);
 export const selectedId = signal<string | null>(null);
+/**
+ * Per owned interaction, this agent's transfer or conference invite: out (pending, with Cancel), or
+ * how it ended when it failed (the reason EventTransferFailed gave). An accept removes it.
+ */
+export const handOffs = signal<Record<string, { operation: 'Transfer' | 'Conference'; agentId: string; state: 'pending' } | { operation: 'Transfer' | 'Conference'; agentId: string; state: 'failed'; reason: string }>>({});
 /** The last thing that happened, read out by the live region; errors included. */
 export const notice = signal('');
+/** Why the desktop is signed out when it was not the agent's choice (a supervisor's forced logout). */
+export const signedOutBy = signal<string | null>(null);
 export const workbinContent = signal<{ workbin: string; interactions: Interaction[] } | null>(null);
 export const queueContent = signal<{ queue: string; interactions: Interaction[] } | null>(null);
 
@@ -64,7 +74,21 @@ function keep(interaction: Interaction): void {
   if (selectedId.value === null) selectedId.value = interaction.interactionId;
 }
 
+type Parties = Interaction['parties'];
+
+/** An owned interaction's parties changed (a conference's joins and leaves). */
+function changeParties(interactionId: string, change: (parties: Parties) => Parties): void {
+  const entry = owned.value.find((candidate) => candidate.interaction.interactionId === interactionId);
+  if (entry !== undefined) keep({ ...entry.interaction, parties: change(entry.interaction.parties) });
+}
+
+function settleHandOff(interactionId: string): void {
+  const { [interactionId]: _settled, ...rest } = handOffs.value;
+  handOffs.value = rest;
+}
+
 function forget(interactionId: string): void {
+  settleHandOff(interactionId);
   owned.value = owned.value.filter((entry) => entry.interaction.interactionId !== interactionId);
   if (selectedId.value === interactionId) selectedId.value = owned.value[0]?.interaction.interactionId ?? null;
 }
@@ -98,10 +122,27 @@ export async function signIn(agentId: string, placeId: string, ready: string[]):
     });
     if (restored) say(`Logged in again; you have ${interactions.length} interaction${interactions.length === 1 ? '' : 's'}.`);
   });
-  agent.on('EventInvite', ({ ticketId, interaction }) => {
+  agent.on('EventInvite', ({ ticketId, interaction, operation, fromAgentId }) => {
     const seconds = layout.value === null ? 30 : deliveringTimeoutSeconds(layout.value, interaction.mediaType);
-    invites.value = [...invites.value, { ticketId, interaction, deadline: Date.now() + seconds * 1000 }];
-    say(`New ${interaction.mediaType}: ${String(interaction.userData.subject ?? interaction.interactionId)}`);
+    invites.value = [...invites.value, { ticketId, interaction, deadline: Date.now() + seconds * 1000, ...(operation !== undefined ? { operation } : {}), ...(fromAgentId !== undefined ? { fromAgentId } : {}) }];
+    const from = operation !== undefined && fromAgentId !== undefined ? ` (${operation.toLowerCase()} from ${fromAgentId})` : '';
+    say(`New ${interaction.mediaType}${from}: ${String(interaction.userData.subject ?? interaction.interactionId)}`);
+  });
+  agent.on('EventTransferFailed', ({ interactionId, agentId, operation, reason }) => {
+    handOffs.value = { ...handOffs.value, [interactionId]: { operation, agentId, state: 'failed', reason } };
+    say(`${operation} to ${agentId} failed (${reason}).`);
+  });
+  agent.on('EventPartyAdded', ({ interactionId, party, operation }) => {
+    if (party.type !== 'Agent') return;
+    // The other side of this agent's conference accepted: it is a party now (SPEC 9.2 step 1).
+    if (operation === 'Conference') settleHandOff(interactionId);
+    changeParties(interactionId, (parties) => [...parties.filter((other) => other.agentId !== party.agentId), { agentId: party.agentId, placeId: party.placeId, role: 'participant' }]);
+    say(`${party.agentId} joined interaction ${interactionId}.`);
+  });
+  agent.on('EventPartyRemoved', ({ interactionId, party, ownerId }) => {
+    if (party.type !== 'Agent' || party.agentId === login.value?.agentId) return;
+    changeParties(interactionId, (parties) => parties.filter((other) => other.agentId !== party.agentId).map((other) => ({ ...other, role: other.agentId === ownerId ? 'owner' : other.role })));
+    say(`${party.agentId} left interaction ${interactionId}.`);
   });
   agent.on('EventRevoked', ({ interactionId, ticketId, reason }) => {
     if (ticketId !== undefined) {
@@ -110,7 +151,7 @@ export async function signIn(agentId: string, placeId: string, ready: string[]):
       return;
     }
     forget(interactionId);
-    say(`Interaction ${interactionId} was taken back (${reason}).`);
+    say(reason === 'Transferred' ? `Interaction ${interactionId} was transferred.` : `Interaction ${interactionId} was taken back (${reason}).`);
   });
   agent.on('EventPropertiesChanged', ({ interactionId, changedProperties, deletedProperties }) => {
     const entry = owned.value.find((candidate) => candidate.interaction.interactionId === interactionId);
@@ -118,6 +159,25 @@ export async function signIn(agentId: string, placeId: string, ready: string[]):
     const userData = { ...entry.interaction.userData, ...changedProperties };
     for (const key of deletedProperties) delete userData[key];
     keep({ ...entry.interaction, userData });
+  });
+  // A supervisor's decision (SPEC 9.3): the SDK keeps it across reconnects; the page shows it.
+  agent.on('EventForcedAgentStateChange', ({ operation, mediaType, reason, forcedBy }) => {
+    const why = reason !== null && reason !== undefined ? ` (${reason})` : '';
+    if (operation === 'Logout') {
+      void agent.close();
+      if (client === agent) client = null;
+      batch(() => {
+        login.value = null;
+        owned.value = [];
+        invites.value = [];
+        selectedId.value = null;
+        signedOutBy.value = `Supervisor ${forcedBy} logged you out${why}.`;
+      });
+      return;
+    }
+    if (mediaType === undefined) return;
+    readiness.value = { ...readiness.value, [mediaType]: { ready: false, reason: reason ?? null } };
+    say(`Supervisor ${forcedBy} made you not ready for ${mediaType}${why}.`);
   });
   agent.on('EventWorkbinContentChanged', ({ workbin, operation, interaction }) => {
     const shown = workbinContent.value;
@@ -130,6 +190,7 @@ export async function signIn(agentId: string, placeId: string, ready: string[]):
   const media = Object.fromEntries(mediaTypes.value.map((mediaType) => [mediaType, ready.includes(mediaType) ? 'ready' as const : 'notReady' as const]));
   await agent.agentLogin({ agentId, placeId, media });
   batch(() => {
+    signedOutBy.value = null;
     login.value = { agentId, placeId };
     readiness.value = Object.fromEntries(mediaTypes.value.map((mediaType) => [mediaType, { ready: ready.includes(mediaType), reason: null }]));
   });
@@ -148,6 +209,7 @@ export async function signOut(): Promise<void> {
     owned.value = [];
     invites.value = [];
     selectedId.value = null;
+    handOffs.value = {};
   });
 }
 
@@ -171,7 +233,10 @@ export async function accept(invite: Invite): Promise<void> {
   try {
     await agentClient().accept({ ticketId: invite.ticketId, interactionId: invite.interaction.interactionId });
     invites.value = invites.value.filter((candidate) => candidate.ticketId !== invite.ticketId);
-    keep({ ...invite.interaction, state: 'handling', queue: null, workbin: null, assignedTo: login.value?.agentId ?? null });
+    const me = { agentId: login.value?.agentId ?? '', placeId: login.value?.placeId ?? '' };
+    // A conference's invitee joins the parties; anyone else becomes the one owner.
+    const parties: Parties = invite.operation === 'Conference' ? [...invite.interaction.parties, { ...me, role: 'participant' }] : [{ ...me, role: 'owner' }];
+    keep({ ...invite.interaction, state: 'handling', queue: null, workbin: null, assignedTo: invite.operation === 'Conference' ? invite.interaction.assignedTo : me.agentId, parties });
     selectedId.value = invite.interaction.interactionId;
     say('Accepted.');
   } catch (error) {
@@ -216,6 +281,42 @@ export async function placeInWorkbin(interactionId: string, workbin: string): Pr
     say(`Placed in workbin ${workbin}.`);
   } catch (error) {
     failed('Place in workbin', error);
+  }
+}
+
+/** Invites another agent to take (Transfer) or join (Conference) an owned interaction; it stays this agent's until they accept. */
+export async function handOff(operation: 'Transfer' | 'Conference', interactionId: string, agentId: string, placeId: string): Promise<void> {
+  try {
+    const body = { interactionId, agentId, ...(placeId !== '' ? { placeId } : {}) };
+    if (operation === 'Transfer') await agentClient().transfer(body);
+    else await agentClient().conference(body);
+    // An accept may have come before this answer's turn: only a still-owned interaction is pending.
+    if (owned.value.some((entry) => entry.interaction.interactionId === interactionId)) {
+      handOffs.value = { ...handOffs.value, [interactionId]: { operation, agentId, state: 'pending' } };
+    }
+    say(`${operation} to ${agentId} pending.`);
+  } catch (error) {
+    failed(operation, error);
+  }
+}
+
+export async function cancelTransfer(interactionId: string): Promise<void> {
+  try {
+    await agentClient().cancelTransfer({ interactionId });
+    settleHandOff(interactionId);
+    say('Invite cancelled.');
+  } catch (error) {
+    failed('Cancel transfer', error);
+  }
+}
+
+export async function leave(interactionId: string): Promise<void> {
+  try {
+    await agentClient().leaveInteraction({ interactionId });
+    forget(interactionId);
+    say('Left the interaction.');
+  } catch (error) {
+    failed('Leave', error);
   }
 }
 

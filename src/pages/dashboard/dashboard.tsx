@@ -1,12 +1,15 @@
 // The supervisor dashboard: queues with their live counts, service level and abandonment; agents
 // with their state per media type, load, time in state and current work; live charts; the event
-// feed with filters; and one interaction's history from the reporting log. Tables have captions
-// and header cells, every control a label, so a screen reader can walk the page.
+// feed with filters; and one interaction's history from the reporting log. A supervisor acts from
+// it (SPEC 9.3): moves or stops a waiting interaction (in the queue view) or any one found by id
+// (in the history view), forces an agent not ready for a media type or logged out. Tables have
+// captions and header cells, every control a label, so a screen reader can walk the page; each
+// action's result is shown as text and read out.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { ReportingEvent } from '../../client/index.js';
+import type { Interaction, ReportingEvent } from '../../client/index.js';
 import { Banner, LiveMessage, SignIn } from '../shared/components.js';
 import { asText, clockTime, duration } from '../shared/format.js';
 import { now } from '../shared/now.js';
@@ -39,11 +42,13 @@ export function Dashboard() {
         <SignIn
           title="openixn dashboard: sign in"
           needsToken={needsToken || token.value === null}
-          fields={[]}
+          // An API key is for one clientName: the page registers with the one it is given.
+          fields={needsToken || token.value === null ? [{ name: 'clientName', label: 'Client name', initial: store.clientName.value }] : []}
           error={error}
           onSignIn={(values) => {
             setError(null);
             setToken(values.token ?? null);
+            if (values.clientName !== undefined && values.clientName.trim() !== '') store.setClientName(values.clientName.trim());
             begin().catch((failure: { description?: string; message: string }) => {
               setToken(null);
               setError(failure.description ?? failure.message);
@@ -61,6 +66,8 @@ export function Dashboard() {
       </header>
       <Banner state={store.connection.value} />
       <LiveMessage text={store.notice.value} />
+      {store.canAct.value === false && <p class="read-only">These credentials are not a supervisor's: the dashboard watches but cannot act.</p>}
+      <ActionResult />
       <main class="dashboard">
         <Queues />
         <Charts />
@@ -71,6 +78,9 @@ export function Dashboard() {
     </>
   );
 }
+
+/** The protocol's bound on a reason (docs/protocol.md, Bounds: maxReasonLength). */
+const maxReasonLength = 1024;
 
 function percent(value: number | null): string {
   return value === null ? '—' : `${Math.round(value * 100)} %`;
@@ -86,6 +96,7 @@ function Queues() {
           <tr>
             <th scope="col">Queue</th><th scope="col">Waiting</th><th scope="col">Oldest waiting</th><th scope="col">Routing</th>
             <th scope="col">Invited</th><th scope="col">Handling</th><th scope="col">Service level</th><th scope="col">Abandoned</th>
+            <th scope="col"><span class="visually-hidden">Waiting list</span></th>
           </tr>
         </thead>
         <tbody>
@@ -101,12 +112,86 @@ function Queues() {
                 <td>{row.handling}</td>
                 <td>{percent(figures.serviceLevel)}</td>
                 <td>{percent(figures.abandonment)}</td>
+                <td><button type="button" aria-label={`Show waiting in ${row.queue}`} aria-pressed={store.queueContent.value?.queue === row.queue} onClick={() => void store.showQueue(row.queue)}>Show waiting</button></td>
               </tr>
             );
           })}
         </tbody>
       </table>
+      <WaitingList />
     </section>
+  );
+}
+
+/** The result of the last supervisor action, as text: a status, or an alert when it failed. */
+function ActionResult() {
+  const result = store.actionResult.value;
+  if (result === null) return null;
+  return <p class={result.ok ? 'result' : 'result error'} role={result.ok ? 'status' : 'alert'}>{result.text}</p>;
+}
+
+function WaitingList() {
+  const content = store.queueContent.value;
+  if (content === null) return null;
+  return (
+    <table class="waiting">
+      <caption>Waiting in {content.queue}</caption>
+      <thead><tr><th scope="col">Interaction</th><th scope="col">Media</th><th scope="col">Subject</th><th scope="col">Waiting for</th><th scope="col">Actions</th></tr></thead>
+      <tbody>
+        {content.interactions.length === 0 && <tr><td colSpan={5}>Nothing waiting.</td></tr>}
+        {content.interactions.map((interaction) => (
+          <tr key={interaction.interactionId}>
+            <th scope="row">{interaction.interactionId}</th>
+            <td>{interaction.mediaType}</td>
+            <td>{asText(interaction.userData.subject ?? '')}</td>
+            <td>{duration((now.value - Date.parse(interaction.placedInQueueAt)) / 1000)}</td>
+            <td><InteractionActions interaction={interaction} /></td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/**
+ * Move to another queue, or stop with a reason: a supervisor's actions on one interaction. The
+ * server refuses both while an invite for it is out (InvalidState), and the refusal is shown.
+ */
+function InteractionActions({ interaction }: { interaction: Pick<Interaction, 'interactionId' | 'queue'> }) {
+  const id = interaction.interactionId;
+  const queues = (store.layout.value?.queues.map((entry) => entry.queue) ?? []).filter((queue) => queue !== interaction.queue);
+  const [queue, setQueue] = useState(queues[0] ?? '');
+  const [reason, setReason] = useState('');
+  if (store.canAct.value !== true) return <span>—</span>;
+  const target = queues.includes(queue) ? queue : (queues[0] ?? '');
+  return (
+    <div class="row-actions">
+      <select aria-label={`Queue to move ${id} to`} value={target} onChange={(event) => setQueue((event.target as HTMLSelectElement).value)}>
+        {queues.map((name) => <option key={name}>{name}</option>)}
+      </select>
+      <button type="button" aria-label={`Move to queue: ${id}`} disabled={target === ''} onClick={() => void store.moveToQueue(id, target)}>Move to queue</button>
+      <input aria-label={`Reason to stop ${id}`} placeholder="reason" value={reason} maxLength={maxReasonLength} size={10} onInput={(event) => setReason((event.target as HTMLInputElement).value)} />
+      <button type="button" aria-label={`Stop: ${id}`} onClick={() => void store.stopInteraction(id, reason.trim())}>Stop</button>
+    </div>
+  );
+}
+
+/** Force an agent not ready for one media type, or logged out, with a reason. */
+function AgentActions({ agent }: { agent: store.AgentRow }) {
+  const mediaTypes = Object.keys(agent.media);
+  const [mediaType, setMediaType] = useState(mediaTypes[0] ?? '');
+  const [reason, setReason] = useState('');
+  if (store.canAct.value !== true) return <span>—</span>;
+  const id = agent.agentId;
+  return (
+    <div class="row-actions">
+      <select aria-label={`Media type to force ${id} not ready for`} value={mediaType} onChange={(event) => setMediaType((event.target as HTMLSelectElement).value)}>
+        {mediaTypes.map((name) => <option key={name}>{name}</option>)}
+      </select>
+      <input aria-label={`Reason for ${id}`} placeholder="reason" value={reason} maxLength={maxReasonLength} size={10} onInput={(event) => setReason((event.target as HTMLInputElement).value)} />
+      <button type="button" aria-label={`Force not ready: ${id}`} disabled={mediaType === ''} onClick={() => void store.forceNotReady(id, mediaType, reason.trim())}>Force not ready</button>
+      <button type="button" aria-label={`Force logout: ${id}`} onClick={() => void store.forceLogout(id, reason.trim())}>Force logout</button>
+    </div>
   );
 }
 
@@ -118,7 +203,7 @@ function Agents() {
       {agents === 'forbidden' ? <p>These credentials may not read the agents.</p> : agents.length === 0 ? <p>No agent is logged in.</p> : (
         <table>
           <caption class="visually-hidden">Logged-in agents</caption>
-          <thead><tr><th scope="col">Agent</th><th scope="col">Place</th><th scope="col">Media</th><th scope="col">Current work</th></tr></thead>
+          <thead><tr><th scope="col">Agent</th><th scope="col">Place</th><th scope="col">Media</th><th scope="col">Current work</th><th scope="col">Actions</th></tr></thead>
           <tbody>
             {agents.map((agent) => (
               <tr key={agent.agentId}>
@@ -139,6 +224,7 @@ function Agents() {
                   </ul>
                 </td>
                 <td>{(store.work.value[agent.agentId] ?? []).join(', ') || '—'}</td>
+                <td><AgentActions agent={agent} /></td>
               </tr>
             ))}
           </tbody>
@@ -210,7 +296,8 @@ function Feed() {
           <input value={text} placeholder="an id, agent or queue" onInput={(event) => setText((event.target as HTMLInputElement).value)} />
         </label>
       </div>
-      <ol class="feed" aria-label="Recent events">
+      {/* Focusable, so the keyboard can scroll it (axe: scrollable-region-focusable). */}
+      <ol class="feed" aria-label="Recent events" tabIndex={0}>
         {shown.map((event) => (
           <li key={event.seq}><span class="seq">{event.seq}</span> <time>{clockTime(event.eventTime)}</time> <strong>{event.message}</strong> {describe(event)}</li>
         ))}
@@ -251,6 +338,9 @@ function HistoryLookup() {
         <button type="submit">Find by externalId</button>
       </form>
       {error !== null && <p class="error" role="alert">{error}</p>}
+      {history !== null && history.events.at(-1)?.message !== 'EventProcessingStopped' && (
+        <InteractionActions key={history.interactionId} interaction={{ interactionId: history.interactionId, queue: null }} />
+      )}
       {history !== null && (
         <table>
           <caption>Interaction {history.interactionId}{history.events.at(-1)?.message === 'EventProcessingStopped' ? ' (stopped)' : ' (live)'}</caption>

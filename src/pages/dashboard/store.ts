@@ -2,10 +2,12 @@
 // seconds (so the numbers are the server's, as /metrics has them), and what the reporting stream
 // adds: service level and abandonment over the last 15 minutes, time in state, current work,
 // arrivals and completions per second, and the live event feed. The stream starts a few thousand
-// events back, so the 15-minute figures have their history after a reload.
+// events back, so the 15-minute figures have their history after a reload. The dashboard is a
+// Supervisor (SPEC 9.3): it moves and stops interactions and forces agents not ready or logged
+// out; credentials that are not a supervisor's leave it read-only, reading as a ReportingEngine.
 
 import { batch, signal } from '@preact/signals';
-import { ReportingClient, type ReportingEvent } from '../../client/index.js';
+import { OpenixnError, ReportingClient, SupervisorClient, type Interaction, type ReportingEvent } from '../../client/index.js';
 import { api, token, webSocketUrl, type Layout } from '../shared/session.js';
 
 export interface QueueRow {
@@ -33,6 +35,8 @@ export const windowSeconds = 15 * 60;
 /** The feed keeps this many events; the charts this many seconds. */
 const feedSize = 300;
 export const chartSeconds = 300;
+/** How many of a queue's waiting interactions the queue view lists. */
+const waitingShown = 50;
 /** How far back the stream starts, to fill the 15-minute window after a reload. */
 const replayEvents = 20_000;
 
@@ -42,6 +46,21 @@ export const queues = signal<QueueRow[]>([]);
 export const agents = signal<AgentRow[] | 'forbidden'>([]);
 export const feed = signal<ReportingEvent[]>([]);
 export const notice = signal('');
+/** Whether these credentials may act (a supervisor's); null until the connection says. */
+export const canAct = signal<boolean | null>(null);
+/** The result of the last supervisor action, as text: shown beside the controls and read out. */
+export const actionResult = signal<{ ok: boolean; text: string } | null>(null);
+/** The waiting interactions of the queue opened in the queue view, refreshed with the counts. */
+export const queueContent = signal<{ queue: string; interactions: Interaction[] } | null>(null);
+
+const clientNameKey = 'openixn.dashboard.clientName';
+/** The clientName the dashboard registers with: an API key names the one it is for. */
+export const clientName = signal(sessionStorage.getItem(clientNameKey) ?? 'dashboard');
+
+export function setClientName(value: string): void {
+  clientName.value = value;
+  sessionStorage.setItem(clientNameKey, value);
+}
 /** Per queue: answered (with their wait) and abandoned, within the window. */
 export const outcomes = signal<Record<string, { answered: { at: number; waitSeconds: number }[]; abandoned: number[] }>>({});
 /** Per agent and media type, when its readiness last changed (ms). */
@@ -55,13 +74,26 @@ export const waitingOverTime = signal<{ seconds: number[]; waiting: number[] }>(
 /** Where each waiting interaction waits and since when, learned from the stream. */
 const waiting = new Map<string, { queue: string; since: number }>();
 let reporting: ReportingClient | null = null;
+let supervisor: SupervisorClient | null = null;
 let polling: ReturnType<typeof setInterval> | null = null;
 
 export async function start(): Promise<void> {
   await poll();
   polling = setInterval(() => void poll(), 2000);
   const { lastSeq } = await api<{ lastSeq: number }>('/reporting/events?fromSeq=1&limit=1');
-  const client = new ReportingClient({ urls: [webSocketUrl()], clientName: 'dashboard', backoffMaxMs: 3000, ...(token.value !== null ? { token: () => token.value ?? '' } : {}) });
+  const options = { urls: [webSocketUrl()], clientName: clientName.value, backoffMaxMs: 3000, ...(token.value !== null ? { token: () => token.value ?? '' } : {}) };
+  const acting = new SupervisorClient(options);
+  try {
+    await acting.connect();
+    supervisor = acting;
+    canAct.value = true;
+  } catch (error) {
+    await acting.close();
+    // Credentials for another client type (a wallboard's ReportingEngine key): watch, do not act.
+    if (!(error instanceof OpenixnError) || error.code !== 'Forbidden') throw error;
+    canAct.value = false;
+  }
+  const client = new ReportingClient({ ...options, clientType: canAct.value ? 'Supervisor' : 'ReportingEngine' });
   reporting = client;
   client.on('connected', () => (connection.value = 'online'));
   client.on('disconnected', () => (connection.value = 'offline'));
@@ -74,6 +106,7 @@ export async function start(): Promise<void> {
 export async function stop(): Promise<void> {
   if (polling !== null) clearInterval(polling);
   await reporting?.close();
+  await supervisor?.close();
 }
 
 async function poll(): Promise<void> {
@@ -85,8 +118,11 @@ async function poll(): Promise<void> {
         throw error;
       }),
     ]);
+    const shown = queueContent.value?.queue;
+    const content = shown === undefined ? null : await api<{ interactions: Interaction[] }>(`/queues/${encodeURIComponent(shown)}/interactions?limit=${waitingShown}`);
     const now = Date.now();
     batch(() => {
+      if (content !== null && queueContent.value?.queue === shown) queueContent.value = { queue: shown!, interactions: content.interactions };
       queues.value = queueAnswer.queues;
       agents.value = agentAnswer === 'forbidden' ? 'forbidden' : agentAnswer.agents;
       const total = queueAnswer.queues.reduce((sum, row) => sum + row.waiting, 0);
@@ -211,4 +247,47 @@ export async function findHistory(query: { interactionId: string } | { clientNam
     fromSeq = page.nextSeq;
   }
   return { interactionId, events, complete: false };
+}
+
+/** Lists a queue's waiting interactions (its first page), kept current with the counts. */
+export async function showQueue(queue: string): Promise<void> {
+  try {
+    const page = await api<{ interactions: Interaction[] }>(`/queues/${encodeURIComponent(queue)}/interactions?limit=${waitingShown}`);
+    queueContent.value = { queue, interactions: page.interactions };
+  } catch (error) {
+    actionResult.value = { ok: false, text: `Show the queue: ${(error as Error).message}` };
+  }
+}
+
+/** Runs one supervisor action, says how it went, and reads the server's counts again at once. */
+async function act(action: string, run: (client: SupervisorClient) => Promise<unknown>, done: string): Promise<boolean> {
+  if (supervisor === null) {
+    actionResult.value = { ok: false, text: `${action}: these credentials are not a supervisor's.` };
+    return false;
+  }
+  try {
+    await run(supervisor);
+    actionResult.value = { ok: true, text: done };
+    await poll();
+    return true;
+  } catch (error) {
+    actionResult.value = { ok: false, text: `${action} failed: ${error instanceof OpenixnError ? `${error.description} (${error.code})` : (error as Error).message}` };
+    return false;
+  }
+}
+
+export function moveToQueue(interactionId: string, queue: string): Promise<boolean> {
+  return act('Move to queue', (client) => client.placeInQueue({ interactionId, queue }), `Moved ${interactionId} to queue ${queue}.`);
+}
+
+export function stopInteraction(interactionId: string, reason: string): Promise<boolean> {
+  return act('Stop', (client) => client.stopProcessing({ interactionId, ...(reason !== '' ? { reason } : {}) }), `Stopped ${interactionId}${reason !== '' ? ` (${reason})` : ''}.`);
+}
+
+export function forceNotReady(agentId: string, mediaType: string, reason: string): Promise<boolean> {
+  return act('Force not ready', (client) => client.forceNotReady({ agentId, mediaType, ...(reason !== '' ? { reason } : {}) }), `${agentId} is not ready for ${mediaType}${reason !== '' ? ` (${reason})` : ''}.`);
+}
+
+export function forceLogout(agentId: string, reason: string): Promise<boolean> {
+  return act('Force logout', (client) => client.forceAgentLogout({ agentId, ...(reason !== '' ? { reason } : {}) }), `${agentId} was logged out${reason !== '' ? ` (${reason})` : ''}.`);
 }
