@@ -38,6 +38,6 @@ describe(`kill -9 under load on ${testStoreKind()}`, () => {
       // Agents' chats are kept full by the router, so most invites meet AgentNotAvailable; a full round still makes some.
       if (roundCycles >= 10) expect(world.peersInvited, `seed ${seed}: transfer and conference invites`).toBeGreaterThan(0);
       expect(world.snapshotsTaken, `seed ${seed}: locked snapshots`).toBeGreaterThan(0);
-    }, 30_000 + roundCycles * 5_000);
+    }, 30_000 + roundCycles * 8_000);
   }
 });
