@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentLoginRecord, Counters, InteractionRecord } from '../../src/core/types.js';
 import { openStore, redactStoreUrl } from '../../src/store/open-store.js';
+import { migrations as postgresMigrations } from '../../src/store/postgres/migrations.js';
 import { PostgresStore, splitStoreUrl } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { SqliteWorkerStore } from '../../src/store/sqlite/worker-store.js';
@@ -573,7 +574,7 @@ describe('the PostgreSQL store in its schema', () => {
     const first = await PostgresStore.open(postgresUrl, { schema, where: 'the test schema' });
     await expect(PostgresStore.migrate(postgresUrl, { schema, where: 'the test schema' })).rejects.toThrow(/another openixn is using this store \(the test schema\)/);
     await first.close();
-    expect(await PostgresStore.migrate(postgresUrl, { schema })).toBe(6);
+    expect(await PostgresStore.migrate(postgresUrl, { schema })).toBe(postgresMigrations.length);
     const second = await PostgresStore.open(postgresUrl, { schema });
     opened.push(second);
     expect((await loadAll(second)).counters).toEqual(counters(0));

@@ -24,7 +24,7 @@ import { fromChunks, loadBatchSize, NotPrimary, toChunk, type CommitBatch, type 
 import { ReplaceableClient, type Sql } from './client.js';
 import { Lease, leaseTiming, primaryIsLive } from './lease.js';
 import { isTransientFault, retryDelayMs } from './faults.js';
-import { checkSchemaName, migrate } from './migrations.js';
+import { checkSchemaName, migrate, quoteIdentifier } from './migrations.js';
 import { statements, type Statements } from './statements.js';
 
 export const defaultSchema = 'openixn';
@@ -264,14 +264,15 @@ export class PostgresStore implements Store {
     checkSchemaName(schema);
     const sql = connect(url, 1);
     try {
-      const version = await migrate(sql, schema);
-      // A migration the running servers do not know would stop them at their next start: say so
-      // rather than let a deploy step run under a live primary unnoticed.
-      const primary = await primaryIsLive(sql, statements(schema), schema);
+      // A migration the running servers do not know would stop them at their next start: refuse,
+      // changing nothing, rather than let a deploy step run under a live primary unnoticed. (A
+      // schema from before the lease has no lease table, and no primary can hold it.)
+      const [lease] = await sql.unsafe<{ table: string | null }[]>('SELECT to_regclass($1)::text AS table', [`${quoteIdentifier(schema)}.lease`]);
+      const primary = lease?.table == null ? { live: false, primaryUrl: null } : await primaryIsLive(sql, statements(schema), schema);
       if (primary.live) {
         throw new Error(`another openixn is using this store (${options.where ?? `schema ${schema}`}): its primary${primary.primaryUrl === null ? '' : ` (${primary.primaryUrl})`} holds the store's lease. Stop it first, or give this server a store of its own.`);
       }
-      return version;
+      return await migrate(sql, schema);
     } finally {
       await sql.end({ timeout: 5 });
     }
