@@ -41,7 +41,7 @@ export async function seedStore(storeUrl, { count = 0, queue = 'backlog', shape 
         interactionId: interactionIdOf(number), number, mediaType: 'email', type: 'Inbound', subtype: 'InboundNew', priority: 0,
         userData, submittedAt: now, submittedBy: 'gateway-1', externalId: null, state: 'queued', queue, workbinName: null, workbinOwner: null,
         enteredAt: now, entryOrder: number, assignedTo: null, placeId: null, ticketId: null, ticketAgentId: null, ticketPlaceId: null,
-        expiresAt: null, scheduledAt: null,
+        expiresAt: null, scheduledAt: null, participants: [],
         ...shape(number),
       });
     }
