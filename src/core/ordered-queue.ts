@@ -41,7 +41,9 @@ export class OrderedQueue<T extends { key: QueueKey }> {
       this.blocks.push([item]);
       return;
     }
-    const { block, index } = this.lowerBound(item.key);
+    // Most entries go last (a new submit, a recovery reading in entry order): no search for those.
+    const last = this.blocks[this.blocks.length - 1]!;
+    const { block, index } = compareKeys(last[last.length - 1]!.key, item.key) < 0 ? { block: this.blocks.length - 1, index: last.length } : this.lowerBound(item.key);
     const items = this.blocks[block]!;
     if (index === items.length) items.push(item);
     else items.splice(index, 0, item);

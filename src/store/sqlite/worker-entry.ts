@@ -4,16 +4,43 @@
 // exactly one reply with its id, in the order the requests came.
 
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { SqliteStore, type ChunkedBatch } from './sqlite-store.js';
-import type { WorkerReply, WorkerRequest } from './worker-store.js';
+import Database from 'better-sqlite3';
+import { loadBatches, readLoadedState, SqliteStore, type ChunkedBatch } from './sqlite-store.js';
+import { loadWindow, type LoadPart, type WorkerReply, type WorkerRequest } from './worker-store.js';
 
 const { path, port } = workerData as { path: string; port: MessagePort };
 let store: SqliteStore | null = null;
 /** After a failed commit nothing more is committed: a later batch must never land without an earlier one. */
 let failed: string | null = null;
 
-function reply(message: WorkerReply): void {
+function reply(message: WorkerReply | LoadPart): void {
   port.postMessage(message);
+}
+
+/**
+ * Store.load, on a read-only connection of its own in one read transaction: the state, then each
+ * batch of interactions, never more than loadWindow batches ahead of what the main thread took
+ * (progress[0]); it stops when the main thread gave up (progress[1]). Nothing else is asked of the
+ * store while the server loads, so this thread may wait here.
+ */
+function load(id: number, progress: Int32Array): void {
+  const database = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    database.transaction(() => {
+      reply({ id, part: 'state', state: readLoadedState(database) });
+      let sent = 1;
+      for (const batch of loadBatches(database)) {
+        for (let taken = Atomics.load(progress, 0); sent - taken >= loadWindow && Atomics.load(progress, 1) === 0; taken = Atomics.load(progress, 0)) {
+          Atomics.wait(progress, 0, taken, 1000);
+        }
+        if (Atomics.load(progress, 1) !== 0) return;
+        reply({ id, part: 'batch', batch });
+        sent++;
+      }
+    }).deferred();
+  } finally {
+    database.close();
+  }
 }
 
 try {
@@ -61,6 +88,9 @@ async function handle(request: Exclude<WorkerRequest, { operation: 'commit' }>):
     case 'findSubmittedAt': return store.findSubmittedAt(request.interactionId);
     case 'readWebhookCursors': return store.readWebhookCursors();
     case 'saveWebhookCursor': return store.saveWebhookCursor(request.cursor);
+    case 'load':
+      load(request.id, new Int32Array(request.progress));
+      return null;
     case 'close': {
       await store.close();
       store = null;

@@ -5,9 +5,9 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import Database from 'better-sqlite3';
-import { toChunk, type CommitBatch, type EventChunk, type LoadSink, type Store, type StoredEvent, type WebhookCursor } from '../store.js';
-import { loadFrom } from './sqlite-store.js';
+import { RowReader } from '../interaction-row.js';
+import { toChunk, type CommitBatch, type EventChunk, type LoadedState, type LoadSink, type Store, type StoredEvent, type WebhookCursor } from '../store.js';
+import { recordsOfBatch } from './sqlite-store.js';
 
 export type WorkerRequest = { id: number } & (
   /**
@@ -22,9 +22,17 @@ export type WorkerRequest = { id: number } & (
   | { operation: 'readWebhookCursors' }
   | { operation: 'saveWebhookCursor'; cursor: WebhookCursor }
   | { operation: 'close' }
+  /** `progress`: [batches the main thread has taken, 1 once it gave up]; see load(). */
+  | { operation: 'load'; progress: SharedArrayBuffer }
 );
 
+/** A load's parts, before its reply: the state first, then its interactions batch by batch (loadBatches). */
+export type LoadPart = { id: number } & ({ part: 'state'; state: LoadedState } | { part: 'batch'; batch: string });
+
 export type WorkerReply = { id: number } & ({ ok: true; value: unknown } | { ok: false; error: string });
+
+/** How many batches a load reads ahead of the main thread: enough to keep both threads busy, few enough to hold little. */
+export const loadWindow = 2;
 
 type Operation = WorkerRequest extends infer Request ? (Request extends { id: number } ? Omit<Request, 'id'> : never) : never;
 
@@ -42,6 +50,8 @@ export class SqliteWorkerStore implements Store {
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  /** The load under way, by its request's id: where its parts go. */
+  private readonly loads = new Map<number, (part: LoadPart) => void>();
   private nextId = 0;
   private failure: Error | null = null;
   private closing = false;
@@ -51,7 +61,11 @@ export class SqliteWorkerStore implements Store {
     this.worker = worker;
     this.port = port;
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
-    port.on('message', (reply: WorkerReply) => {
+    port.on('message', (reply: WorkerReply | LoadPart) => {
+      if ('part' in reply) {
+        this.loads.get(reply.id)?.(reply);
+        return;
+      }
       const waiter = this.pending.get(reply.id);
       if (waiter === undefined) return;
       this.pending.delete(reply.id);
@@ -87,23 +101,39 @@ export class SqliteWorkerStore implements Store {
   }
 
   /**
-   * Read on the main thread, on a read-only connection of its own, rather than in the worker: a
-   * million records cloned from one thread to the other would cost more than reading them (and
-   * the worker's heap would keep their size). Nothing is served while the server loads.
+   * The worker reads and writes each batch as JSON text while the main thread turns the one
+   * before into the core's objects: the load uses both cores. The worker waits while it is
+   * loadWindow batches ahead, so the text waiting to be taken stays a few megabytes.
    */
   load(sink: LoadSink): Promise<void> {
-    if (this.failure !== null) return Promise.reject(this.failure);
-    try {
-      const database = new Database(this.path, { readonly: true, fileMustExist: true });
+    const progress = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+    const reader = new RowReader();
+    let failure: Error | null = null;
+    const loaded = this.call({ operation: 'load', progress: progress.buffer as SharedArrayBuffer });
+    const id = this.nextId;
+    this.loads.set(id, (part) => {
+      if (failure !== null) return;
       try {
-        loadFrom(database, sink);
-      } finally {
-        database.close();
+        if (part.part === 'state') sink.begin(part.state);
+        else sink.interactions(recordsOfBatch(reader, part.batch));
+        Atomics.add(progress, 0, 1);
+      } catch (error) {
+        failure = error as Error;
+        // The worker stops reading at its next batch.
+        Atomics.store(progress, 1, 1);
       }
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+      Atomics.notify(progress, 0);
+    });
+    return loaded.then(
+      () => {
+        this.loads.delete(id);
+        if (failure !== null) throw failure;
+      },
+      (error: unknown) => {
+        this.loads.delete(id);
+        throw failure ?? error;
+      },
+    );
   }
 
   commit(batch: CommitBatch): Promise<void> {
