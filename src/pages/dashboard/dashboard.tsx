@@ -10,6 +10,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Interaction, ReportingEvent } from '../../client/index.js';
+import { fieldBounds } from '../../protocol/bounds.js';
 import { Banner, LiveMessage, SignIn } from '../shared/components.js';
 import { asText, clockTime, duration } from '../shared/format.js';
 import { now } from '../shared/now.js';
@@ -79,8 +80,8 @@ export function Dashboard() {
   );
 }
 
-/** The protocol's bound on a reason (docs/protocol.md, Bounds: maxReasonLength). */
-const maxReasonLength = 1024;
+/** The protocol's bound on a reason (docs/protocol.md, Bounds). */
+const { maxReasonLength } = fieldBounds;
 
 function percent(value: number | null): string {
   return value === null ? '—' : `${Math.round(value * 100)} %`;
