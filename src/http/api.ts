@@ -396,6 +396,11 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
       return reply.type('application/json; charset=utf-8').serializer((payload) => payload as string)
         .send(`{"events":[${events.map((event) => event.text).join(',')}],"nextSeq":${nextSeq},"lastSeq":${lastSeq}}`);
     });
+
+    // In the API's own error shape, not Fastify's ({message, error, statusCode}).
+    api.setNotFoundHandler((request, reply) => {
+      sendError(reply, { errorCode: 'InvalidRequest', errorDescription: `There is no ${request.method} ${request.url.split('?')[0]!.slice(0, 200)} in this API; GET /openapi.json lists every route.` }, 404);
+    });
   }, { prefix: apiPrefix });
 }
 

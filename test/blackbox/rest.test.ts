@@ -88,6 +88,8 @@ describe('the REST API without authentication', () => {
     expect(await call(server, 'GET', '/api/v1/queues/backlog/interactions?limit=5000')).toMatchObject({ status: 400 });
     expect(await call(server, 'GET', '/api/v1/queues/backlog/interactions?after=bm9wZQ')).toMatchObject({ status: 400, body: { errorDescription: '"after" is not a cursor this server gave.' } });
     expect(await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'e' }, headers: { origin: 'https://evil.example' } })).toMatchObject({ status: 403 });
+    // A route or method the API does not have is answered in the API's shape too.
+    expect(await call(server, 'DELETE', '/api/v1/queues')).toEqual({ status: 404, body: { errorCode: 'InvalidRequest', errorDescription: 'There is no DELETE /api/v1/queues in this API; GET /openapi.json lists every route.' } });
   });
 
   test('a caller over its rate gets 429, and the server goes on', async () => {
