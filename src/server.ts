@@ -348,7 +348,12 @@ class Server implements RunningServer, ConnectionHandler {
       }
       if (this.state === 'standby') {
         // A WebSocket close, not an HTTP refusal: a client reads its code and reason, which names the primary.
-        this.sockets.handleUpgrade(request, socket, head, (webSocket) => webSocket.close(closeCodes.notPrimary, standbyCloseReason(this.primaryUrl())));
+        this.sockets.handleUpgrade(request, socket, head, (webSocket) => {
+          // A malformed frame (before the client answers the close) is an 'error' event: unheard, it
+          // would end the process, so that anyone who reaches a standby could stop it with ten bytes.
+          webSocket.on('error', () => webSocket.terminate());
+          webSocket.close(closeCodes.notPrimary, standbyCloseReason(this.primaryUrl()));
+        });
         return;
       }
       this.sockets.handleUpgrade(request, socket, head, (webSocket) => {

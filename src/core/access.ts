@@ -40,7 +40,7 @@ export function requireHolder(client: Client, agent: Agent | null, interaction: 
     if (interaction.state !== 'invited') return;
     throw new RequestError('InvalidState', `Interaction ${id} is invited: an agent is answering an invite for it. Try again once the invite is accepted, rejected or revoked.`);
   }
-  throw new RequestError('Forbidden', `A ${client.clientType} may not act on interaction ${id}.`);
+  throw new RequestError('Forbidden', `A client of type ${client.clientType} may not act on interaction ${id}.`);
 }
 
 /** A conference's participant (SPEC 9.2), not its owner. */

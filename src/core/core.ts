@@ -401,7 +401,8 @@ export class Core {
     }
     const succeeded = this.guard(context.clientId, request.referenceId, () => {
       if (!senders[request.message].includes(client.clientType)) {
-        throw new RequestError('Forbidden', `A ${client.clientType} may not send ${request.message}.`);
+        // "A client of type …" rather than "A ${clientType}", which reads "A AgentApplication".
+        throw new RequestError('Forbidden', `A client of type ${client.clientType} may not send ${request.message}.`);
       }
       this.execute(client, request);
     });

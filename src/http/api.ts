@@ -146,7 +146,12 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
     // store) and its own checks (bounded in cost, one sentence for the first problem).
     // JSON only: a browser page on another site may send a form or text/plain without asking first.
     api.removeAllContentTypeParsers();
-    api.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.maxBodyBytes }, (_request, text, done) => {
+    api.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.maxBodyBytes }, (request, text, done) => {
+      // A chunked body has no Content-Length for onRequest to charge: it is charged here, read but not yet parsed.
+      if (request.headers['content-length'] === undefined && request.caller !== undefined) {
+        const over = rates.takeBody(request.caller, Buffer.byteLength(text as string), backend.now());
+        if (over !== null) return done(Object.assign(new Error(over), { statusCode: 429, code: 'OPENIXN_RATE' }));
+      }
       const json = parseJson(text as string);
       if (!json.ok) return done(Object.assign(new Error(`The body ${json.problem}.`), { statusCode: 400, code: 'OPENIXN_BAD_JSON' }));
       if (json.loneSurrogate) return done(Object.assign(new Error('The body holds text that is not valid Unicode: an unpaired surrogate escape such as "\\ud800".'), { statusCode: 400, code: 'OPENIXN_BAD_JSON' }));
@@ -164,6 +169,7 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
     });
     api.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, _request, reply) => {
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, { errorCode: 'LimitExceeded', errorDescription: `The body is larger than ${options.maxBodyBytes} bytes (limits.maxMessageBytes).` }, 413);
+      if (error.code === 'OPENIXN_RATE') return sendError(reply, { errorCode: 'LimitExceeded', errorDescription: error.message });
       if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, { errorCode: 'InvalidRequest', errorDescription: 'Send the body as application/json.' }, 415);
       if ((error.statusCode ?? 500) < 500) return sendError(reply, { errorCode: 'InvalidRequest', errorDescription: error.message });
       reply.log.error({ err: error }, 'a REST request failed');
@@ -207,7 +213,7 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
     const refuseView = (request: FastifyRequest, reply: FastifyReply, view: View, queuePullable = false): boolean => {
       const caller = request.caller!;
       if (caller.trusted || mayRead(caller, view, queuePullable)) return false;
-      sendError(reply, { errorCode: 'Forbidden', errorDescription: `A ${caller.clientType}${caller.clientType === 'MediaServer' ? ` with media scope "${caller.grants.mediaScope}"` : ''} may not read ${viewNames[view]}.` });
+      sendError(reply, { errorCode: 'Forbidden', errorDescription: `A client of type ${caller.clientType}${caller.clientType === 'MediaServer' ? ` with media scope "${caller.grants.mediaScope}"` : ''} may not read ${viewNames[view]}.` });
       return true;
     };
 
@@ -389,6 +395,11 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
       // The stored texts as they are: each event exactly as clients received it, not encoded again.
       return reply.type('application/json; charset=utf-8').serializer((payload) => payload as string)
         .send(`{"events":[${events.map((event) => event.text).join(',')}],"nextSeq":${nextSeq},"lastSeq":${lastSeq}}`);
+    });
+
+    // In the API's own error shape, not Fastify's ({message, error, statusCode}).
+    api.setNotFoundHandler((request, reply) => {
+      sendError(reply, { errorCode: 'InvalidRequest', errorDescription: `There is no ${request.method} ${request.url.split('?')[0]!.slice(0, 200)} in this API; GET /openapi.json lists every route.` }, 404);
     });
   }, { prefix: apiPrefix });
 }

@@ -40,9 +40,24 @@ export class ApiRateLimiter {
     }
     entry.lastMs = nowMs;
     const over = entry.rate.take(nowMs, bytes);
-    if (over === null) return null;
+    return over === null ? null : this.refusal(caller, entry.rate, over);
+  }
+
+  /**
+   * Takes the bytes of a body that declared no length (chunked): `take` counted it as empty, and
+   * without this a caller would send any number of bytes a second for the server to parse.
+   * Null when it may be parsed, else the sentence that refuses it.
+   */
+  takeBody(caller: ApiCaller, bytes: number, nowMs: number): string | null {
+    const entry = this.callers.get(caller.key);
+    if (entry === undefined || entry.rate.takeBytes(nowMs, bytes)) return null;
+    return this.refusal(caller, entry.rate, 'bytes');
+  }
+
+  private refusal(caller: ApiCaller, rate: RequestRate, over: 'frames' | 'bytes'): string {
+    const agent = caller.clientType === 'AgentApplication';
     const option = `limits.${agent ? 'agent' : ''}${over === 'frames' ? (agent ? 'RequestsPerSecond' : 'requestsPerSecond') : (agent ? 'BytesPerSecond' : 'bytesPerSecond')}`;
-    return `More than ${over === 'frames' ? `${entry.rate.framesPerSecond} requests` : `${entry.rate.bytesPerSecond} bytes`} a second from this caller (${option}); slow down and send it again.`;
+    return `More than ${over === 'frames' ? `${rate.framesPerSecond} requests` : `${rate.bytesPerSecond} bytes`} a second from this caller (${option}); slow down and send it again.`;
   }
 
   private forgetIdle(nowMs: number): void {

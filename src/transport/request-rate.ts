@@ -79,6 +79,14 @@ export class RequestRate {
     return null;
   }
 
+  /** Takes `bytes` more for a frame already counted (a body whose length was learnt only by reading it); false when over. */
+  takeBytes(nowMs: number, bytes: number): boolean {
+    this.bytes.refill(nowMs);
+    if (!this.bytes.has(bytes)) return false;
+    this.bytes.take(bytes);
+    return true;
+  }
+
   /**
    * New rates from now on, with full buckets: at registration the connection starts afresh with
    * its client type's rates (what it spent before came from the smaller unregistered buckets).

@@ -5,6 +5,8 @@
 // its lease a standby takes over with the next epoch, and the paused one, resumed, writes nothing:
 // it refuses what it is asked, closes its clients naming the new primary and stands by again.
 
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AgentClient } from '../../src/client/index.js';
 import { TestClient } from '../support/client.js';
@@ -40,6 +42,15 @@ async function probe(child: ChildServer, path: string): Promise<{ status: number
   return { status: response.status, body: await response.json() as Record<string, unknown>, primary: response.headers.get('openixn-primary') };
 }
 
+/** Upgrades a raw socket to a WebSocket, sends `frame` as it is, and resolves once the server closes it. */
+async function sendAfterUpgrade(child: ChildServer, frame: Buffer): Promise<void> {
+  const socket = connect(child.port, '127.0.0.1');
+  socket.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${child.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  socket.once('data', () => socket.write(frame));
+  socket.on('error', () => undefined);
+  await once(socket, 'close');
+}
+
 function percentile(values: readonly number[], fraction: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
@@ -73,6 +84,9 @@ describe.runIf(testStoreKind() === 'postgres')('highly available servers on one 
     expect(refusedRest.body.errorDescription).toContain(httpBase(primary));
     const refusedSocket = await TestClient.connect(standby.url);
     expect(await refusedSocket.closed).toEqual({ code: 4503, reason: `standby; primary at ${primary.url}` });
+    // Malformed frames (a length over 2^53, an unmasked frame) close that socket, and the standby stands by.
+    for (const frame of [[0x81, 0xff, 1, 2, 3, 4, 5, 6, 7, 8], [0x81, 0x02, 0x68, 0x69]]) await sendAfterUpgrade(standby, Buffer.from(frame));
+    expect(await probe(standby, '/healthz')).toMatchObject({ status: 200, body: { status: 'standby' } });
 
     const media = await TestClient.register(primary.url, 'MediaServer', 'gateway');
     const { interactionId } = await media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'email' });

@@ -962,12 +962,13 @@ describe('before any request: registration and client type (SPEC sections 3 and 
     ['ReportingEngine', 'RequestSubmit', submit],
     ['ReportingEngine', 'RequestGetWorkbinContent', { message: 'RequestGetWorkbinContent', workbin: drafts1 }],
   ];
-  test.each(refused)('a %s sending %s gets Forbidden and nothing changes', async (clientType, _name, request) => {
+  test.each(refused)('a client of type %s sending %s gets Forbidden, saying so, and nothing changes', async (clientType, name, request) => {
     const s = await open();
     const id = await s.submit();
     const client = await TestClient.register(s.url, clientType, 'someone');
 
-    await expectError(client, request, 'Forbidden');
+    const answer = await expectError(client, request, 'Forbidden');
+    expect(answer.errorDescription).toBe(`A client of type ${clientType} may not send ${name}.`);
 
     client.socket.terminate();
     expect(await s.properties(id)).toMatchObject({ state: 'queued', queue: 'backlog' });

@@ -88,6 +88,8 @@ describe('the REST API without authentication', () => {
     expect(await call(server, 'GET', '/api/v1/queues/backlog/interactions?limit=5000')).toMatchObject({ status: 400 });
     expect(await call(server, 'GET', '/api/v1/queues/backlog/interactions?after=bm9wZQ')).toMatchObject({ status: 400, body: { errorDescription: '"after" is not a cursor this server gave.' } });
     expect(await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'e' }, headers: { origin: 'https://evil.example' } })).toMatchObject({ status: 403 });
+    // A route or method the API does not have is answered in the API's shape too.
+    expect(await call(server, 'DELETE', '/api/v1/queues')).toEqual({ status: 404, body: { errorCode: 'InvalidRequest', errorDescription: 'There is no DELETE /api/v1/queues in this API; GET /openapi.json lists every route.' } });
   });
 
   test('a caller over its rate gets 429, and the server goes on', async () => {
@@ -98,6 +100,29 @@ describe('the REST API without authentication', () => {
       expect(answers.filter((answer) => answer.status === 429).length).toBeGreaterThanOrEqual(6);
       expect(answers.find((answer) => answer.status === 429)!.body.errorDescription).toContain('limits.requestsPerSecond');
       expect(await media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'email' })).toMatchObject({ message: 'EventAck' });
+    } finally {
+      await limited.dispose();
+    }
+  });
+});
+
+describe('a body sent chunked', () => {
+  test('counts against the byte rate as one with a Content-Length does', async () => {
+    const limited = await startTestServer({ ...layout, limits: { bytesPerSecond: 10_000 } });
+    try {
+      const base = limited.url.replace('ws://', 'http://').replace('/ws', '');
+      const body = JSON.stringify({ queue: 'backlog', mediaType: 'email', userData: { text: 'x'.repeat(9000) } });
+      // A stream has no length to declare: fetch sends it chunked, so onRequest sees no Content-Length.
+      const chunked = async (): Promise<Answer> => {
+        const stream = new ReadableStream({ start(controller) { controller.enqueue(new TextEncoder().encode(body)); controller.close(); } });
+        const response = await fetch(`${base}/api/v1/interactions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      };
+      // Five of 9 kB at once against 10 kB a second: the first fits, most of the rest do not.
+      const answers = await Promise.all(Array.from({ length: 5 }, chunked));
+      expect(answers.filter((answer) => answer.status === 201).length).toBeGreaterThanOrEqual(1);
+      expect(answers.filter((answer) => answer.status === 429).length).toBeGreaterThanOrEqual(3);
+      expect(answers.find((answer) => answer.status === 429)!.body).toMatchObject({ errorCode: 'LimitExceeded', errorDescription: expect.stringContaining('limits.bytesPerSecond') });
     } finally {
       await limited.dispose();
     }

@@ -120,7 +120,11 @@ describe('the agent desktop', () => {
     const hostile = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">';
     const { interactionId } = await media.request({
       message: 'RequestSubmit', queue: 'backlog', mediaType: 'email',
-      userData: { subject: hostile, note: '<b onmouseover="window.pwned = 3">hi</b>', bodyHtml: `<p>Dear team,</p>${hostile}<a href="javascript:window.pwned=4">click</a>` },
+      userData: {
+        subject: hostile, note: '<b onmouseover="window.pwned = 3">hi</b>',
+        bodyHtml: `<p>Dear team,</p>${hostile}<a href="javascript:window.pwned=4">click</a>`
+          + '<a id="pull-title" href="https://example.invalid/login">Re-enter your password</a><form><button>Accept</button><input name="password"></form><style>main{display:none}</style>',
+      },
     });
     const { page, errors } = await openPage(browser(), `${base(started.url)}/agent`);
     await signIn(page, 'agent-9');
@@ -134,6 +138,12 @@ describe('the agent desktop', () => {
     const body = details.getByLabel('E-mail body');
     expect(await body.textContent()).toContain('Dear team,');
     expect(await body.locator('script, [onerror], [onmouseover], a[href^="javascript"]').count()).toBe(0);
+    // The desktop's own ids stay its own (the Pull work section keeps its name), no control or style
+    // sheet of the e-mail's passes for the desktop's, and a link opens in a tab of its own.
+    expect(await page.locator('[id="pull-title"]').count()).toBe(1);
+    expect(await page.getByRole('region', { name: 'Pull work' }).count()).toBe(1);
+    expect(await body.locator('form, button, input, style').count()).toBe(0);
+    expect(await body.getByRole('link', { name: 'Re-enter your password' }).evaluate((link) => [link.getAttribute('target'), link.getAttribute('rel')])).toEqual(['_blank', 'noopener noreferrer']);
     await body.getByText('click').click().catch(() => undefined);
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
     // What the sanitiser left (an image of the e-mail, here a missing one) may fail to load, and the

@@ -5,7 +5,7 @@
 // e-mail's HTML body is sanitised by DOMPurify before it is shown.
 
 import DOMPurify from 'dompurify';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Interaction } from '../../client/index.js';
 import { Banner, LiveMessage, SignIn } from '../shared/components.js';
 import { asText, duration } from '../shared/format.js';
@@ -15,6 +15,26 @@ import * as store from './store.js';
 
 /** User-data keys that hold an e-mail's HTML body: shown sanitised, not as text. */
 const htmlBodyKeys = ['bodyHtml', 'htmlBody'];
+
+// A link in an e-mail opens in a tab of its own: followed in this one, it would take the agent off
+// the desktop, closing its connection and voiding its invites. No referrer or opener goes with it.
+DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+  if (node.tagName === 'A' && node.hasAttribute('href')) {
+    node.setAttribute('target', '_blank');
+    node.setAttribute('rel', 'noopener noreferrer');
+  }
+});
+
+/**
+ * An e-mail's HTML body as markup that is safe to show: no scripts, handlers or javascript: URLs
+ * (DOMPurify's defaults). Beyond those, its ids and names get a `user-content-` prefix, since an id
+ * of the page's own (`pull-title`) would otherwise name a section of the desktop after the e-mail's
+ * text for a screen reader; and forms, controls and style sheets go: the CSP leaves them dead, and
+ * an e-mail's own "Accept" button could pass for the desktop's.
+ */
+function sanitizeEmailBody(html: string): string {
+  return DOMPurify.sanitize(html, { SANITIZE_NAMED_PROPS: true, FORBID_TAGS: ['form', 'input', 'button', 'select', 'textarea', 'style'] });
+}
 
 export function Desktop() {
   const [needsToken, setNeedsToken] = useState(false);
@@ -164,6 +184,8 @@ function Details({ interaction, since }: { interaction: Interaction; since: numb
   // Leave is for a conference; alone, an agent places the interaction elsewhere or stops it.
   const conference = interaction.parties.length > 1;
   const html = htmlBodyKeys.map((key) => interaction.userData[key]).find((value): value is string => typeof value === 'string');
+  // Once per body, not per render: the handling timer renders this every second.
+  const safeHtml = useMemo(() => (html === undefined ? undefined : sanitizeEmailBody(html)), [html]);
   return (
     <article aria-label={`Interaction ${id}`} class="details">
       <h3>{asText(interaction.userData.subject ?? id)}</h3>
@@ -176,9 +198,9 @@ function Details({ interaction, since }: { interaction: Interaction; since: numb
           ))}
         </tbody>
       </table>
-      {html !== undefined && (
-        // Sanitised: scripts, event handlers and javascript: URLs removed; the CSP blocks what is left of remote content.
-        <div class="email-body" aria-label="E-mail body" dangerouslySetInnerHTML={{ __html: DOMPurify.sanitize(html) }} />
+      {safeHtml !== undefined && (
+        // The CSP blocks what is left of remote content (images elsewhere, for one).
+        <div class="email-body" aria-label="E-mail body" dangerouslySetInnerHTML={{ __html: safeHtml }} />
       )}
       {conference && <p>Parties: {interaction.parties.map((party) => `${party.agentId} (${party.role})`).join(', ')}</p>}
       <HandOff interactionId={id} />

@@ -245,6 +245,12 @@ function Chart({ title, series, data }: { title: string; series: { label: string
       width: Math.max(280, container.current.clientWidth),
       height: 180,
       series: [{}, ...series.map((entry) => ({ label: entry.label, stroke: entry.stroke, width: 2 }))],
+      // The whole window from the first sample: left to itself, uPlot spreads one sample over years
+      // and a few over half-seconds, so a freshly opened dashboard showed "Apr 2027 … Aug 2029".
+      scales: { x: { time: true, range: (chart, min, max) => {
+        const last = chart.data[0].at(-1);
+        return last === undefined ? [min, max] : [Math.min(chart.data[0][0]!, last - store.chartSeconds), last];
+      } } },
       axes: [{}, { size: 40 }],
     }, data as uPlot.AlignedData, container.current);
     return () => chart.current?.destroy();
