@@ -715,7 +715,8 @@ describe('the PostgreSQL store through database faults', () => {
   // The commit's answer is lost although its COMMIT lands: the client gave up on it (its deadline)
   // while PostgreSQL still waited for the lock, and the server finishes it when the lock goes.
   it('retries a commit whose answer was lost after it landed, and stores it once', async () => {
-    const { store, schema, applicationName, changes } = await openWatched({ stuckCommitMs: 100, queryDeadlineMs: 300 });
+    // A deadline long enough that the reads after the commit meet it on a loaded machine too.
+    const { store, schema, applicationName, changes } = await openWatched({ stuckCommitMs: 100, queryDeadlineMs: 1000 });
     await store.commit(batch({ events: events(1, 1), counters: counters(1) }));
     const lock = await lockCounters(schema);
     locks.push(lock);

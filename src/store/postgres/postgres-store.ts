@@ -18,8 +18,8 @@
 
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import type { AgentLoginRecord, Counters, InteractionRecord, Participant } from '../../core/types.js';
-import { RowReader, type InteractionRow } from '../interaction-row.js';
+import type { AgentLoginRecord, Counters, InteractionRecord } from '../../core/types.js';
+import { batchOfRows, RowReader } from '../interaction-row.js';
 import { fromChunks, loadBatchSize, NotPrimary, toChunk, type CommitBatch, type LoadSink, type Primacy, type Store, type StoredEvent, type WebhookCursor } from '../store.js';
 import { ReplaceableClient, type Sql } from './client.js';
 import { Lease, leaseTiming, primaryIsLive } from './lease.js';
@@ -290,8 +290,8 @@ export class PostgresStore implements Store {
         agents: agents.map((agent): AgentLoginRecord => ({ agentId: agent.agent_id, placeId: agent.place_id, loggedIn: true })),
         counters: { lastInteraction: row.last_interaction, lastTicket: row.last_ticket, lastEntry: row.last_entry, lastSeq: row.last_seq },
       });
-      await sql.unsafe<InteractionRow<Record<string, unknown>>[]>(this.statements.selectLiveInteractions).cursor(loadBatchSize, (rows) => {
-        sink.interactions(rows.map((interaction) => reader.record(interaction, interaction.user_data, interaction.participants as Participant[])));
+      await sql.unsafe<{ row: string }[]>(this.statements.selectLiveInteractions).cursor(loadBatchSize, (rows) => {
+        sink.interactions(reader.records(batchOfRows(rows.map(({ row }) => row))));
       });
     }), loadDeadlineMs);
   }

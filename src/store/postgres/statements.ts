@@ -7,6 +7,7 @@
 // numbered, and each writes only on top of the one before it, so several can be in flight at once.
 
 import { quoteIdentifier } from './migrations.js';
+import { loadedColumns } from '../interaction-row.js';
 
 /** The interaction columns, each with its InteractionRecord field and its PostgreSQL type. */
 const interactionColumns = [
@@ -96,7 +97,8 @@ export function statements(schemaName: string): Statements {
   return {
     commit,
     selectCommitNumber: `SELECT commit_number, epoch FROM ${schema}.counters WHERE id = 1`,
-    selectLiveInteractions: `SELECT ${names} FROM ${schema}.interactions WHERE state <> 'stopped'`,
+    // Each row as the JSON array interaction-row.ts reads, in its column order.
+    selectLiveInteractions: `SELECT json_build_array(${loadedColumns.join(', ')})::text AS row FROM ${schema}.interactions WHERE state <> 'stopped'`,
     selectSubmittedAt: `SELECT submitted_at FROM ${schema}.interactions WHERE interaction_id = $1`,
     selectInteractionByExternalId: `SELECT interaction_id FROM ${schema}.interactions WHERE submitted_by = $1 AND external_id = $2`,
     // The chunks never overlap, so the one holding fromSeq is the last that starts at or before

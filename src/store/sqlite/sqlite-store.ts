@@ -4,8 +4,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AgentLoginRecord, Counters, InteractionRecord, InteractionState, Participant } from '../../core/types.js';
-import { RowReader } from '../interaction-row.js';
+import type { AgentLoginRecord, Counters, InteractionRecord } from '../../core/types.js';
+import { batchOfRows, loadedColumns, RowReader } from '../interaction-row.js';
 import { fromChunks, loadBatchSize, toChunk, type CommitBatch, type EventChunk, type LoadedState, type LoadSink, type Store, type StoredEvent, type WebhookCursor } from '../store.js';
 import { migrations } from './migrations.js';
 
@@ -13,60 +13,11 @@ import { migrations } from './migrations.js';
 export type ChunkedBatch = Omit<CommitBatch, 'events'> & { chunk: EventChunk | null };
 
 
-const columns = [
-  'interaction_id', 'number', 'media_type', 'type', 'subtype', 'priority', 'user_data', 'submitted_at', 'submitted_by',
-  'external_id', 'state', 'queue', 'workbin_name', 'workbin_owner', 'entered_at', 'entry_order', 'assigned_to', 'place_id',
-  'ticket_id', 'ticket_agent_id', 'ticket_place_id', 'expires_at', 'scheduled_at', 'participants',
-] as const;
+const columns = loadedColumns;
 
-/**
- * A row as a load reads it: one JSON array per row in the order of `columns`, with user data and
- * participants as JSON values rather than text inside it. SQLite writes the JSON (in C, and in
- * the worker thread when the server loads), and one JSON.parse a batch makes every object: far
- * cheaper than a value per column from the driver and a parse of the user data per row.
- */
-type LoadedRow = [
-  string, number, string, string, string, number, Record<string, unknown>, number, string,
-  string | null, string, string | null, string | null, string | null, number, number, string | null, string | null,
-  number | null, string | null, string | null, number | null, number | null, Participant[],
-];
-
+/** Each row as the JSON array interaction-row.ts reads, written by SQLite (in the worker thread when the server loads). */
 const loadRows = `SELECT json_array(${columns.map((column) => (column === 'user_data' || column === 'participants' ? `json(${column})` : column)).join(', ')})
   FROM interactions WHERE state <> 'stopped'`;
-
-function recordOfLoadedRow(reader: RowReader, row: LoadedRow): InteractionRecord {
-  return {
-    interactionId: row[0],
-    number: row[1],
-    mediaType: reader.shared(row[2]),
-    type: reader.shared(row[3]),
-    subtype: reader.shared(row[4]),
-    priority: row[5],
-    userData: row[6],
-    submittedAt: row[7],
-    submittedBy: reader.shared(row[8]),
-    externalId: row[9],
-    state: reader.shared(row[10]) as InteractionState,
-    queue: reader.sharedOrNull(row[11]),
-    workbinName: reader.sharedOrNull(row[12]),
-    workbinOwner: reader.sharedOrNull(row[13]),
-    enteredAt: row[14],
-    entryOrder: row[15],
-    assignedTo: reader.sharedOrNull(row[16]),
-    placeId: reader.sharedOrNull(row[17]),
-    ticketId: row[18],
-    ticketAgentId: reader.sharedOrNull(row[19]),
-    ticketPlaceId: reader.sharedOrNull(row[20]),
-    expiresAt: row[21],
-    scheduledAt: row[22],
-    participants: row[23],
-  };
-}
-
-/** The records of one batch that loadBatches made. */
-export function recordsOfBatch(reader: RowReader, batch: string): InteractionRecord[] {
-  return (JSON.parse(batch) as LoadedRow[]).map((row) => recordOfLoadedRow(reader, row));
-}
 
 /** What a load reads before the interactions: the agents logged in and the counters. */
 export function readLoadedState(database: Database.Database): LoadedState {
@@ -78,22 +29,17 @@ export function readLoadedState(database: Database.Database): LoadedState {
   return { agents, counters };
 }
 
-/**
- * Every interaction that has not stopped, in batches of loadBatchSize rows, each batch the JSON
- * text of an array of rows (recordsOfBatch reads it): text crosses from the worker thread to the
- * main thread as one copy, where a structured clone of its objects would cost more than reading
- * them. Run inside the load's read transaction.
- */
+/** Every interaction that has not stopped, in batches of loadBatchSize rows (RowReader.records reads one); run inside the load's read transaction. */
 export function* loadBatches(database: Database.Database): Generator<string> {
   let rows: string[] = [];
   for (const row of database.prepare(loadRows).pluck().iterate() as IterableIterator<string>) {
     rows.push(row);
     if (rows.length === loadBatchSize) {
-      yield `[${rows.join(',')}]`;
+      yield batchOfRows(rows);
       rows = [];
     }
   }
-  if (rows.length > 0) yield `[${rows.join(',')}]`;
+  if (rows.length > 0) yield batchOfRows(rows);
 }
 
 /** A load (Store.load) from a database connection, in one read transaction. */
@@ -101,7 +47,7 @@ export function loadFrom(database: Database.Database, sink: LoadSink): void {
   const reader = new RowReader();
   const read = database.transaction(() => {
     sink.begin(readLoadedState(database));
-    for (const batch of loadBatches(database)) sink.interactions(recordsOfBatch(reader, batch));
+    for (const batch of loadBatches(database)) sink.interactions(reader.records(batch));
   });
   read.deferred();
 }

@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { RowReader } from '../interaction-row.js';
 import { toChunk, type CommitBatch, type EventChunk, type LoadedState, type LoadSink, type Store, type StoredEvent, type WebhookCursor } from '../store.js';
-import { recordsOfBatch } from './sqlite-store.js';
 
 export type WorkerRequest = { id: number } & (
   /**
@@ -115,7 +114,7 @@ export class SqliteWorkerStore implements Store {
       if (failure !== null) return;
       try {
         if (part.part === 'state') sink.begin(part.state);
-        else sink.interactions(recordsOfBatch(reader, part.batch));
+        else sink.interactions(reader.records(part.batch));
         Atomics.add(progress, 0, 1);
       } catch (error) {
         failure = error as Error;
