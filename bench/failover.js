@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import WebSocket from 'ws';
-import { delay, findFreePort, httpStatus } from './harness.js';
+import { delay, findFreePort, httpStatus, waitForServer } from './harness.js';
 
 const { values } = parseArgs({ options: { kills: { type: 'string', default: '10' }, pauses: { type: 'string', default: '5' } } });
 const databaseUrl = process.env.OPENIXN_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -30,7 +30,7 @@ async function startNode() {
   const port = await findFreePort();
   const child = spawn(process.execPath, [mainFile, 'serve', '--config', configPath, '--port', String(port), '--store', `${databaseUrl}?schema=${schema}`, '--log-level', 'warn'], { stdio: 'ignore' });
   const node = { child, port, url: `ws://127.0.0.1:${port}/ws`, exited: new Promise((done) => child.on('exit', done)) };
-  while ((await httpStatus(`http://127.0.0.1:${port}/healthz`).catch(() => 0)) !== 200) await delay(20);
+  await waitForServer(port, { path: '/healthz', exited: () => (child.exitCode !== null ? `code ${child.exitCode}` : null) });
   return node;
 }
 

@@ -1,5 +1,5 @@
 // What the lifecycle benchmarks (bench/lifecycle.js, bench/sdk.js) share: the server's config
-// for the lifecycle, a free port, /healthz, and a process's CPU time.
+// for the lifecycle, a free port, waiting for a server to serve, and a process's CPU time.
 
 import { readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
@@ -43,6 +43,29 @@ export function httpStatus(url) {
     request.on('timeout', () => request.destroy(new Error('timeout')));
     request.on('error', reject);
   });
+}
+
+/**
+ * Waits until GET `path` on the server answers 200: /readyz once it serves as the primary (the
+ * default), /healthz once it is up, standing by perhaps. Throws when `exited()` names how the
+ * server ended (null while it runs), or after `timeoutMs`.
+ */
+export async function waitForServer(port, { path = '/readyz', exited = () => null, timeoutMs = 600_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let lastProblem = 'no answer yet';
+  while (Date.now() < deadline) {
+    const exit = exited();
+    if (exit !== null) throw new Error(`the server exited before GET ${path} answered 200 (${exit})`);
+    try {
+      const status = await httpStatus(`http://127.0.0.1:${port}${path}`);
+      if (status === 200) return;
+      lastProblem = `HTTP ${status}`;
+    } catch (error) {
+      lastProblem = error.code ?? error.message;
+    }
+    await delay(20);
+  }
+  throw new Error(`GET ${path} did not answer 200 within ${timeoutMs / 1000} s (last: ${lastProblem})`);
 }
 
 /** A process's user + system CPU time in clock ticks (/proc/PID/stat), or null when it is gone. */

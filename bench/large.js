@@ -9,10 +9,11 @@ import { readFileSync } from 'node:fs';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { delay, findFreePort, httpStatus } from './harness.js';
+import { delay, findFreePort, waitForServer } from './harness.js';
 
 const mainFile = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const gcOnSignal = new URL('./gc-on-signal.js', import.meta.url).href;
+const loopDelayOnSignal = new URL('./loop-delay-on-signal.js', import.meta.url).href;
 export const postgresUrl = process.env.OPENIXN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const eventsPerCommit = 100;
@@ -31,6 +32,8 @@ export function interactionIdOf(number) {
 export async function seedStore(storeUrl, { count = 0, queue = 'backlog', shape = () => ({}), events = 0 } = {}) {
   const { openStore } = await import(fileURLToPath(new URL('../dist/store/open-store.js', import.meta.url)));
   const store = await openStore(storeUrl);
+  // A PostgreSQL store commits only while it holds the lease; closing lets it go for the server.
+  await store.primacy?.acquire(null);
   const batchSize = 10_000;
   const now = Date.now() - 60_000;
   let lastSeq = 0;
@@ -64,21 +67,41 @@ export async function seedStore(storeUrl, { count = 0, queue = 'backlog', shape 
   await store.close();
 }
 
-/** `node dist/main.js serve` on a free port; resolves once /healthz answers 200. */
-export async function startServer(configPath, storeUrl) {
+/**
+ * `node dist/main.js serve` on a free port; resolves once /readyz answers 200 (it serves as the primary). What the server
+ * does on SIGUSR2 is preloaded: a full collection (`onSignal: 'gc'`, for heapAfterGc), or a report
+ * of its longest event-loop pause since the last signal (`'loop'`, for loopWindow). Not both: a
+ * collection on the signal would be a pause in the next window.
+ */
+export async function startServer(configPath, storeUrl, { onSignal = 'gc' } = {}) {
   const port = await findFreePort();
   const started = performance.now();
-  const child = spawn(process.execPath, ['--expose-gc', '--import', gcOnSignal, '--max-old-space-size=8192', mainFile, 'serve', '--config', configPath, '--port', String(port), '--store', storeUrl], {
+  const preload = onSignal === 'gc' ? ['--expose-gc', '--import', gcOnSignal] : ['--import', loopDelayOnSignal];
+  const child = spawn(process.execPath, [...preload, '--max-old-space-size=8192', mainFile, 'serve', '--config', configPath, '--port', String(port), '--store', storeUrl], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let errors = '';
-  child.stderr.on('data', (chunk) => (errors += chunk));
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited: ${errors}`);
-    if (await httpStatus(`http://127.0.0.1:${port}/healthz`).catch(() => 0) === 200) break;
-    await delay(20);
-  }
-  return { child, port, started, readyMs: performance.now() - started };
+  const loopReports = [];
+  let partial = '';
+  child.stderr.on('data', (chunk) => {
+    partial += chunk;
+    for (let newline = partial.indexOf('\n'); newline >= 0; newline = partial.indexOf('\n')) {
+      const line = partial.slice(0, newline);
+      partial = partial.slice(newline + 1);
+      if (line.startsWith('{"loopDelayMaxMs"')) loopReports.push(JSON.parse(line));
+      else errors += `${line}\n`;
+    }
+  });
+  await waitForServer(port, { exited: () => (child.exitCode !== null ? errors : null) });
+  return { child, port, started, readyMs: performance.now() - started, loopReports };
+}
+
+/** The server's longest event-loop pause since the previous call (started with `onSignal: 'loop'`). */
+export async function loopWindow(server) {
+  const before = server.loopReports.length;
+  server.child.kill('SIGUSR2');
+  while (server.loopReports.length === before) await delay(5);
+  return server.loopReports.at(-1);
 }
 
 export async function stopServer(server, signal = 'SIGTERM') {
@@ -88,9 +111,12 @@ export async function stopServer(server, signal = 'SIGTERM') {
   await exited;
 }
 
-/** A connection that resolves each request with the answer carrying its referenceId; `onEvent` gets the rest. */
-export async function connect(port, onEvent = () => undefined) {
-  const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, { perMessageDeflate: false });
+/**
+ * A connection that resolves each request with the answer carrying its referenceId; `onEvent` gets
+ * the rest. `maxPayload`: the largest frame it takes (ws's default is 100 MiB).
+ */
+export async function connect(port, onEvent = () => undefined, { maxPayload } = {}) {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, { perMessageDeflate: false, ...(maxPayload !== undefined ? { maxPayload } : {}) });
   await new Promise((resolve, reject) => {
     socket.once('open', resolve);
     socket.once('error', reject);

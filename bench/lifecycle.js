@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { seedStore } from './large.js';
-import { CHAT_CAPACITY, CLOCK_TICKS_PER_SECOND, cpuTicksOf, delay, findFreePort, httpStatus, QUEUE_NAME, SERVER_CONFIG_YAML } from './harness.js';
+import { CHAT_CAPACITY, CLOCK_TICKS_PER_SECOND, cpuTicksOf, delay, findFreePort, waitForServer, QUEUE_NAME, SERVER_CONFIG_YAML } from './harness.js';
 
 const HEALTH_TIMEOUT_MS = 120_000;
 const SERVER_STOP_GRACE_MS = 10_000;
@@ -91,23 +91,6 @@ function readOptions() {
 // ---------------------------------------------------------------------------------------------
 // Parent: server process, generator process, result line, clean-up.
 // ---------------------------------------------------------------------------------------------
-
-async function waitForHealth(port, serverExit) {
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  let lastProblem = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (serverExit.exited) throw new Error(`server exited before it was healthy (${describeExit(serverExit)})`);
-    try {
-      const status = await httpStatus(`http://127.0.0.1:${port}/healthz`);
-      if (status === 200) return;
-      lastProblem = `HTTP ${status}`;
-    } catch (error) {
-      lastProblem = error.code ?? error.message;
-    }
-    await delay(100);
-  }
-  throw new Error(`GET /healthz did not answer 200 within ${HEALTH_TIMEOUT_MS / 1000} s (last: ${lastProblem})`);
-}
 
 function describeExit(exit) {
   return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
@@ -223,7 +206,7 @@ async function runParent(options) {
   });
 
   try {
-    await waitForHealth(port, serverExit);
+    await waitForServer(port, { exited: () => (serverExit.exited ? describeExit(serverExit) : null), timeoutMs: HEALTH_TIMEOUT_MS });
   } catch (error) {
     await abort(error.message);
     return;

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CHAT_CAPACITY, CLOCK_TICKS_PER_SECOND, cpuTicksOf, delay, findFreePort, httpStatus, QUEUE_NAME, SERVER_CONFIG_YAML } from './harness.js';
+import { CHAT_CAPACITY, CLOCK_TICKS_PER_SECOND, cpuTicksOf, delay, findFreePort, waitForServer, QUEUE_NAME, SERVER_CONFIG_YAML } from './harness.js';
 
 const CONNECT_CONCURRENCY = 25;
 const HEALTH_TIMEOUT_MS = 30_000;
@@ -73,16 +73,6 @@ function readOptions() {
 // Parent: a server and a generator per run, then the result line.
 // ---------------------------------------------------------------------------------------------
 
-async function waitForHealth(port, server) {
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`the server exited before it was healthy (code ${server.exitCode})`);
-    if (await httpStatus(`http://127.0.0.1:${port}/healthz`).catch(() => null) === 200) return;
-    await delay(100);
-  }
-  throw new Error(`GET /healthz did not answer 200 within ${HEALTH_TIMEOUT_MS / 1000} s`);
-}
-
 /** One run: a fresh server and store, a generator in the given mode; resolves with its figures. */
 async function runOnce(mode, options) {
   const directory = await mkdtemp(join(tmpdir(), 'openixn-bench-sdk-'));
@@ -93,7 +83,7 @@ async function runOnce(mode, options) {
     '--store', `sqlite:${join(directory, 'bench.db')}`, '--log-level', 'warn'], { stdio: ['ignore', 2, 2] });
   const serverExited = new Promise((resolve) => server.on('exit', resolve));
   try {
-    await waitForHealth(port, server);
+    await waitForServer(port, { exited: () => (server.exitCode !== null ? `code ${server.exitCode}` : null), timeoutMs: HEALTH_TIMEOUT_MS });
     log(`${mode}: server on port ${port}; forking the load generator`);
     const generator = fork(benchFile, [
       '--generator', mode, '--port', String(port), '--server-pid', String(server.pid), '--agents', String(options.agents),

@@ -15,22 +15,16 @@
 // Usage: npm run bench:snapshot [-- --count 100000 --store sqlite|postgres]
 // Prints one JSON line; progress on stderr.
 
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import WebSocket from 'ws';
-import { delay, findFreePort, httpStatus } from './harness.js';
+import { delay } from './harness.js';
+import { connect as connectTo, loopWindow, postgresUrl, seedStore, startServer, stopServer } from './large.js';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '100000' }, store: { type: 'string', default: 'sqlite' } } });
 const count = Number(values.count);
-const postgresUrl = process.env.OPENIXN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const mainFile = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-const loopDelayOnSignal = new URL('./loop-delay-on-signal.js', import.meta.url).href;
-const { openStore } = await import(fileURLToPath(new URL('../dist/store/open-store.js', import.meta.url)));
 const log = (line) => process.stderr.write(`[snapshot] ${line}\n`);
 const QUEUE = 'backlog';
 
@@ -45,79 +39,25 @@ const storeUrl = values.store === 'postgres' ? `${postgresUrl}?schema=openixn_sn
 
 // ---- 1. Seed -----------------------------------------------------------------------------------
 
-{
-  const store = await openStore(storeUrl);
-  const batchSize = 10_000;
-  const now = Date.now() - 3_600_000;
-  for (let first = 1; first <= count; first += batchSize) {
-    const interactions = [];
-    for (let number = first; number < Math.min(first + batchSize, count + 1); number++) {
-      interactions.push({
-        interactionId: number.toString(36).padStart(16, '0'), number, mediaType: 'email', type: 'Inbound', subtype: 'InboundNew', priority: number % 10,
-        userData: { subject: 'Where is my order?', customer: `C-${number}`, language: number % 3 === 0 ? 'de' : 'en', note: 'x'.repeat(24) },
-        submittedAt: now + number, submittedBy: 'gateway-1', externalId: null, state: 'queued', queue: QUEUE, workbinName: null, workbinOwner: null,
-        enteredAt: now + number, entryOrder: number, assignedTo: null, placeId: null, ticketId: null, ticketAgentId: null, ticketPlaceId: null,
-        expiresAt: null, scheduledAt: null,
-      });
-    }
-    const last = first + interactions.length - 1;
-    await store.commit({ interactions, events: [], agents: [], counters: { lastInteraction: last, lastTicket: 0, lastEntry: last, lastSeq: 0 } });
-  }
-  await store.close();
-  log(`seeded ${count} waiting interactions`);
-}
+const now = Date.now() - 3_600_000;
+await seedStore(storeUrl, {
+  count,
+  queue: QUEUE,
+  // Ten priorities and two languages, for the snapshot's condition and its age order.
+  shape: (number) => ({
+    priority: number % 10, submittedAt: now + number, enteredAt: now + number,
+    userData: { subject: 'Where is my order?', customer: `C-${number}`, language: number % 3 === 0 ? 'de' : 'en', note: 'x'.repeat(24) },
+  }),
+});
+log(`seeded ${count} waiting interactions`);
 
 // ---- 2. The server -----------------------------------------------------------------------------
 
-const port = await findFreePort();
-const child = spawn(process.execPath, ['--import', loopDelayOnSignal, mainFile, 'serve', '--config', configPath, '--port', String(port), '--store', storeUrl], { stdio: ['ignore', 'ignore', 'pipe'] });
-const loopReports = [];
-let stderr = '';
-child.stderr.on('data', (chunk) => {
-  stderr += chunk;
-  for (let newline = stderr.indexOf('\n'); newline >= 0; newline = stderr.indexOf('\n')) {
-    const line = stderr.slice(0, newline);
-    stderr = stderr.slice(newline + 1);
-    if (line.startsWith('{"loopDelayMaxMs"')) loopReports.push(JSON.parse(line));
-  }
-});
-for (;;) {
-  if (child.exitCode !== null) throw new Error('the server exited');
-  if (await httpStatus(`http://127.0.0.1:${port}/healthz`).catch(() => 0) === 200) break;
-  await delay(50);
-}
+const server = await startServer(configPath, storeUrl, { onSignal: 'loop' });
 
-/** The longest event-loop pause since the previous call, as the server measured it. */
-async function loopWindow() {
-  const before = loopReports.length;
-  child.kill('SIGUSR2');
-  while (loopReports.length === before) await delay(5);
-  return loopReports.at(-1);
-}
-
+/** A registered connection that takes a page of a large snapshot in one frame. */
 async function connect(clientType, clientName) {
-  const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('error', reject);
-  });
-  const pending = new Map();
-  socket.on('message', (data) => {
-    const message = JSON.parse(data.toString());
-    pending.get(message.referenceId)?.(message);
-    pending.delete(message.referenceId);
-  });
-  let next = 0;
-  const connection = {
-    request(message) {
-      const referenceId = ++next;
-      return new Promise((resolve) => {
-        pending.set(referenceId, resolve);
-        socket.send(JSON.stringify({ ...message, referenceId }));
-      });
-    },
-    close: () => socket.terminate(),
-  };
+  const connection = await connectTo(server.port, undefined, { maxPayload: 256 * 1024 * 1024 });
   await connection.request({ message: 'RequestRegisterClient', clientType, clientName });
   return connection;
 }
@@ -147,10 +87,10 @@ function otherWindow() {
 // ---- 4. Windows --------------------------------------------------------------------------------
 
 await delay(1000);
-await loopWindow();
+await loopWindow(server);
 otherWindow();
 await delay(2000);
-const alone = { ...(await loopWindow()), ...otherWindow() };
+const alone = { ...(await loopWindow(server)), ...otherWindow() };
 log(`the other client alone: ${JSON.stringify(alone)}`);
 
 const supervisor = await connect('Supervisor', 'floor-lead');
@@ -160,15 +100,14 @@ const takenMs = performance.now() - started;
 if (taken.message !== 'EventSnapshotTaken' || taken.numberOfInteractions !== count) throw new Error(`the snapshot was answered ${JSON.stringify(taken)}`);
 const page = await supervisor.request({ message: 'RequestGetSnapshotInteractions', snapshotId: taken.snapshotId, count: 1000 });
 await supervisor.request({ message: 'RequestReleaseSnapshot', snapshotId: taken.snapshotId });
-const snapshot = { ...(await loopWindow()), ...otherWindow(), takeSnapshotMs: Math.round(takenMs), firstPage: page.interactions.length };
+const snapshot = { ...(await loopWindow(server)), ...otherWindow(), takeSnapshotMs: Math.round(takenMs), firstPage: page.interactions.length };
 log(`while the snapshot was taken: ${JSON.stringify(snapshot)}`);
 
 running = false;
 await otherLoop;
 other.close();
 supervisor.close();
-child.kill('SIGTERM');
-await new Promise((resolve) => child.once('exit', resolve));
+await stopServer(server);
 await rm(directory, { recursive: true, force: true });
 if (values.store === 'postgres') {
   const { default: postgres } = await import('postgres');
