@@ -14,7 +14,7 @@ import type { ClientGrants, ClientType, OutgoingMessage } from '../core/types.js
 import type { QueueKey } from '../core/ordered-queue.js';
 import type { Routing } from '../core/config.js';
 import { compileCheck, parseJson, type Request } from '../protocol/codec.js';
-import { InteractionOnWire, RequestChangeProperties, RequestStopProcessing, RequestSubmit, fieldBounds, WorkbinRef } from '../protocol/messages.js';
+import { FromSeq, InteractionOnWire, RequestChangeProperties, RequestStopProcessing, RequestSubmit, fieldBounds, WorkbinRef } from '../protocol/messages.js';
 import type { StoredEvent } from '../store/store.js';
 import { mayRead, type View } from './access.js';
 import { ErrorBody, sendError, type ApiError } from './errors.js';
@@ -98,11 +98,11 @@ const PageQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: pageSizeMax, default: pageSizeDefault })),
 }, closed);
 const EventsQuery = Type.Object({
-  fromSeq: Type.Integer({ minimum: 1, description: 'the first seq wanted (inclusive)' }),
+  fromSeq: Type.Integer({ ...FromSeq, description: 'the first seq wanted (inclusive)' }),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: pageSizeMax, default: pageSizeDefault })),
 }, closed);
 const ExternalIdQuery = Type.Object({ clientName: RequestSubmit.properties.queue, externalId: RequestSubmit.properties.queue }, closed);
-const HistoryQuery = Type.Object({ fromSeq: Type.Optional(Type.Integer({ minimum: 1, description: 'where the previous answer stopped (its nextSeq)' })) }, closed);
+const HistoryQuery = Type.Object({ fromSeq: Type.Optional(Type.Integer({ ...FromSeq, description: 'where the previous answer stopped (its nextSeq)' })) }, closed);
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ ...RequestSubmit.properties.externalId, description: 'taken as the externalId: the same key from the same client submits once' })),
 });

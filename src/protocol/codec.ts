@@ -59,7 +59,8 @@ export function decode(frame: string, maxMessageBytes: number, frameBytes = Buff
     return { ok: false, errorCode: 'InvalidRequest', errorDescription: 'A message is one JSON object.' };
   }
   const body = parsed as Record<string, unknown>;
-  const referenceId = Number.isInteger(body.referenceId) ? (body.referenceId as number) : undefined;
+  // Only a referenceId within its bound is echoed: a larger one is not the number the client wrote.
+  const referenceId = Number.isSafeInteger(body.referenceId) ? (body.referenceId as number) : undefined;
   const withReference = referenceId === undefined ? {} : { referenceId };
   if (json.loneSurrogate) {
     return { ok: false, errorCode: 'InvalidRequest', errorDescription: 'The message holds text that is not valid Unicode: an unpaired surrogate escape such as "\\ud800".', ...withReference };
@@ -189,6 +190,9 @@ function describeErrors(message: string, errors: readonly SchemaError[]): string
   if (named.instancePath === '') return `${message} ${named.message}.`;
   const where = `"${path.length > 80 ? `${path.slice(0, 80)}…` : path}"`;
   if (named.keyword === 'pattern') return `In ${message}, ${where} must not contain control, line-separator or invisible formatting characters.`;
+  if (named.keyword === 'maximum' || named.keyword === 'minimum') {
+    return `In ${message}, ${where} must be at ${named.keyword === 'maximum' ? 'most' : 'least'} ${(named.params as { limit?: number }).limit}.`;
+  }
   if (named.keyword === 'enum') {
     const allowed = (named.params as { allowedValues?: unknown[] }).allowedValues ?? [];
     return `In ${message}, ${where} must be one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}.`;

@@ -92,6 +92,18 @@ describe('the REST API without authentication', () => {
     expect(await call(server, 'DELETE', '/api/v1/queues')).toEqual({ status: 404, body: { errorCode: 'InvalidRequest', errorDescription: 'There is no DELETE /api/v1/queues in this API; GET /openapi.json lists every route.' } });
   });
 
+  test('a seq past the largest integer JSON carries exactly is refused, not rounded', async () => {
+    const tooLarge = { errorCode: 'InvalidRequest', errorDescription: 'In the querystring, "fromSeq" must be at most 9007199254740991.' };
+    const id = (await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'email' } })).body.interactionId as string;
+    for (const fromSeq of ['99999999999999999999999', '9007199254740993', '9007199254740992']) {
+      expect(await call(server, 'GET', `/api/v1/reporting/events?fromSeq=${fromSeq}`)).toEqual({ status: 400, body: tooLarge });
+      expect(await call(server, 'GET', `/api/v1/interactions/${id}/history?fromSeq=${fromSeq}`)).toEqual({ status: 400, body: tooLarge });
+    }
+    // The largest is still a seq: past the end of the log, an empty page that stays there.
+    const last = await call(server, 'GET', '/api/v1/reporting/events?fromSeq=9007199254740991');
+    expect(last).toMatchObject({ status: 200, body: { events: [], nextSeq: 9007199254740991 } });
+  });
+
   test('a caller over its rate gets 429, and the server goes on', async () => {
     const limited = await startTestServer({ ...layout, limits: { requestsPerSecond: 2 } });
     try {
