@@ -22,7 +22,7 @@ const closed = { additionalProperties: false } as const;
  * name can be made to look like another on a supervisor's screen.
  */
 const forbiddenInNames = '\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff';
-const namePattern = `^[^${forbiddenInNames}]*$`;
+export const namePattern = `^[^${forbiddenInNames}]*$`;
 const Name = Type.String({ minLength: 1, maxLength: fieldBounds.maxNameLength, pattern: namePattern });
 /** A name used as an object's key (media types and skills in a login). */
 const nameKeys = { propertyNames: { minLength: 1, maxLength: fieldBounds.maxNameLength, pattern: namePattern } };
