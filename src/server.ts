@@ -25,7 +25,7 @@ import { NotPrimary, type LoadedState, type Store, type StoredEvent } from './st
 import { DeadlineScheduler, systemClock, type Clock } from './timers/scheduler.js';
 import { closeCodes, Connection, type ClientConnection, type ConnectionHandler } from './transport/connections.js';
 import { LocalConnection } from './transport/local-connection.js';
-import { registerApi, type ApiBackend, type ApiCaller } from './http/api.js';
+import { answerFrameworkError, maxPathParamLength, registerApi, type ApiBackend, type ApiCaller } from './http/api.js';
 import { packageVersion, registerDocuments } from './http/documents.js';
 import { registerPages } from './http/pages.js';
 import { Admission } from './transport/admission.js';
@@ -234,7 +234,16 @@ class Server implements RunningServer, ConnectionHandler {
       this.guarded(() => this.core.expire(now, timersPerSlice));
     });
     store.watchAvailability?.((available, cause) => this.onStoreAvailability(available, cause));
-    this.http = Fastify({ logger: false, ...(tls === null ? {} : { https: tls }) }) as unknown as FastifyInstance;
+    this.http = Fastify({
+      logger: false,
+      ...(tls === null ? {} : { https: tls }),
+      routerOptions: { maxParamLength: maxPathParamLength },
+      // These requests reach no route and no onRequest hook: the socket has still spoken.
+      frameworkErrors: (error, request, reply) => {
+        this.admission.spoke(request.raw.socket);
+        answerFrameworkError(error, request, reply);
+      },
+    }) as unknown as FastifyInstance;
     // A close handshake the client does not answer (it stopped reading) ends after closeTimeout.
     // (closeTimeout is newer than @types/ws, hence the options object.)
     // Until it registers, a connection may send only small frames; registration raises its limit

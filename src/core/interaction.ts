@@ -4,7 +4,9 @@ import type { WireInteraction, WireParty } from './events.js';
 import type { Interaction, InteractionRecord, WorkbinRef } from './types.js';
 
 const idLength = 16;
-const idPattern = /^[0-9a-z]{16}$/;
+/** What an interaction id looks like; the REST API checks ids in paths against it. */
+export const interactionIdPattern = '^[0-9a-z]{16}$';
+const idPattern = new RegExp(interactionIdPattern);
 
 /** Ids are a server-wide counter in base 36, so the core can tell a stopped id from one never issued. */
 export function interactionIdOf(number: number): string {

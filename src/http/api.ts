@@ -6,15 +6,16 @@
 // read-only views have their own small table (access.ts). Every route has a TypeBox schema, from
 // which the OpenAPI document is generated (documents.ts).
 
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static, type TObject, type TProperties, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { AgentOverview, QueueOverview } from '../core/core.js';
 import type { ClientGrants, ClientType, OutgoingMessage } from '../core/types.js';
 import type { QueueKey } from '../core/ordered-queue.js';
+import { interactionIdPattern } from '../core/interaction.js';
 import type { Routing } from '../core/config.js';
 import { compileCheck, parseJson, type Request } from '../protocol/codec.js';
-import { InteractionOnWire, RequestChangeProperties, RequestStopProcessing, RequestSubmit, fieldBounds, WorkbinRef } from '../protocol/messages.js';
+import { FromSeq, InteractionOnWire, RequestChangeProperties, RequestStopProcessing, RequestSubmit, fieldBounds, WorkbinRef } from '../protocol/messages.js';
 import type { StoredEvent } from '../store/store.js';
 import { mayRead, type View } from './access.js';
 import { ErrorBody, sendError, type ApiError } from './errors.js';
@@ -90,7 +91,9 @@ function bodyOf<Properties extends TProperties, InPath extends string = never>(s
 const SubmitBody = bodyOf(RequestSubmit, 'RequestSubmit\'s attributes');
 const StopBody = bodyOf(RequestStopProcessing, 'RequestStopProcessing\'s attributes but the interactionId (in the path); the body may be left out', ['interactionId']);
 const PropertiesBody = bodyOf(RequestChangeProperties, 'RequestChangeProperties\'s attributes but the interactionId (in the path)', ['interactionId']);
-const InteractionParams = Type.Object({ interactionId: Type.String({ minLength: 1, maxLength: 64 }) }, closed);
+// An id in a path is checked for its form: anything else is a mistake to point out, not an
+// interaction to look for (and a control character in it is not echoed back in the answer).
+const InteractionParams = Type.Object({ interactionId: Type.String({ pattern: interactionIdPattern, description: 'an interaction id: 16 characters, each 0-9 or a-z' }) }, closed);
 const QueueParams = Type.Object({ queue: Type.String({ minLength: 1, maxLength: fieldBounds.maxNameLength }) }, closed);
 const WorkbinParams = Type.Object({ workbin: WorkbinRef.properties.name, ownerId: WorkbinRef.properties.name }, closed);
 const PageQuery = Type.Object({
@@ -98,11 +101,11 @@ const PageQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: pageSizeMax, default: pageSizeDefault })),
 }, closed);
 const EventsQuery = Type.Object({
-  fromSeq: Type.Integer({ minimum: 1, description: 'the first seq wanted (inclusive)' }),
+  fromSeq: Type.Integer({ ...FromSeq, description: 'the first seq wanted (inclusive)' }),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: pageSizeMax, default: pageSizeDefault })),
 }, closed);
 const ExternalIdQuery = Type.Object({ clientName: RequestSubmit.properties.queue, externalId: RequestSubmit.properties.queue }, closed);
-const HistoryQuery = Type.Object({ fromSeq: Type.Optional(Type.Integer({ minimum: 1, description: 'where the previous answer stopped (its nextSeq)' })) }, closed);
+const HistoryQuery = Type.Object({ fromSeq: Type.Optional(Type.Integer({ ...FromSeq, description: 'where the previous answer stopped (its nextSeq)' })) }, closed);
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ ...RequestSubmit.properties.externalId, description: 'taken as the externalId: the same key from the same client submits once' })),
 });
@@ -159,7 +162,7 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
     });
     api.setValidatorCompiler(({ schema, httpPart }) => {
       const check = compileCheck(schema as TSchema);
-      const what = httpPart === 'body' ? 'the body' : `the ${httpPart ?? 'request'}`;
+      const what = httpPart === 'body' ? 'the body' : httpPart === 'params' ? 'the path' : `the ${httpPart ?? 'request'}`;
       return (value: unknown) => {
         // A body left out is an empty one: a schema that needs nothing (a stop) takes it.
         const converted = httpPart === 'body' ? (value ?? {}) : Value.Convert(schema as TSchema, Value.Default(schema as TSchema, value));
@@ -402,6 +405,28 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
       sendError(reply, { errorCode: 'InvalidRequest', errorDescription: `There is no ${request.method} ${request.url.split('?')[0]!.slice(0, 200)} in this API; GET /openapi.json lists every route.` }, 404);
     });
   }, { prefix: apiPrefix });
+}
+
+/**
+ * The longest value a path parameter may have, decoded (Fastify's maxParamLength, 100 by default):
+ * as long as the longest name a queue or workbin may have, so that every name can be named in a path.
+ */
+export const maxPathParamLength = fieldBounds.maxNameLength;
+
+/**
+ * Fastify's own refusals, made before any route is chosen (its frameworkErrors option): a path that
+ * is not valid percent-encoding, or with a parameter over maxPathParamLength. Under /api/v1 they
+ * are answered in the API's shape; elsewhere in plain words, without Fastify's internal codes.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const problem = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? `a part of the path is longer than ${maxPathParamLength} characters, the longest an id or name may be`
+    : 'the path is not valid percent-encoding';
+  const path = request.url.split('?')[0]!;
+  if (path === apiPrefix || path.startsWith(`${apiPrefix}/`)) {
+    return sendError(reply, { errorCode: 'InvalidRequest', errorDescription: `The request cannot be read: ${problem}.` });
+  }
+  return reply.code(400).type('text/plain; charset=utf-8').send(`Bad request: ${problem}.\n`);
 }
 
 const viewNames: Record<View, string> = {

@@ -40,4 +40,10 @@ export const fieldBounds = {
   maxSnapshotPage: 1000,
   /** An ISO 8601 time (expiresAt, scheduledAt). */
   maxTimeLength: 64,
+  /**
+   * Every other integer a client sends: referenceId (either way), ticketId, snapshotId, fromSeq, a
+   * snapshot's max and from. The largest integer a JSON number carries exactly: above it a client's
+   * 2^53 + 1 would be read as 2^53, and 1e23 would pass as an integer and come back as "1e+23".
+   */
+  maxInteger: Number.MAX_SAFE_INTEGER,
 } as const;

@@ -3,7 +3,8 @@
 
 import { Compile } from 'typebox/compile';
 import type { ErrorCode } from './errors.js';
-import { requests, type RequestName } from './messages.js';
+import { interactionIdPattern } from '../core/interaction.js';
+import { namePattern, requests, type RequestName } from './messages.js';
 import type { Static, TSchema } from 'typebox';
 
 export type Request = { [K in RequestName]: Static<(typeof requests)[K]> }[RequestName];
@@ -59,7 +60,8 @@ export function decode(frame: string, maxMessageBytes: number, frameBytes = Buff
     return { ok: false, errorCode: 'InvalidRequest', errorDescription: 'A message is one JSON object.' };
   }
   const body = parsed as Record<string, unknown>;
-  const referenceId = Number.isInteger(body.referenceId) ? (body.referenceId as number) : undefined;
+  // Only a referenceId within its bound is echoed: a larger one is not the number the client wrote.
+  const referenceId = Number.isSafeInteger(body.referenceId) ? (body.referenceId as number) : undefined;
   const withReference = referenceId === undefined ? {} : { referenceId };
   if (json.loneSurrogate) {
     return { ok: false, errorCode: 'InvalidRequest', errorDescription: 'The message holds text that is not valid Unicode: an unpaired surrogate escape such as "\\ud800".', ...withReference };
@@ -170,6 +172,12 @@ interface SchemaError {
   params: object;
 }
 
+/** The patterns the schemas use, in words: a regular expression tells a person little. */
+const patternMeanings = new Map([
+  [namePattern, 'must not contain control, line-separator or invisible formatting characters'],
+  [interactionIdPattern, 'must be an interaction id: 16 characters, each 0-9 or a-z'],
+]);
+
 /** One sentence a person can act on: the first error that names an attribute. */
 function describeErrors(message: string, errors: readonly SchemaError[]): string {
   const named = errors.find((error) => error.keyword === 'required' || error.keyword === 'additionalProperties')
@@ -188,7 +196,13 @@ function describeErrors(message: string, errors: readonly SchemaError[]): string
   // A path can hold a client's key: it is echoed only in part.
   if (named.instancePath === '') return `${message} ${named.message}.`;
   const where = `"${path.length > 80 ? `${path.slice(0, 80)}…` : path}"`;
-  if (named.keyword === 'pattern') return `In ${message}, ${where} must not contain control, line-separator or invisible formatting characters.`;
+  if (named.keyword === 'pattern') {
+    const pattern = (named.params as { pattern?: string }).pattern ?? '';
+    return `In ${message}, ${where} ${patternMeanings.get(pattern) ?? named.message}.`;
+  }
+  if (named.keyword === 'maximum' || named.keyword === 'minimum') {
+    return `In ${message}, ${where} must be at ${named.keyword === 'maximum' ? 'most' : 'least'} ${(named.params as { limit?: number }).limit}.`;
+  }
   if (named.keyword === 'enum') {
     const allowed = (named.params as { allowedValues?: unknown[] }).allowedValues ?? [];
     return `In ${message}, ${where} must be one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}.`;

@@ -22,13 +22,13 @@ const closed = { additionalProperties: false } as const;
  * name can be made to look like another on a supervisor's screen.
  */
 const forbiddenInNames = '\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff';
-const namePattern = `^[^${forbiddenInNames}]*$`;
+export const namePattern = `^[^${forbiddenInNames}]*$`;
 const Name = Type.String({ minLength: 1, maxLength: fieldBounds.maxNameLength, pattern: namePattern });
 /** A name used as an object's key (media types and skills in a login). */
 const nameKeys = { propertyNames: { minLength: 1, maxLength: fieldBounds.maxNameLength, pattern: namePattern } };
-const ReferenceId = Type.Integer({ description: 'client-chosen; the answer carries the same value' });
+const ReferenceId = Type.Integer({ minimum: -fieldBounds.maxInteger, maximum: fieldBounds.maxInteger, description: 'client-chosen; the answer carries the same value' });
 const InteractionId = Type.String({ minLength: 1, maxLength: 64 });
-const TicketId = Type.Integer({ minimum: 1 });
+const TicketId = Type.Integer({ minimum: 1, maximum: fieldBounds.maxInteger });
 const Reason = Type.String({ maxLength: fieldBounds.maxReasonLength });
 const UserData = Type.Record(Type.String(), Type.Unknown(), { propertyNames: { maxLength: fieldBounds.maxPropertyNameLength }, description: 'string-keyed JSON properties' });
 export const WorkbinRef = Type.Object({ name: Name, ownerId: Type.Optional(Name) }, closed);
@@ -55,7 +55,7 @@ const Condition = Type.Record(Type.String(), ConditionTest, {
   propertyNames: { pattern: `^(${conditionFields.join('|')}|userData\\..{1,${fieldBounds.maxConditionValueLength}})$` },
   description: 'field (an attribute, or userData.<key>) to a value (equality) or {eq, ne, gt, gte, lt, lte, in}',
 });
-const SnapshotId = Type.Integer({ minimum: 1 });
+const SnapshotId = Type.Integer({ minimum: 1, maximum: fieldBounds.maxInteger });
 
 function request<Name extends string, Properties extends Record<string, TSchema>>(message: Name, properties: Properties) {
   return Type.Object({ message: Type.Literal(message), referenceId: ReferenceId, ...properties }, closed);
@@ -118,12 +118,12 @@ export const RequestTakeSnapshot = request('RequestTakeSnapshot', {
   workbin: Type.Optional(WorkbinRef),
   condition: Type.Optional(Condition),
   order: Type.Optional(Type.Enum(['queue', 'priority', 'age'])),
-  max: Type.Optional(Type.Integer({ minimum: 1, description: 'default 1000; at most limits.maxSnapshotInteractions' })),
+  max: Type.Optional(Type.Integer({ minimum: 1, maximum: fieldBounds.maxInteger, description: 'default 1000; at most limits.maxSnapshotInteractions' })),
   lock: Type.Optional(Type.Boolean()),
 });
 export const RequestGetSnapshotInteractions = request('RequestGetSnapshotInteractions', {
   snapshotId: SnapshotId,
-  from: Type.Optional(Type.Integer({ minimum: 0, description: 'index of the first, from 0' })),
+  from: Type.Optional(Type.Integer({ minimum: 0, maximum: fieldBounds.maxInteger, description: 'index of the first, from 0' })),
   count: Type.Optional(Type.Integer({ minimum: 1, maximum: fieldBounds.maxSnapshotPage })),
 });
 export const RequestReleaseSnapshot = request('RequestReleaseSnapshot', { snapshotId: SnapshotId });
@@ -133,7 +133,9 @@ export const RequestTransfer = request('RequestTransfer', { interactionId: Inter
 export const RequestConference = request('RequestConference', { interactionId: InteractionId, agentId: Name, placeId: Type.Optional(Name), reason: Type.Optional(Reason) });
 export const RequestCancelTransfer = request('RequestCancelTransfer', { interactionId: InteractionId });
 export const RequestLeaveInteraction = request('RequestLeaveInteraction', { interactionId: InteractionId, reason: Type.Optional(Reason) });
-export const RequestStartReporting = request('RequestStartReporting', { fromSeq: Type.Optional(Type.Integer({ minimum: 1 })) });
+/** A seq a client asks to start from: the REST API's reporting log and history take the same. */
+export const FromSeq = Type.Integer({ minimum: 1, maximum: fieldBounds.maxInteger });
+export const RequestStartReporting = request('RequestStartReporting', { fromSeq: Type.Optional(FromSeq) });
 
 /** The requests the core executes; registration is the shell's (it verifies credentials first). */
 export const coreRequests = {

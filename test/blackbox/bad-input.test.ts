@@ -221,6 +221,56 @@ describe('requests with wrong, missing or extra attributes get InvalidRequest', 
   });
 });
 
+describe('integers past the largest a JSON number carries exactly get InvalidRequest, not a rounded value', () => {
+  // Written as text: JavaScript cannot hold these numbers to send them. 2^53 + 1 would be read as
+  // 2^53, and 1e23 passes as an integer; both are refused by the bound on every integer field.
+  const tooLarge = ['99999999999999999999999', '9007199254740993'];
+  const cases: [string, string, () => TestClient, (number: string) => string][] = [
+    ['RequestAccept', 'ticketId', () => agent1, (number) => `"ticketId":${number},"interactionId":"${waiting}"`],
+    ['RequestReject', 'ticketId', () => agent1, (number) => `"ticketId":${number},"interactionId":"${waiting}"`],
+    ['RequestTakeSnapshot', 'max', () => media, (number) => `"queue":"backlog","max":${number}`],
+    ['RequestGetSnapshotInteractions', 'snapshotId', () => media, (number) => `"snapshotId":${number}`],
+    ['RequestGetSnapshotInteractions', 'from', () => media, (number) => `"snapshotId":1,"from":${number}`],
+    ['RequestReleaseSnapshot', 'snapshotId', () => media, (number) => `"snapshotId":${number}`],
+    ['RequestUnlockInteraction', 'snapshotId', () => media, (number) => `"snapshotId":${number},"interactionId":"${waiting}"`],
+    ['RequestMoveInteractions', 'snapshotId', () => media, (number) => `"snapshotId":${number},"queue":"backlog"`],
+  ];
+
+  it.each(cases.flatMap(([message, field, client, attributes]) => tooLarge.map((number) => [message, field, number, client, attributes] as const)))(
+    '%s with %s %s', async (message, field, number, client, attributes) => {
+      const sender = client();
+      const referenceId = nextReferenceId++;
+      sender.sendRaw(`{"message":"${message}","referenceId":${referenceId},${attributes(number)}}`);
+      const error = await sender.next((received) => received.referenceId === referenceId);
+      expectError(error, 'InvalidRequest', referenceId);
+      expect(error.errorDescription).toBe(`In ${message}, "${field}" must be at most 9007199254740991.`);
+      await expectNothingChanged(sender);
+      await expectStillServing(sender, 'agent-1');
+    },
+  );
+
+  it.each(tooLarge)('a replay from seq %s is refused, and one from a seq that is one starts', async (number) => {
+    const reader = await open('ReportingEngine', `bad-input-replay-${number.length}`);
+    reader.sendRaw(`{"message":"RequestStartReporting","referenceId":5,"fromSeq":${number}}`);
+    const error = await reader.next((received) => received.referenceId === 5);
+    expectError(error, 'InvalidRequest', 5);
+    expect(error.errorDescription).toBe('In RequestStartReporting, "fromSeq" must be at most 9007199254740991.');
+    // Refused, it started nothing: a second request is the first, not InvalidState.
+    expect(await reader.request({ message: 'RequestStartReporting', fromSeq: 1 })).toMatchObject({ message: 'EventAck' });
+    expect((await reader.next((received) => received.seq === 1)).message).toBe('EventAgentLogin');
+    reader.socket.terminate();
+  });
+
+  it('a referenceId past it is not echoed as another number', async () => {
+    media.sendRaw('{"message":"RequestSubmit","referenceId":99999999999999999999999,"queue":"backlog","mediaType":"chat"}');
+    const error = await nextError(media);
+    expectError(error, 'InvalidRequest', undefined);
+    expect(error.errorDescription).toBe('In RequestSubmit, "referenceId" must be at most 9007199254740991.');
+    await expectNothingChanged(media);
+    await expectStillServing(media, 'agent-1');
+  });
+});
+
 describe('requests that name what does not exist', () => {
   const cases: [string, string, () => TestClient, () => Record<string, unknown>][] = [
     ['a stop of an unknown interaction', 'UnknownInteraction', () => media, () => ({ message: 'RequestStopProcessing', interactionId: unknownId })],

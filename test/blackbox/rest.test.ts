@@ -92,6 +92,41 @@ describe('the REST API without authentication', () => {
     expect(await call(server, 'DELETE', '/api/v1/queues')).toEqual({ status: 404, body: { errorCode: 'InvalidRequest', errorDescription: 'There is no DELETE /api/v1/queues in this API; GET /openapi.json lists every route.' } });
   });
 
+  test('a path Fastify cannot read, or an id that is not one, is answered in the API\'s shape', async () => {
+    const unreadable = { errorCode: 'InvalidRequest', errorDescription: 'The request cannot be read: the path is not valid percent-encoding.' };
+    expect(await call(server, 'GET', '/api/v1/interactions/%zz')).toEqual({ status: 400, body: unreadable });
+    expect(await call(server, 'GET', '/api/v1/interactions/%zz/history')).toEqual({ status: 400, body: unreadable });
+    expect(await call(server, 'GET', `/api/v1/interactions/${'a'.repeat(257)}`)).toEqual({
+      status: 400,
+      body: { errorCode: 'InvalidRequest', errorDescription: 'The request cannot be read: a part of the path is longer than 256 characters, the longest an id or name may be.' },
+    });
+    // An id of the wrong form, with control characters or not, is a mistake to point out; nothing of it is echoed.
+    const notAnId = { errorCode: 'InvalidRequest', errorDescription: 'In the path, "interactionId" must be an interaction id: 16 characters, each 0-9 or a-z.' };
+    for (const id of ['%00%0a', 'a'.repeat(101), 'no-such-interaction', '000000000000000A']) {
+      expect(await call(server, 'GET', `/api/v1/interactions/${id}`)).toEqual({ status: 400, body: notAnId });
+    }
+    expect(await call(server, 'POST', '/api/v1/interactions/%0d%0a/stop')).toEqual({ status: 400, body: notAnId });
+    // A name as long as names may be (256) fits in a path: past Fastify's default of 100, it reaches the route.
+    expect(await call(server, 'GET', `/api/v1/queues/${'q'.repeat(256)}/interactions`)).toMatchObject({ status: 404, body: { errorCode: 'UnknownQueue' } });
+    expect(await call(server, 'GET', `/api/v1/workbins/drafts/${'\u00e9'.repeat(256)}/interactions`)).toMatchObject({ status: 200, body: { interactions: [] } });
+    // Outside the API, plain words, and none of Fastify's internal codes.
+    const asset = await fetch(`${server.url.replace('ws://', 'http://').replace('/ws', '')}/assets/%zz`);
+    expect(asset.status).toBe(400);
+    expect(await asset.text()).toBe('Bad request: the path is not valid percent-encoding.\n');
+  });
+
+  test('a seq past the largest integer JSON carries exactly is refused, not rounded', async () => {
+    const tooLarge = { errorCode: 'InvalidRequest', errorDescription: 'In the querystring, "fromSeq" must be at most 9007199254740991.' };
+    const id = (await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'email' } })).body.interactionId as string;
+    for (const fromSeq of ['99999999999999999999999', '9007199254740993', '9007199254740992']) {
+      expect(await call(server, 'GET', `/api/v1/reporting/events?fromSeq=${fromSeq}`)).toEqual({ status: 400, body: tooLarge });
+      expect(await call(server, 'GET', `/api/v1/interactions/${id}/history?fromSeq=${fromSeq}`)).toEqual({ status: 400, body: tooLarge });
+    }
+    // The largest is still a seq: past the end of the log, an empty page that stays there.
+    const last = await call(server, 'GET', '/api/v1/reporting/events?fromSeq=9007199254740991');
+    expect(last).toMatchObject({ status: 200, body: { events: [], nextSeq: 9007199254740991 } });
+  });
+
   test('a caller over its rate gets 429, and the server goes on', async () => {
     const limited = await startTestServer({ ...layout, limits: { requestsPerSecond: 2 } });
     try {

@@ -243,10 +243,23 @@ describe('decode: every field is bounded (fieldBounds, docs/protocol.md)', () =>
     { what: 'maxConditionValueLength (a user-data key)', name: 'RequestTakeSnapshot', attribute: '"condition', within: { queue: 'q', condition: { [`userData.${'k'.repeat(fieldBounds.maxConditionValueLength)}`]: 1 } }, beyond: { queue: 'q', condition: { [`userData.${'k'.repeat(fieldBounds.maxConditionValueLength + 1)}`]: 1 } } },
     { what: 'maxSnapshotPage', name: 'RequestGetSnapshotInteractions', attribute: '"count"', within: { snapshotId: 1, count: fieldBounds.maxSnapshotPage }, beyond: { snapshotId: 1, count: fieldBounds.maxSnapshotPage + 1 } },
     { what: 'maxTimeLength', name: 'RequestSubmit', attribute: '"scheduledAt"', within: { queue: 'q', mediaType: 'chat', scheduledAt: `2026-12-04T09:00:00.${'0'.repeat(fieldBounds.maxTimeLength - 21)}Z` }, beyond: { queue: 'q', mediaType: 'chat', scheduledAt: `2026-12-04T09:00:00.${'0'.repeat(fieldBounds.maxTimeLength - 20)}Z` } },
+    // One past maxInteger is 2^53, which JSON.stringify writes exactly: nothing is rounded on the way.
+    { what: 'maxInteger (fromSeq)', name: 'RequestStartReporting', attribute: '"fromSeq" must be at most 9007199254740991', within: { fromSeq: fieldBounds.maxInteger }, beyond: { fromSeq: fieldBounds.maxInteger + 1 } },
+    { what: 'maxInteger (ticketId)', name: 'RequestAccept', attribute: '"ticketId"', within: { ticketId: fieldBounds.maxInteger, interactionId: '0000000000000001' }, beyond: { ticketId: fieldBounds.maxInteger + 1, interactionId: '0000000000000001' } },
+    { what: 'maxInteger (snapshotId)', name: 'RequestReleaseSnapshot', attribute: '"snapshotId"', within: { snapshotId: fieldBounds.maxInteger }, beyond: { snapshotId: fieldBounds.maxInteger + 1 } },
+    { what: 'maxInteger (max)', name: 'RequestTakeSnapshot', attribute: '"max"', within: { queue: 'q', max: fieldBounds.maxInteger }, beyond: { queue: 'q', max: fieldBounds.maxInteger + 1 } },
+    { what: 'maxInteger (from)', name: 'RequestGetSnapshotInteractions', attribute: '"from"', within: { snapshotId: 1, from: fieldBounds.maxInteger }, beyond: { snapshotId: 1, from: fieldBounds.maxInteger + 1 } },
   ];
   test.each(cases)('$what: at the bound the request decodes; one beyond it is InvalidRequest naming the attribute', ({ name, within, beyond, attribute }) => {
     expect(decode(frame(name, within), limit)).toMatchObject({ ok: true });
     expectInvalid(frame(name, beyond), [attribute]);
+  });
+
+  test('maxInteger (referenceId): either way at the bound it decodes; beyond it is InvalidRequest, and is not echoed', () => {
+    expect(decode(frame('RequestAgentLogout', {}, fieldBounds.maxInteger), limit)).toMatchObject({ ok: true });
+    expect(decode(frame('RequestAgentLogout', {}, -fieldBounds.maxInteger), limit)).toMatchObject({ ok: true });
+    expectInvalid(frame('RequestAgentLogout', {}, fieldBounds.maxInteger + 1), ['"referenceId" must be at most 9007199254740991'], null);
+    expectInvalid('{"message":"RequestAgentLogout","referenceId":-99999999999999999999999}', ['"referenceId" must be at least -9007199254740991'], null);
   });
 
   test('every bound in fieldBounds has a case here', () => {
