@@ -1735,7 +1735,8 @@ export class Core {
     const interaction = this.interactions.get(interactionId);
     if (interaction !== undefined) return interaction;
     if (this.wasIssued(interactionId)) throw new RequestError('InvalidState', `Interaction ${interactionId} has stopped.`);
-    throw new RequestError('UnknownInteraction', `There is no interaction with id "${interactionId}".`);
+    // Quoted as JSON: an id that is not one may hold control characters, which must not reach a log or a screen raw.
+    throw new RequestError('UnknownInteraction', `There is no interaction with id ${JSON.stringify(interactionId)}.`);
   }
 
   /** The client's logged-in agent when it is an agent application (AgentNotLoggedIn if none); null for other client types. */

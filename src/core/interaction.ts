@@ -125,7 +125,8 @@ export function fromRecord(record: InteractionRecord): Interaction {
     expiresAt: record.expiresAt,
     scheduledAt: record.scheduledAt,
     lockedBy: null,
-    participants: record.participants.map((participant) => ({ ...participant })),
+    // Its own array (a conference pushes to it); the participants themselves never change.
+    participants: [...record.participants],
     consultation: null,
   };
 }
