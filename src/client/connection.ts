@@ -51,6 +51,8 @@ export interface ConnectionHooks {
 
 /** How long close() waits for the server's half of the close handshake before cutting the socket. */
 const closeGraceMs = 1000;
+/** WebSocket.CLOSING: a close frame was sent or received, the close event has not come yet. */
+const closingState = 2;
 
 export class Connection {
   private readonly ring: UrlRing;
@@ -203,7 +205,12 @@ export class Connection {
       await Promise.race([this.openSocket(url), expired]);
       await Promise.race([this.hooks.onOpen(url), expired]);
     } catch (error) {
-      if (this.socket !== null && !stopsReconnecting(error)) this.cut(this.socket, 1006, 'attempt failed', false);
+      // Closed by the server while this attempt still spoke (a standby closes with 4503 right after
+      // the upgrade, and the registration's send then fails): its close event, with the code and the
+      // reason naming the primary, is what the retry needs, so it is awaited rather than cut short.
+      if (stopsReconnecting(error)) throw error;
+      if (this.socket !== null && this.socket.readyState === closingState) await this.closedWithin(closeGraceMs);
+      if (this.socket !== null) this.cut(this.socket, 1006, 'attempt failed', false);
       throw error;
     } finally {
       clearTimeout(timer);
@@ -274,6 +281,13 @@ export class Connection {
     const ended = this.sessionEnded;
     this.sessionEnded = null;
     ended?.();
+  }
+
+  /** Resolves when the current socket has closed, or after `ms`. */
+  private async closedWithin(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.socketClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
   }
 
   private sleep(ms: number): Promise<void> {
