@@ -440,8 +440,12 @@ export class PostgresStore implements Store {
 
   async readEvents(fromSeq: number, toSeq: number, limit: number, maxBytes = Number.MAX_SAFE_INTEGER): Promise<StoredEvent[]> {
     if (limit <= 0 || fromSeq > toSeq) return [];
-    const rows = await this.reads.run((sql) => sql.unsafe<{ first_seq: number; events: string }[]>(this.statements.selectChunks, [fromSeq, toSeq, limit, maxBytes], { prepare: true }));
-    return fromChunks(rows.map((row) => ({ firstSeq: row.first_seq, events: row.events })), fromSeq, toSeq, limit, maxBytes);
+    // Seqs have no gaps, so no more than `limit` events lie past fromSeq + limit - 1: bounding the
+    // range there keeps the query to the chunks of one page. Without it each page of a replay read
+    // (and measured the length of) up to `limit` whole chunks: 622 events/s replaying a million.
+    const lastSeq = Math.min(toSeq, fromSeq + limit - 1);
+    const rows = await this.reads.run((sql) => sql.unsafe<{ first_seq: number; events: string }[]>(this.statements.selectChunks, [fromSeq, lastSeq, limit, maxBytes], { prepare: true }));
+    return fromChunks(rows.map((row) => ({ firstSeq: row.first_seq, events: row.events })), fromSeq, lastSeq, limit, maxBytes);
   }
 
   async findSubmittedAt(interactionId: string): Promise<number | null> {
