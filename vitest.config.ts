@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { isTransientFault } from './src/store/postgres/faults.js';
 
 // Every suite runs on the embedded SQLite store; the black-box suites run a second time on
 // PostgreSQL (127.0.0.1:5432, a fresh schema per test), since SPEC section 6 promises the same
@@ -9,6 +10,15 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Black-box tests start real servers on real ports; two cores run two files at a time.
     maxWorkers: 2,
+    // The in-process servers of the tests get the policy of the server's own process (src/main.ts):
+    // a PostgreSQL connection fault that postgres.js left unobserved (a connection killed while it
+    // was still reading the database's types, in the fault tests) is not a failure; any other
+    // unhandled error is.
+    onUnhandledError(error) {
+      if (error.type !== 'Unhandled Rejection' || !isTransientFault(error)) return;
+      process.stderr.write(`ignored, as src/main.ts does, a PostgreSQL connection fault nobody awaited: ${error.message}\n`);
+      return false;
+    },
     projects: [
       { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'], env: { OPENIXN_TEST_STORE: 'sqlite' } } },
       { extends: true, test: { name: 'postgres', include: ['test/blackbox/**/*.test.ts'], env: { OPENIXN_TEST_STORE: 'postgres' } } },

@@ -482,6 +482,7 @@ class Server implements RunningServer, ConnectionHandler {
       // A standby has no reporting stream yet.
       reportingStatistics: () => this.hub?.statistics() ?? { lastSeq: 0, live: 0, replaying: 0, lagMax: 0 },
       storeAvailable: () => this.storeAvailable,
+      role: () => ({ primary: this.state === 'ready', epoch: this.epoch }),
       webhookStatistics: () => this.webhooks?.statistics() ?? [],
       now: () => this.clock.now(),
     };

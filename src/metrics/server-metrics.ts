@@ -20,6 +20,8 @@ export interface MetricsViews {
   connectionsByClientType(): ReadonlyMap<string, number>;
   reportingStatistics(): ReportingStatistics;
   storeAvailable(): boolean;
+  /** Whether this server serves as the primary, and its lease's epoch (null on SQLite, or before it held one). */
+  role(): { primary: boolean; epoch: number | null };
   webhookStatistics(): readonly WebhookStatistics[];
   /** The server's clock (ms), for the age of the oldest waiting interaction. */
   now(): number;
@@ -149,6 +151,18 @@ export class ServerMetrics {
       name: 'openixn_store_available', help: '1 while the store commits, 0 while it cannot (PostgreSQL away: commits are held and new requests refused).', registers,
       collect(): void {
         this.set(views.storeAvailable() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'openixn_server_primary', help: '1 while this server serves as the primary; 0 while it stands by (its other series then describe nothing) or starts.', registers,
+      collect(): void {
+        this.set(views.role().primary ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'openixn_server_epoch', help: 'The epoch of the store\'s lease this server took (PostgreSQL): one more at each failover; 0 before it held one, and on SQLite.', registers,
+      collect(): void {
+        this.set(views.role().epoch ?? 0);
       },
     });
     new Gauge({

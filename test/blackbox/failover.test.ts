@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AgentClient } from '../../src/client/index.js';
+import { sample, scrape } from '../support/metrics.js';
 import { TestClient } from '../support/client.js';
 import { quick, useSdkClients } from '../support/sdk.js';
 import { durabilityConfig, runFailureCycles, World } from '../support/durability-load.js';
@@ -34,6 +35,12 @@ const config = {
 
 function httpBase(child: ChildServer): string {
   return `http://127.0.0.1:${child.port}`;
+}
+
+/** openixn_server_primary and openixn_server_epoch from a node's /metrics. */
+async function roleMetrics(child: ChildServer): Promise<{ primary: number; epoch: number }> {
+  const { text } = await scrape(`${httpBase(child)}/metrics`);
+  return { primary: sample(text, 'openixn_server_primary'), epoch: sample(text, 'openixn_server_epoch') };
 }
 
 async function probe(child: ChildServer, path: string): Promise<{ status: number; body: Record<string, unknown>; primary: string | null }> {
@@ -87,6 +94,9 @@ describe.runIf(testStoreKind() === 'postgres')('highly available servers on one 
     // Malformed frames (a length over 2^53, an unmasked frame) close that socket, and the standby stands by.
     for (const frame of [[0x81, 0xff, 1, 2, 3, 4, 5, 6, 7, 8], [0x81, 0x02, 0x68, 0x69]]) await sendAfterUpgrade(standby, Buffer.from(frame));
     expect(await probe(standby, '/healthz')).toMatchObject({ status: 200, body: { status: 'standby' } });
+    // Its metrics say it stands by, so that a dashboard reads the queues' series of the primary.
+    expect(await roleMetrics(primary)).toEqual({ primary: 1, epoch: 1 });
+    expect(await roleMetrics(standby)).toEqual({ primary: 0, epoch: 0 });
 
     const media = await TestClient.register(primary.url, 'MediaServer', 'gateway');
     const { interactionId } = await media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'email' });
@@ -97,6 +107,7 @@ describe.runIf(testStoreKind() === 'postgres')('highly available servers on one 
     // The primary's session died with it: no lease period to wait out.
     expect(Date.now() - killedAt).toBeLessThan(3000);
     expect(await probe(standby, '/readyz')).toMatchObject({ status: 200, body: { role: 'primary', epoch: 2 } });
+    expect(await roleMetrics(standby)).toEqual({ primary: 1, epoch: 2 });
     const reader = await TestClient.register(standby.url, 'MediaServer', 'gateway');
     expect(await reader.request({ message: 'RequestGetInteractionProperties', interactionId })).toMatchObject({ interaction: { interactionId, state: 'queued', queue: 'backlog' } });
     reader.socket.terminate();

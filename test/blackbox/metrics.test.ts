@@ -8,6 +8,7 @@ import { TestClient, type Message } from '../support/client.js';
 import { authConfig, sha256 } from '../support/auth.js';
 import { sample, scrape } from '../support/metrics.js';
 import { useTestServers, type TestServer } from '../support/server.js';
+import { testStoreKind } from '../support/test-store.js';
 
 const config: ConfigInput = {
   mediaTypes: { chat: { capacity: 2 }, email: { deliveringTimeout: 0.3 } },
@@ -106,6 +107,9 @@ describe('the metrics after a known workload', () => {
     expect(sample(text, 'openixn_reporting_subscriber_lag_max')).toBe(0);
     expect(sample(text, 'openixn_reporting_last_seq')).toBe(lastEvent.seq);
     expect(sample(text, 'openixn_store_available')).toBe(1);
+    expect(sample(text, 'openixn_server_primary')).toBe(1);
+    // A fresh PostgreSQL schema's first lease is epoch 1; SQLite has no lease.
+    expect(sample(text, 'openixn_server_epoch')).toBe(testStoreKind() === 'postgres' ? 1 : 0);
 
     expect(sample(text, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
