@@ -369,6 +369,8 @@ export class Core {
     const client = this.clients.get(clientId);
     if (client === undefined) return;
     this.clients.delete(clientId);
+    // A router leaves the rotation first: what its snapshots unlock below is offered to the others.
+    if (client.clientType === 'RoutingEngine') this.removeRouter(client);
     for (const key of [...client.subscriptions.keys()]) this.unsubscribe(client, key);
     // SPEC 9.3 step 3: a snapshot, and what it locks, dies with its connection; one being taken is not finished.
     for (let index = this.snapshotJobs.length - 1; index >= 0; index--) {
@@ -386,7 +388,6 @@ export class Core {
         if (agent.clients.size === 0) this.logOut(agent, 'AgentDisconnected', false);
       }
     }
-    if (client.clientType === 'RoutingEngine') this.removeRouter(client);
   }
 
   // ---- Requests ------------------------------------------------------------------------------

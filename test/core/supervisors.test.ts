@@ -236,6 +236,20 @@ describe('9.3.4 locks, unlock and move', () => {
     expect(t.core.interaction(I2)?.lockedBy).toBeNull();
   });
 
+  test('9.3.4 a router that closes while its snapshot locks work leaves the rotation first: the work goes to another router', () => {
+    const { t, R, M } = world();
+    const R2 = t.router('R2', { queues: ['routed'] });
+    t.given(R2.register());
+    // Scheduled a minute ahead, so that no router holds it when R locks it (found by the property test).
+    t.given(M.send({ message: 'RequestSubmit', queue: 'routed', mediaType: 'chat', scheduledAt: new Date(t.now + 60_000).toISOString() }));
+    t.given(R.send({ message: 'RequestTakeSnapshot', queue: 'routed', lock: true }), t.tick(61));
+    expect(t.core.interaction(I1)).toMatchObject({ state: 'queued', lockedBy: 1 });
+    t.step(R.disconnect(), {
+      R2: [{ message: 'EventRouteRequest', interaction: { interactionId: I1 } }],
+      rep: [{ message: 'EventPartyAdded', interactionId: I1 }],
+    });
+  });
+
   test('9.3.4 RequestMoveInteractions moves what is still where the snapshot saw it and counts the rest as skipped', () => {
     const { t, S, M, A1 } = world();
     t.given(M.submit({ queue: 'pool', mediaType: 'chat' }), M.submit({ queue: 'pool', mediaType: 'chat' }), M.submit({ queue: 'pool', mediaType: 'chat' }));
