@@ -7,12 +7,24 @@
 
 import type { InteractionRecord, InteractionState, Participant } from '../core/types.js';
 
-/** The interactions table's columns in the order a loaded row holds them (both stores name them alike). */
-export const loadedColumns = [
-  'interaction_id', 'number', 'media_type', 'type', 'subtype', 'priority', 'user_data', 'submitted_at', 'submitted_by',
-  'external_id', 'state', 'queue', 'workbin_name', 'workbin_owner', 'entered_at', 'entry_order', 'assigned_to', 'place_id',
-  'ticket_id', 'ticket_agent_id', 'ticket_place_id', 'expires_at', 'scheduled_at', 'participants',
+/**
+ * The interactions table's columns in the order both stores keep them: each with its
+ * InteractionRecord field and its PostgreSQL type (SQLite's are in its migrations). A loaded row is
+ * a JSON array of these columns in this order (LoadedRow).
+ */
+export const interactionColumns = [
+  ['interaction_id', 'interactionId', 'text'], ['number', 'number', 'bigint'], ['media_type', 'mediaType', 'text'],
+  ['type', 'type', 'text'], ['subtype', 'subtype', 'text'], ['priority', 'priority', 'bigint'], ['user_data', 'userData', 'json'],
+  ['submitted_at', 'submittedAt', 'bigint'], ['submitted_by', 'submittedBy', 'text'], ['external_id', 'externalId', 'text'],
+  ['state', 'state', 'text'], ['queue', 'queue', 'text'], ['workbin_name', 'workbinName', 'text'], ['workbin_owner', 'workbinOwner', 'text'],
+  ['entered_at', 'enteredAt', 'bigint'], ['entry_order', 'entryOrder', 'bigint'], ['assigned_to', 'assignedTo', 'text'],
+  ['place_id', 'placeId', 'text'], ['ticket_id', 'ticketId', 'bigint'], ['ticket_agent_id', 'ticketAgentId', 'text'],
+  ['ticket_place_id', 'ticketPlaceId', 'text'], ['expires_at', 'expiresAt', 'bigint'], ['scheduled_at', 'scheduledAt', 'bigint'],
+  ['participants', 'participants', 'json'],
 ] as const;
+
+/** The columns' names alone, in that order. */
+export const loadedColumns = interactionColumns.map(([column]) => column);
 
 type LoadedRow = [
   string, number, string, string, string, number, Record<string, unknown>, number, string,

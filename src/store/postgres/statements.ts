@@ -7,19 +7,7 @@
 // numbered, and each writes only on top of the one before it, so several can be in flight at once.
 
 import { quoteIdentifier } from './migrations.js';
-import { loadedColumns } from '../interaction-row.js';
-
-/** The interaction columns, each with its InteractionRecord field and its PostgreSQL type. */
-const interactionColumns = [
-  ['interaction_id', 'interactionId', 'text'], ['number', 'number', 'bigint'], ['media_type', 'mediaType', 'text'],
-  ['type', 'type', 'text'], ['subtype', 'subtype', 'text'], ['priority', 'priority', 'bigint'], ['user_data', 'userData', 'json'],
-  ['submitted_at', 'submittedAt', 'bigint'], ['submitted_by', 'submittedBy', 'text'], ['external_id', 'externalId', 'text'],
-  ['state', 'state', 'text'], ['queue', 'queue', 'text'], ['workbin_name', 'workbinName', 'text'], ['workbin_owner', 'workbinOwner', 'text'],
-  ['entered_at', 'enteredAt', 'bigint'], ['entry_order', 'entryOrder', 'bigint'], ['assigned_to', 'assignedTo', 'text'],
-  ['place_id', 'placeId', 'text'], ['ticket_id', 'ticketId', 'bigint'], ['ticket_agent_id', 'ticketAgentId', 'text'],
-  ['ticket_place_id', 'ticketPlaceId', 'text'], ['expires_at', 'expiresAt', 'bigint'], ['scheduled_at', 'scheduledAt', 'bigint'],
-  ['participants', 'participants', 'json'],
-] as const;
+import { interactionColumns, loadedColumns } from '../interaction-row.js';
 
 export interface Statements {
   /**

@@ -20,7 +20,7 @@ const loadRows = `SELECT json_array(${columns.map((column) => (column === 'user_
   FROM interactions WHERE state <> 'stopped'`;
 
 /** What a load reads before the interactions: the agents logged in and the counters. */
-export function readLoadedState(database: Database.Database): LoadedState {
+function readLoadedState(database: Database.Database): LoadedState {
   const agents = (database.prepare('SELECT agent_id AS agentId, place_id AS placeId FROM agent_logins').all() as Omit<AgentLoginRecord, 'loggedIn'>[])
     .map((agent) => ({ ...agent, loggedIn: true }));
   const counters = database.prepare(
@@ -30,7 +30,7 @@ export function readLoadedState(database: Database.Database): LoadedState {
 }
 
 /** Every interaction that has not stopped, in batches of loadBatchSize rows (RowReader.records reads one); run inside the load's read transaction. */
-export function* loadBatches(database: Database.Database): Generator<string> {
+function* loadBatches(database: Database.Database): Generator<string> {
   let rows: string[] = [];
   for (const row of database.prepare(loadRows).pluck().iterate() as IterableIterator<string>) {
     rows.push(row);
@@ -42,14 +42,27 @@ export function* loadBatches(database: Database.Database): Generator<string> {
   if (rows.length > 0) yield batchOfRows(rows);
 }
 
-/** A load (Store.load) from a database connection, in one read transaction. */
+/**
+ * A load's reads from a database connection, in one read transaction: the state, then each batch
+ * of interactions as text (loadBatches), until `batch` answers false.
+ */
+export function readForLoad(database: Database.Database, parts: { state(state: LoadedState): void; batch(text: string): boolean }): void {
+  database.transaction(() => {
+    parts.state(readLoadedState(database));
+    for (const text of loadBatches(database)) if (!parts.batch(text)) return;
+  }).deferred();
+}
+
+/** A load (Store.load) on this thread. */
 export function loadFrom(database: Database.Database, sink: LoadSink): void {
   const reader = new RowReader();
-  const read = database.transaction(() => {
-    sink.begin(readLoadedState(database));
-    for (const batch of loadBatches(database)) sink.interactions(reader.records(batch));
+  readForLoad(database, {
+    state: (state) => sink.begin(state),
+    batch: (text) => {
+      sink.interactions(reader.records(text));
+      return true;
+    },
   });
-  read.deferred();
 }
 
 function toRow(record: InteractionRecord): unknown[] {

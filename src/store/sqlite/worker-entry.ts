@@ -5,7 +5,7 @@
 
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { loadBatches, readLoadedState, SqliteStore, type ChunkedBatch } from './sqlite-store.js';
+import { readForLoad, SqliteStore, type ChunkedBatch } from './sqlite-store.js';
 import { loadWindow, type LoadPart, type WorkerReply, type WorkerRequest } from './worker-store.js';
 
 const { path, port } = workerData as { path: string; port: MessagePort };
@@ -25,19 +25,20 @@ function reply(message: WorkerReply | LoadPart): void {
  */
 function load(id: number, progress: Int32Array): void {
   const database = new Database(path, { readonly: true, fileMustExist: true });
+  let sent = 1;
   try {
-    database.transaction(() => {
-      reply({ id, part: 'state', state: readLoadedState(database) });
-      let sent = 1;
-      for (const batch of loadBatches(database)) {
+    readForLoad(database, {
+      state: (state) => reply({ id, part: 'state', state }),
+      batch: (batch) => {
         for (let taken = Atomics.load(progress, 0); sent - taken >= loadWindow && Atomics.load(progress, 1) === 0; taken = Atomics.load(progress, 0)) {
           Atomics.wait(progress, 0, taken, 1000);
         }
-        if (Atomics.load(progress, 1) !== 0) return;
+        if (Atomics.load(progress, 1) !== 0) return false;
         reply({ id, part: 'batch', batch });
         sent++;
-      }
-    }).deferred();
+        return true;
+      },
+    });
   } finally {
     database.close();
   }
