@@ -18,7 +18,7 @@ import { compileCheck, parseJson, type Request } from '../protocol/codec.js';
 import { FromSeq, InteractionOnWire, RequestChangeProperties, RequestStopProcessing, RequestSubmit, fieldBounds, WorkbinRef } from '../protocol/messages.js';
 import type { StoredEvent } from '../store/store.js';
 import { mayRead, type View } from './access.js';
-import { ErrorBody, sendError, type ApiError } from './errors.js';
+import { ErrorBody, sendError, sendRateLimited, type ApiError } from './errors.js';
 import { ApiRateLimiter } from './rate.js';
 
 /** The header of a standby's 503 that carries the primary's advertised URL (server.advertisedUrl). */
@@ -171,8 +171,8 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
       };
     });
     api.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, _request, reply) => {
-      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, { errorCode: 'LimitExceeded', errorDescription: `The body is larger than ${options.maxBodyBytes} bytes (limits.maxMessageBytes).` }, 413);
-      if (error.code === 'OPENIXN_RATE') return sendError(reply, { errorCode: 'LimitExceeded', errorDescription: error.message });
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, { errorCode: 'LimitExceeded', errorDescription: `The body is larger than ${options.maxBodyBytes} bytes (limits.maxMessageBytes).` });
+      if (error.code === 'OPENIXN_RATE') return sendRateLimited(reply, error.message);
       if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, { errorCode: 'InvalidRequest', errorDescription: 'Send the body as application/json.' }, 415);
       if ((error.statusCode ?? 500) < 500) return sendError(reply, { errorCode: 'InvalidRequest', errorDescription: error.message });
       reply.log.error({ err: error }, 'a REST request failed');
@@ -193,7 +193,7 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
       const caller = await backend.identify(request.headers.authorization, request.socket.remoteAddress ?? '');
       if ('errorCode' in caller) return sendError(reply.header('www-authenticate', 'Bearer'), caller);
       const over = rates.take(caller, Number(request.headers['content-length'] ?? 0), backend.now());
-      if (over !== null) return sendError(reply, { errorCode: 'LimitExceeded', errorDescription: over });
+      if (over !== null) return sendRateLimited(reply, over);
       request.caller = caller;
     });
 

@@ -19,7 +19,9 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   AgentNotLoggedIn: 409,
   AgentNotAvailable: 409,
   InvalidState: 409,
-  LimitExceeded: 429,
+  // A bound on what a request holds (user data's bytes or depth, a snapshot's size): sending it
+  // again never helps. A rate is answered 429 (rateLimited), where waiting does.
+  LimitExceeded: 413,
   Internal: 500,
 };
 
@@ -33,7 +35,12 @@ export interface ApiError {
   errorDescription: string;
 }
 
-/** Answers an error; `status` only where the code's own status would mislead (a full body is 413, a database outage 503). */
+/** Answers an error; `status` only where the code's own status would mislead (a database outage is 503). */
 export function sendError(reply: FastifyReply, error: ApiError, status = httpStatusOf[error.errorCode]): FastifyReply {
   return reply.code(status).send({ errorCode: error.errorCode, errorDescription: error.errorDescription });
+}
+
+/** A caller over its request or byte rate: 429 with Retry-After, since the bucket refills within a second. */
+export function sendRateLimited(reply: FastifyReply, description: string): FastifyReply {
+  return sendError(reply.header('retry-after', '1'), { errorCode: 'LimitExceeded', errorDescription: description }, 429);
 }

@@ -85,6 +85,10 @@ describe('the REST API without authentication', () => {
     // Only JSON: a page elsewhere may post a form or text/plain without asking first.
     expect((await call(server, 'POST', '/api/v1/interactions', { raw: 'queue=backlog', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(415);
     expect(await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'e', userData: { big: 'x'.repeat(9000) } } })).toMatchObject({ status: 413, body: { errorCode: 'LimitExceeded' } });
+    // A bound on what the request holds is 413 too, not 429: sending it again never helps.
+    const nested = Array.from({ length: 40 }).reduce<Record<string, unknown>>((inner) => ({ a: inner }), {});
+    const deep = await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'e', userData: nested } });
+    expect(deep).toMatchObject({ status: 413, body: { errorCode: 'LimitExceeded', errorDescription: expect.stringContaining('limits.maxUserDataDepth') } });
     expect(await call(server, 'GET', '/api/v1/queues/backlog/interactions?limit=5000')).toMatchObject({ status: 400 });
     expect(await call(server, 'GET', '/api/v1/queues/backlog/interactions?after=bm9wZQ')).toMatchObject({ status: 400, body: { errorDescription: '"after" is not a cursor this server gave.' } });
     expect(await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'e' }, headers: { origin: 'https://evil.example' } })).toMatchObject({ status: 403 });
@@ -134,6 +138,11 @@ describe('the REST API without authentication', () => {
       const answers = await Promise.all(Array.from({ length: 12 }, () => call(limited, 'GET', '/api/v1/queues')));
       expect(answers.filter((answer) => answer.status === 429).length).toBeGreaterThanOrEqual(6);
       expect(answers.find((answer) => answer.status === 429)!.body.errorDescription).toContain('limits.requestsPerSecond');
+      // Waiting helps here, and the answer says how long.
+      const base = limited.url.replace('ws://', 'http://').replace('/ws', '');
+      const refused = await Promise.all(Array.from({ length: 6 }, () => fetch(`${base}/api/v1/queues`)));
+      expect(refused.find((response) => response.status === 429)?.headers.get('retry-after')).toBe('1');
+      await Promise.all(refused.map((response) => response.body?.cancel()));
       expect(await media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'email' })).toMatchObject({ message: 'EventAck' });
     } finally {
       await limited.dispose();
