@@ -19,7 +19,7 @@ import { FromSeq, InteractionOnWire, RequestChangeProperties, RequestStopProcess
 import type { StoredEvent } from '../store/store.js';
 import { mayRead, type View } from './access.js';
 import { ErrorBody, sendError, sendRateLimited, type ApiError } from './errors.js';
-import { ApiRateLimiter } from './rate.js';
+import { ApiRateLimiter, type ApiRates } from './rate.js';
 
 /** The header of a standby's 503 that carries the primary's advertised URL (server.advertisedUrl). */
 export const primaryHeader = 'openixn-primary';
@@ -68,7 +68,7 @@ export interface ApiBackend {
 
 export interface ApiOptions {
   maxBodyBytes: number;
-  rates: { framesPerSecond: number; bytesPerSecond: number; agentFramesPerSecond: number; agentBytesPerSecond: number };
+  rates: Omit<ApiRates, 'largestBodyBytes'>;
 }
 
 export const apiPrefix = '/api/v1';
@@ -143,7 +143,7 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 const security = [{ bearer: [] }];
 
 export function registerApi(http: FastifyInstance, backend: ApiBackend, options: ApiOptions): void {
-  const rates = new ApiRateLimiter(options.rates);
+  const rates = new ApiRateLimiter({ ...options.rates, largestBodyBytes: options.maxBodyBytes });
   void http.register(async (api) => {
     // The protocol's own JSON reading (it refuses unpaired surrogates, which PostgreSQL cannot
     // store) and its own checks (bounded in cost, one sentence for the first problem).

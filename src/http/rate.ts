@@ -16,6 +16,8 @@ export interface ApiRates {
   bytesPerSecond: number;
   agentFramesPerSecond: number;
   agentBytesPerSecond: number;
+  /** The largest body (limits.maxMessageBytes): a byte bucket always holds one, however low its rate. */
+  largestBodyBytes: number;
 }
 
 export class ApiRateLimiter {
@@ -35,7 +37,7 @@ export class ApiRateLimiter {
       if (this.callers.size >= callersMax) return `The server is tracking ${callersMax} REST callers already; retry shortly.`;
       const framesPerSecond = agent ? this.rates.agentFramesPerSecond : this.rates.framesPerSecond;
       const bytesPerSecond = agent ? this.rates.agentBytesPerSecond : this.rates.bytesPerSecond;
-      entry = { rate: new RequestRate({ framesPerSecond, bytesPerSecond, largestFrameBytes: 0 }, nowMs), lastMs: nowMs };
+      entry = { rate: new RequestRate({ framesPerSecond, bytesPerSecond, largestFrameBytes: this.rates.largestBodyBytes }, nowMs), lastMs: nowMs };
       this.callers.set(caller.key, entry);
     }
     entry.lastMs = nowMs;

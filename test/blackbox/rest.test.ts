@@ -150,9 +150,23 @@ describe('the REST API without authentication', () => {
   });
 });
 
+describe('the byte rate', () => {
+  test('holds one largest body however low it is set: the first goes through, the next waits its turn', async () => {
+    const limited = await startTestServer({ ...layout, limits: { bytesPerSecond: 1024, maxMessageBytes: 4096 } });
+    try {
+      const body = { queue: 'backlog', mediaType: 'email', userData: { text: 'x'.repeat(3000) } };
+      expect(await call(limited, 'POST', '/api/v1/interactions', { body })).toMatchObject({ status: 201 });
+      expect(await call(limited, 'POST', '/api/v1/interactions', { body })).toMatchObject({ status: 429, body: { errorDescription: expect.stringContaining('limits.bytesPerSecond') } });
+    } finally {
+      await limited.dispose();
+    }
+  });
+});
+
 describe('a body sent chunked', () => {
   test('counts against the byte rate as one with a Content-Length does', async () => {
-    const limited = await startTestServer({ ...layout, limits: { bytesPerSecond: 10_000 } });
+    // A burst holds one largest body (limits.maxMessageBytes), as a connection's does.
+    const limited = await startTestServer({ ...layout, limits: { bytesPerSecond: 10_000, maxMessageBytes: 16_384 } });
     try {
       const base = limited.url.replace('ws://', 'http://').replace('/ws', '');
       const body = JSON.stringify({ queue: 'backlog', mediaType: 'email', userData: { text: 'x'.repeat(9000) } });
