@@ -14,7 +14,7 @@ import type { CoreRequest, SnapshotOrder } from './requests.js';
 import { compileCondition } from './snapshot-condition.js';
 import { locationKeyOf, RunMerge, snapshotComparison, stillWhereSeen, type Snapshot } from './snapshot.js';
 import { checkUserData } from './user-data.js';
-import { openGrants, reservedClientNames } from './types.js';
+import { maxAgentMediaTypes, openGrants, reservedClientNames } from './types.js';
 import type {
   Agent,
   Participant,
@@ -573,6 +573,7 @@ export class Core {
 
   private setReadiness(client: Client, referenceId: number, mediaType: string, ready: boolean, reason: string | null): void {
     const agent = this.agentOf(client);
+    roomForMediaType(agent, mediaType);
     agent.media.set(mediaType, { ready, reason });
     // The agent chose: its after-call work on this media type ends without a return to ready.
     this.wrapUps.get(agent.agentId)?.delete(mediaType);
@@ -887,6 +888,7 @@ export class Core {
   private forceNotReady(client: Client, request: Extract<CoreRequest, { message: 'RequestForceNotReady' }>): void {
     const agent = this.forcedAgent(request.agentId);
     const reason = request.reason ?? null;
+    roomForMediaType(agent, request.mediaType);
     agent.media.set(request.mediaType, { ready: false, reason });
     this.wrapUps.get(agent.agentId)?.delete(request.mediaType);
     this.reply(client.clientId, request.referenceId, 'EventAck', {});
@@ -2025,6 +2027,12 @@ export class Core {
     return overviews;
   }
 
+}
+
+/** Refuses a media type the agent does not hold yet when it holds maxAgentMediaTypes already. */
+function roomForMediaType(agent: Agent, mediaType: string): void {
+  if (agent.media.has(mediaType) || agent.media.size < maxAgentMediaTypes) return;
+  throw new RequestError('LimitExceeded', `Agent "${agent.agentId}" holds a state for ${maxAgentMediaTypes} media types already, the most it may; name one of those, or log in again with the ones it needs.`);
 }
 
 function sameMedia(before: ReadonlyMap<string, { ready: boolean; reason: string | null }>, after: ReadonlyMap<string, { ready: boolean; reason: string | null }>): boolean {

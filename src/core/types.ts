@@ -119,6 +119,14 @@ export const openGrants: ClientGrants = { agentId: null, mediaScope: 'all', plac
 /** The grants of the server's own in-process clients. */
 export const inProcessGrants: ClientGrants = { ...openGrants, inProcess: true };
 
+/**
+ * The media types an agent holds a state for at once: named at login (RequestAgentLogin.media) or
+ * one at a time (RequestNotReadyForMedia, RequestCancelNotReadyForMedia, RequestForceNotReady).
+ * Each is kept while the agent is logged in and counted in the statistics, so a desktop may not
+ * invent them without end.
+ */
+export const maxAgentMediaTypes = 32;
+
 /** Client names only the server's own clients may register with: reporting names the Strategy party by it. */
 export const reservedClientNames: ReadonlySet<string> = new Set(['builtin-router']);
 

@@ -2,6 +2,7 @@
 // library: the pages show them (a reason's length) without bundling TypeBox.
 
 import { conditionBounds } from '../core/snapshot-condition.js';
+import { maxAgentMediaTypes } from '../core/types.js';
 
 /**
  * The bound of every field a client sends, by name (docs/protocol.md lists them, and a test keeps
@@ -18,8 +19,8 @@ export const fieldBounds = {
   maxTokenLength: 16384,
   /** The queues a RoutingEngine names at registration. */
   maxRouterQueues: 1000,
-  /** Media types in one RequestAgentLogin. */
-  maxLoginMediaTypes: 32,
+  /** Media types in one RequestAgentLogin, and that an agent holds a state for at once (the core refuses a further one). */
+  maxLoginMediaTypes: maxAgentMediaTypes,
   /** Skills in one RequestAgentLogin. */
   maxLoginSkills: 100,
   /** Interactions named, or counted, in one RequestPull. */

@@ -70,6 +70,26 @@ describe('1. every field is bounded, and nothing unchanged is logged again', () 
     expect(Object.keys(logins[0]!.skills as object)).toHaveLength(fieldBounds.maxLoginSkills);
   });
 
+  test('an agent holds a state for at most maxLoginMediaTypes media types, however it names them', async () => {
+    const s = await stage();
+    const agent = await s.agent('agent-1');
+    // email from the login, then one at a time up to the bound.
+    for (let index = 1; index < fieldBounds.maxLoginMediaTypes; index++) {
+      await expectAck(agent, { message: index % 2 === 0 ? 'RequestNotReadyForMedia' : 'RequestCancelNotReadyForMedia', mediaType: `media-${index}` });
+    }
+    const refused = await expectError(agent, { message: 'RequestCancelNotReadyForMedia', mediaType: 'one-more' }, 'LimitExceeded');
+    expect(refused.errorDescription).toContain(`${fieldBounds.maxLoginMediaTypes} media types`);
+    await expectError(agent, { message: 'RequestNotReadyForMedia', mediaType: 'one-more' }, 'LimitExceeded');
+    const lead = await s.supervisor();
+    await expectError(lead, { message: 'RequestForceNotReady', agentId: 'agent-1', mediaType: 'one-more' }, 'LimitExceeded');
+    // Those it holds still change; a new login starts from the media it names.
+    await expectAck(agent, { message: 'RequestNotReadyForMedia', mediaType: 'email', reason: 'lunch' });
+    await expectAck(lead, { message: 'RequestForceNotReady', agentId: 'agent-1', mediaType: 'media-1' });
+    await expectAck(agent, { message: 'RequestAgentLogin', agentId: 'agent-1', placeId: 'place-agent-1', media: { email: 'ready' } });
+    await expectAck(agent, { message: 'RequestCancelNotReadyForMedia', mediaType: 'one-more' });
+    s.server.server.assertInvariants();
+  });
+
   test('a desktop sending large frames is held to limits.agentBytesPerSecond, its frames refused unread, and others are not slowed', async () => {
     const s = await stage();
     const desk = await s.desktop();
