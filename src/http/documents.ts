@@ -12,6 +12,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { asyncApiDocument } from '../protocol/asyncapi.js';
 import { registerApi, type ApiBackend } from './api.js';
+import { pagesContentSecurityPolicy } from './pages.js';
 
 /** The version in package.json (two folders up from this file, in src/ or dist/). */
 export function packageVersion(): string {
@@ -47,13 +48,20 @@ export function registerDocuments(http: FastifyInstance, options: { version: str
     hiddenTag: 'internal',
     hideUntagged: true,
   });
-  void http.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true, uiConfig: { docExpansion: 'list', deepLinking: false } });
+  // The pages' own policy: nothing from elsewhere, nothing inline. Swagger UI's default would allow
+  // https: styles and fonts and a public validator, to which its badge sends the document's address.
+  // The one inline style Swagger UI adds is allowed by its hash (a test in Chromium names a new one).
+  const policy = pagesContentSecurityPolicy.replace("style-src 'self'", `style-src 'self' '${swaggerUiStyleHash}'`);
+  void http.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: policy, uiConfig: { docExpansion: 'list', deepLinking: false, validatorUrl: null } });
   void http.register(async (scope) => {
     scope.get('/openapi.json', { schema: { hide: true } }, async () => scope.swagger());
     const asyncApi = asyncApiDocument(options.version);
     scope.get('/asyncapi.json', { schema: { hide: true } }, async () => asyncApi);
   });
 }
+
+/** The hash of the style element Swagger UI (@fastify/swagger-ui 5) writes into its page. */
+const swaggerUiStyleHash = 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w=';
 
 /**
  * The OpenAPI document, built without a server: the routes are registered on a Fastify instance
