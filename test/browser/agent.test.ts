@@ -67,6 +67,11 @@ describe('the agent desktop', () => {
     const invite = page.getByRole('listitem', { name: 'Invite: email, Where is my order?' });
     await invite.waitFor();
     expect(await invite.getByRole('timer').textContent()).toMatch(/^\d+ s left$/);
+    // Large enough for a finger (44 px) and well apart, so that a slip does not reject it.
+    const accept = (await invite.getByRole('button', { name: 'Accept' }).boundingBox())!;
+    const reject = (await invite.getByRole('button', { name: 'Reject' }).boundingBox())!;
+    expect(Math.min(accept.height, reject.height)).toBeGreaterThanOrEqual(44);
+    expect(reject.x - (accept.x + accept.width)).toBeGreaterThanOrEqual(16);
     await invite.getByRole('button', { name: 'Accept' }).click();
     const details = page.getByRole('article', { name: `Interaction ${interactionId}` });
     await details.waitFor();
@@ -194,6 +199,9 @@ describe('transfer and conference between two desktops', () => {
   test('an agent transfers an interaction; the other sees a transfer invite, accepts, and it leaves the first desktop', { timeout: 60_000 }, async () => {
     const { first, second, interactionId, media } = await twoDesktops('agent-30', 'agent-31');
     const details = first.getByRole('article', { name: `Interaction ${interactionId}` });
+    // Nothing to transfer to yet: the buttons wait for a target.
+    expect(await details.getByRole('button', { name: 'Transfer', exact: true }).isDisabled()).toBe(true);
+    expect(await details.getByRole('button', { name: 'Conference' }).isDisabled()).toBe(true);
     await details.getByLabel('Target agent').fill('agent-31');
     await details.getByRole('button', { name: 'Transfer', exact: true }).click();
     await details.getByText('Transfer to agent-31 pending…').waitFor();

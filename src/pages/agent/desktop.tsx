@@ -140,8 +140,11 @@ function Invites() {
                 <p><strong>{invite.interaction.mediaType}</strong> {subject}</p>
                 {invite.operation !== undefined && <p class="operation">{invite.operation} from {invite.fromAgentId ?? 'another agent'}</p>}
                 <p><span class="countdown" role="timer">{left} s left</span></p>
-                <button type="button" onClick={() => void store.accept(invite)}>Accept</button>
-                <button type="button" onClick={() => void store.reject(invite)}>Reject</button>
+                {/* Apart, and large enough for a finger: a slip must not reject what was meant to be accepted. */}
+                <div class="actions invite-actions">
+                  <button type="button" class="primary" onClick={() => void store.accept(invite)}>Accept</button>
+                  <button type="button" onClick={() => void store.reject(invite)}>Reject</button>
+                </div>
               </li>
             );
           })}
@@ -205,8 +208,6 @@ function Details({ interaction, since }: { interaction: Interaction; since: numb
       {conference && <p>Parties: {interaction.parties.map((party) => `${party.agentId} (${party.role})`).join(', ')}</p>}
       <HandOff interactionId={id} />
       <div class="actions">
-        <button type="button" onClick={() => void store.stop(id)}>Stop</button>
-        {conference && <button type="button" onClick={() => void store.leave(id)}>Leave</button>}
         <label>
           Queue
           <select value={queue} onChange={(event) => setQueue((event.target as HTMLSelectElement).value)}>
@@ -226,6 +227,11 @@ function Details({ interaction, since }: { interaction: Interaction; since: numb
           <input value={disposition} maxLength={256} onInput={(event) => setDisposition((event.target as HTMLInputElement).value)} />
         </label>
         <button type="button" onClick={() => void store.setDisposition(id, disposition)}>Save disposition</button>
+      </div>
+      {/* Ending the work stands apart from the controls that move it, so that neither is taken for the other. */}
+      <div class="actions finish">
+        <button type="button" onClick={() => void store.stop(id)}>Stop</button>
+        {conference && <button type="button" onClick={() => void store.leave(id)}>Leave</button>}
       </div>
     </article>
   );
@@ -262,7 +268,7 @@ function HandOff({ interactionId }: { interactionId: string }) {
         Target place (optional)
         <input value={placeId} maxLength={256} onInput={(event) => setPlaceId((event.target as HTMLInputElement).value)} />
       </label>
-      <button type="submit">Transfer</button>
+      <button type="submit" disabled={agentId.trim() === ''}>Transfer</button>
       <button type="button" disabled={agentId.trim() === ''} onClick={() => void store.handOff('Conference', interactionId, agentId.trim(), placeId.trim())}>Conference</button>
     </form>
   );
