@@ -291,10 +291,15 @@ export function resolveSettings(input: ConfigInput | undefined, overrides: Overr
       throw new Error(`queues.${queue}.expiredQueue: give expireAfter too; without it only an interaction's own expiresAt expires it.`);
     }
     if (settings.expiredQueue === queue) throw new Error(`queues.${queue}.expiredQueue: expired work cannot move to the queue it expired in.`);
+    const expireAfterMs = settings.expireAfter === undefined ? null : parseDuration(settings.expireAfter, `queues.${queue}.expireAfter`);
+    // Work moved on at once could move back at once, between queues that both do so, for ever.
+    if (settings.expiredQueue !== undefined && expireAfterMs === 0) {
+      throw new Error(`queues.${queue}.expireAfter: with an expiredQueue it must be longer than 0, or every interaction would move on the moment it arrives.`);
+    }
     queues.set(queue, {
       routing,
       pullable: settings.pullable ?? true,
-      expireAfterMs: settings.expireAfter === undefined ? null : parseDuration(settings.expireAfter, `queues.${queue}.expireAfter`),
+      expireAfterMs,
       expiredQueue: settings.expiredQueue ?? null,
     });
     if (settings.overflowTo !== undefined && config.queues?.[settings.overflowTo] === undefined) {

@@ -1438,7 +1438,10 @@ export class Core {
     const deadline = this.expiryDeadline(interaction);
     if (deadline === null || deadline > this.now || interaction.state === 'handling') return;
     if (interaction.state === 'invited') {
-      this.deadlines.push({ at: interaction.ticket!.deadline, kind: 'expiry', id: interaction.interactionId });
+      // Looked at again once the invite has ended. An invite due now ends in this pass, but entries
+      // due at one moment come out in no promised order: one re-armed for now could come out ahead
+      // of the invite's own timeout every time, and the timers would never move on. So: after now.
+      this.deadlines.push({ at: Math.max(interaction.ticket!.deadline, this.now + 1), kind: 'expiry', id: interaction.interactionId });
       return;
     }
     const id = interaction.interactionId;

@@ -117,6 +117,9 @@ describe('9.4 expiry and wrap-up settings', () => {
     expect(() => load('queues: { a: { expireAfter: 5, expiredQueue: a } }')).toThrow(/cannot move to the queue it expired in/);
     expect(() => load('queues: { a: { expiredQueue: b }, b: {} }')).toThrow(/give expireAfter too/);
     expect(() => load('queues: { a: { expireAfter: soon } }')).toThrow(/queues\.a\.expireAfter/);
+    // Two queues that both moved work on at once would pass it back and forth without end.
+    expect(() => load('queues: { a: { expireAfter: 0, expiredQueue: b }, b: { expireAfter: 0, expiredQueue: a } }')).toThrow(/queues\.a\.expireAfter: with an expiredQueue it must be longer than 0/);
+    expect(load('queues: { a: { expireAfter: 0 } }').core.queues.get('a')?.expireAfterMs).toBe(0);
   });
 });
 

@@ -10,6 +10,7 @@
 // Two more properties: the same commands give the same effects, and a core recovered from the
 // stored records puts every interaction back where it was.
 
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { ConfigInput } from '../../src/config/config.js';
@@ -609,6 +610,14 @@ class Run {
 }
 
 describe('the core under random command sequences', () => {
+  // Sequences these tests once found wrong, replayed as they were recorded (test/property/recorded).
+  test('recorded: an interaction whose expiry passed while it was invited, its invite due at the same moment, does not livelock the timers', () => {
+    // Two expiry entries of one invited interaction, re-armed at its invite's deadline, came out of
+    // the heap ahead of that invite's own delivering timeout, over and over (a CI run, 2026-12-05).
+    const commands = JSON.parse(readFileSync(new URL('recorded/expiry-livelock.json', import.meta.url), 'utf8')) as Command[];
+    new Run().runAll(commands);
+  });
+
   test('invariants, one answer per request, gap-free seqs, refused requests change nothing, tickets end once, timers fire on time, pulls follow queue order', () => {
     fc.assert(
       fc.property(commandsArbitrary, (commands) => {
