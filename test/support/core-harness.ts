@@ -10,6 +10,7 @@ import { Core, toRecord } from '../../src/core/core.js';
 import { iso } from '../../src/core/interaction.js';
 import type { CoreRequest, MediaReadiness, WorkbinRefInput } from '../../src/core/requests.js';
 import type { AgentLoginRecord, ClientType, InteractionRecord, OutgoingMessage, UserData } from '../../src/core/types.js';
+import { expireAllDue } from './expire.js';
 
 /** The recipient key of reporting events. */
 export const rep = 'rep';
@@ -84,14 +85,18 @@ export class CoreHarness {
     return new AgentHandle(this, options.clientId ?? agentId, agentId, options.placeId ?? placeOf(agentId));
   }
 
-  /** Moves virtual time forward and fires every deadline that has come. */
-  /** The clock moves on and due timers fire: all of them, or at most `timersPerSlice` as the server fires them. */
-  tick(seconds: number, timersPerSlice = Number.POSITIVE_INFINITY): Step {
+  /** The clock moves on and due timers fire: all of them (expireAllDue), or at most `timersPerSlice` as the server fires them. */
+  tick(seconds: number, timersPerSlice?: number): Step {
     return {
       label: `tick ${seconds} seconds`,
       run: (harness) => {
         harness.now += Math.round(seconds * 1000);
-        harness.dueTimersLeft = harness.core.expire(harness.now, timersPerSlice);
+        if (timersPerSlice === undefined) {
+          expireAllDue(harness.core, harness.now);
+          harness.dueTimersLeft = false;
+        } else {
+          harness.dueTimersLeft = harness.core.expire(harness.now, timersPerSlice);
+        }
       },
     };
   }

@@ -21,6 +21,7 @@ export const startTime = Date.UTC(2025, 0, 6, 9, 0, 0);
 
 export { reportingClientId, routingClientId } from '../../src/router/link.js';
 import { reportingClientId, routingClientId } from '../../src/router/link.js';
+import { expireAllDue } from './expire.js';
 
 /** Reporting events read loosely: tests look at attributes of many kinds of event at once. */
 export type ReportingEvent = OutgoingMessage & { seq: number; eventTime: string };
@@ -209,7 +210,7 @@ export class RouterHarness {
       if (next === undefined || next > target) break;
       this.now = Math.max(this.now, next);
       // Two timers in the server, one after the other here: the core's first, then the router's.
-      this.call(() => this.core.expire(this.now));
+      this.call(() => expireAllDue(this.core, this.now));
       this.router.tick(this.now);
       this.settle();
     }
