@@ -20,7 +20,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   AgentNotAvailable: 409,
   InvalidState: 409,
   // A bound on what a request holds (user data's bytes or depth, a snapshot's size): sending it
-  // again never helps. A rate is answered 429 (rateLimited), where waiting does.
+  // again never helps. A rate is answered 429 (sendRateLimited), where waiting does.
   LimitExceeded: 413,
   Internal: 500,
 };
