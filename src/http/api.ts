@@ -144,6 +144,7 @@ const security = [{ bearer: [] }];
 
 export function registerApi(http: FastifyInstance, backend: ApiBackend, options: ApiOptions): void {
   const rates = new ApiRateLimiter({ ...options.rates, largestBodyBytes: options.maxBodyBytes });
+  const bodyTooLarge: ApiError = { errorCode: 'LimitExceeded', errorDescription: `The body is larger than ${options.maxBodyBytes} bytes (limits.maxMessageBytes).` };
   void http.register(async (api) => {
     // The protocol's own JSON reading (it refuses unpaired surrogates, which PostgreSQL cannot
     // store) and its own checks (bounded in cost, one sentence for the first problem).
@@ -171,7 +172,7 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
       };
     });
     api.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, _request, reply) => {
-      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, { errorCode: 'LimitExceeded', errorDescription: `The body is larger than ${options.maxBodyBytes} bytes (limits.maxMessageBytes).` });
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, bodyTooLarge);
       if (error.code === 'OPENIXN_RATE') return sendRateLimited(reply, error.message);
       if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, { errorCode: 'InvalidRequest', errorDescription: 'Send the body as application/json.' }, 415);
       if ((error.statusCode ?? 500) < 500) return sendError(reply, { errorCode: 'InvalidRequest', errorDescription: error.message });
@@ -192,8 +193,14 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
       }
       const caller = await backend.identify(request.headers.authorization, request.socket.remoteAddress ?? '');
       if ('errorCode' in caller) return sendError(reply.header('www-authenticate', 'Bearer'), caller);
-      const over = rates.take(caller, Number(request.headers['content-length'] ?? 0), backend.now());
+      // A declared body over the bound is 413 whatever the rate: charged to the byte bucket, one
+      // larger than the bucket holds was answered 429 every time, a rate its sender waited out for ever.
+      // It counts as a request, and its bytes are never read (the connection closes after the answer).
+      const length = Number(request.headers['content-length'] ?? 0);
+      const tooLarge = length > options.maxBodyBytes;
+      const over = rates.take(caller, tooLarge ? 0 : length, backend.now());
       if (over !== null) return sendRateLimited(reply, over);
+      if (tooLarge) return sendError(reply.header('connection', 'close'), bodyTooLarge);
       request.caller = caller;
     });
 

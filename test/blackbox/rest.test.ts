@@ -161,6 +161,20 @@ describe('the byte rate', () => {
       await limited.dispose();
     }
   });
+
+  test('a body over limits.maxMessageBytes is 413 however low the rate: sending it again never helps', async () => {
+    // The bucket holds 4096 bytes: a declared 6000 charged to it was 429 with Retry-After, every time.
+    const limited = await startTestServer({ ...layout, limits: { bytesPerSecond: 1024, maxMessageBytes: 4096 } });
+    try {
+      const body = { queue: 'backlog', mediaType: 'email', userData: { text: 'x'.repeat(6000) } };
+      const tooLarge = { errorCode: 'LimitExceeded', errorDescription: 'The body is larger than 4096 bytes (limits.maxMessageBytes).' };
+      for (let attempt = 0; attempt < 3; attempt++) expect(await call(limited, 'POST', '/api/v1/interactions', { body })).toEqual({ status: 413, body: tooLarge });
+      // Refused unread, it took nothing from the byte bucket: a body of legal size still fits.
+      expect(await call(limited, 'POST', '/api/v1/interactions', { body: { ...body, userData: { text: 'x'.repeat(3000) } } })).toMatchObject({ status: 201 });
+    } finally {
+      await limited.dispose();
+    }
+  });
 });
 
 describe('a body sent chunked', () => {
