@@ -504,7 +504,10 @@ class Server implements RunningServer, ConnectionHandler {
     const marker = `"interactionId":${JSON.stringify(interactionId)}`;
     const events: StoredEvent[] = [];
     let scanned = 0;
-    while (seq <= lastSeq && scanned < historyScanEvents) {
+    // What it found is bounded as a page of the log is: all of it was one answer, up to a scan's
+    // 20,000 events, each as large as a change of user data may be (a gigabyte).
+    let bytes = 0;
+    while (seq <= lastSeq && scanned < historyScanEvents && bytes < httpEventPageBytes) {
       const page = await this.store.readEvents(seq, lastSeq, 1000, httpEventPageBytes);
       if (page.length === 0) break;
       for (const event of page) {
@@ -513,7 +516,9 @@ class Server implements RunningServer, ConnectionHandler {
         // The text is searched before it is parsed: most events are about other interactions.
         if (!event.text.includes(marker)) continue;
         events.push(event);
+        bytes += event.text.length;
         if (event.text.includes('"message":"EventProcessingStopped"')) return { events, nextSeq: seq, complete: true };
+        if (bytes >= httpEventPageBytes) break;
       }
     }
     return { events, nextSeq: seq, complete: seq > lastSeq };

@@ -278,6 +278,33 @@ describe('queues, agents and the reporting log', () => {
     media.socket.terminate();
     reporter.socket.terminate();
   });
+
+  test('an interaction\'s history comes a page of about a megabyte at a time, as the log does', async () => {
+    server = await startTestServer(layout);
+    const id = (await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'email' } })).body.interactionId as string;
+    // 40 changes of 60 kB: one answer of 2.4 MB; 20,000 of them (a scan's reach) were one of 1.2 GB.
+    for (let index = 0; index < 40; index++) {
+      expect(await call(server, 'PATCH', `/api/v1/interactions/${id}/properties`, { body: { changedProperties: { text: String(index).padEnd(60_000, 'x') } } })).toMatchObject({ status: 204 });
+    }
+    expect(await call(server, 'POST', `/api/v1/interactions/${id}/stop`)).toMatchObject({ status: 204 });
+    const events: Message[] = [];
+    let query = '';
+    for (let pages = 1; ; pages++) {
+      const base = server.url.replace('ws://', 'http://').replace('/ws', '');
+      const text = await (await fetch(`${base}/api/v1/interactions/${id}/history${query}`)).text();
+      expect(text.length).toBeLessThan(1024 * 1024 + 70_000);
+      const page = JSON.parse(text) as { events: Message[]; nextSeq: number; complete: boolean };
+      events.push(...page.events);
+      if (page.complete) {
+        expect(pages).toBeGreaterThanOrEqual(3);
+        break;
+      }
+      query = `?fromSeq=${page.nextSeq}`;
+    }
+    expect(events.filter((event) => event.message === 'EventPropertiesChanged')).toHaveLength(40);
+    expect(events.at(-1)).toMatchObject({ message: 'EventProcessingStopped', interactionId: id });
+    expect(events.map((event) => event.seq)).toEqual([...new Set(events.map((event) => event.seq))].sort((a, b) => (a as number) - (b as number)));
+  });
 });
 
 describe('one role table for the WebSocket and the REST API', () => {
