@@ -6,7 +6,8 @@
 // read-only views have their own small table (access.ts). Every route has a TypeBox schema, from
 // which the OpenAPI document is generated (documents.ts).
 
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Transform } from 'node:stream';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import Type, { type Static, type TObject, type TProperties, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { AgentOverview, QueueOverview } from '../core/core.js';
@@ -150,12 +151,7 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
     // store) and its own checks (bounded in cost, one sentence for the first problem).
     // JSON only: a browser page on another site may send a form or text/plain without asking first.
     api.removeAllContentTypeParsers();
-    api.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.maxBodyBytes }, (request, text, done) => {
-      // A chunked body has no Content-Length for onRequest to charge: it is charged here, read but not yet parsed.
-      if (request.headers['content-length'] === undefined && request.caller !== undefined) {
-        const over = rates.takeBody(request.caller, Buffer.byteLength(text as string), backend.now());
-        if (over !== null) return done(Object.assign(new Error(over), { statusCode: 429, code: 'OPENIXN_RATE' }));
-      }
+    api.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.maxBodyBytes }, (_request, text, done) => {
       const json = parseJson(text as string);
       if (!json.ok) return done(Object.assign(new Error(`The body ${json.problem}.`), { statusCode: 400, code: 'OPENIXN_BAD_JSON' }));
       if (json.loneSurrogate) return done(Object.assign(new Error('The body holds text that is not valid Unicode: an unpaired surrogate escape such as "\\ud800".'), { statusCode: 400, code: 'OPENIXN_BAD_JSON' }));
@@ -173,7 +169,8 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
     });
     api.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, _request, reply) => {
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, bodyTooLarge);
-      if (error.code === 'OPENIXN_RATE') return sendRateLimited(reply, error.message);
+      // Refused mid-body: the rest is not read (the connection closes after the answer).
+      if (error.code === 'OPENIXN_RATE') return sendRateLimited(reply.header('connection', 'close'), error.message);
       if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, { errorCode: 'InvalidRequest', errorDescription: 'Send the body as application/json.' }, 415);
       if ((error.statusCode ?? 500) < 500) return sendError(reply, { errorCode: 'InvalidRequest', errorDescription: error.message });
       reply.log.error({ err: error }, 'a REST request failed');
@@ -202,6 +199,26 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
       if (over !== null) return sendRateLimited(reply, over);
       if (tooLarge) return sendError(reply.header('connection', 'close'), bodyTooLarge);
       request.caller = caller;
+    });
+
+    // A chunked body has no Content-Length for onRequest to charge: its chunks are charged as they
+    // arrive. Charged once whole, as many as the caller had connections were held in memory at
+    // once, up to limits.maxMessageBytes each, whatever its byte rate.
+    api.addHook('preParsing', async (request: FastifyRequest, _reply: FastifyReply, payload: RequestPayload) => {
+      const caller = request.caller;
+      if (caller === undefined || request.headers['transfer-encoding'] === undefined) return payload;
+      // Charged up to the bound only: past it the body is 413 (Fastify's bodyLimit), not a rate to wait out.
+      let received = 0;
+      const charged = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          const bytes = Math.max(0, Math.min(chunk.length, options.maxBodyBytes - received));
+          received += chunk.length;
+          const over = bytes === 0 ? null : rates.takeBody(caller, bytes, backend.now());
+          callback(over === null ? null : Object.assign(new Error(over), { statusCode: 429, code: 'OPENIXN_RATE' }), chunk);
+        },
+      });
+      payload.on('error', (error) => charged.destroy(error));
+      return payload.pipe(charged);
     });
 
     /** Runs a protocol request for the caller; an EventError becomes the error answer. */

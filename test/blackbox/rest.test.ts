@@ -4,6 +4,7 @@
 // examples as written, and the OpenAPI and AsyncAPI documents (valid, complete, current).
 
 import { execFile } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +19,7 @@ import { clientEventExamples, reportingEventExamples, requestExamples } from '..
 import { clientEvents, reportingEvents, requests } from '../../src/protocol/messages.js';
 import { agentToken, authConfig, newApiKey, type ApiKey } from '../support/auth.js';
 import { TestClient, type Message } from '../support/client.js';
+import { rawTcp } from '../support/raw-socket.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -196,6 +198,41 @@ describe('a body sent chunked', () => {
       expect(answers.filter((answer) => answer.status === 429).length).toBeGreaterThanOrEqual(3);
       expect(answers.find((answer) => answer.status === 429)!.body).toMatchObject({ errorCode: 'LimitExceeded', errorDescription: expect.stringContaining('limits.bytesPerSecond') });
     } finally {
+      await limited.dispose();
+    }
+  });
+
+  test('is charged as it arrives: bodies that never end hold no more of the server than the byte rate allows', async () => {
+    const limited = await startTestServer({ ...layout, limits: { bytesPerSecond: 10_000, maxMessageBytes: 16_384 } });
+    const sockets: Socket[] = [];
+    try {
+      // Five bodies of which 9 kB each came and the rest never comes. Charged only once whole, all
+      // five were held, unanswered, however many there were (up to limits.maxConnectionsPerAddress).
+      const answers = await Promise.all(Array.from({ length: 5 }, async () => {
+        const socket = await rawTcp(limited.url);
+        sockets.push(socket);
+        const chunk = `{"queue":"backlog","mediaType":"email","userData":{"text":"${'x'.repeat(9000)}`;
+        socket.write(`POST /api/v1/interactions HTTP/1.1\r\nHost: openixn\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+        let received = '';
+        socket.on('data', (data: Buffer) => (received += data.toString()));
+        const deadline = Date.now() + 2000;
+        while (!received.includes('\r\n\r\n{') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        return received;
+      }));
+      const refused = answers.filter((answer) => answer.startsWith('HTTP/1.1 429'));
+      expect(refused.length).toBeGreaterThanOrEqual(3);
+      expect(refused[0]).toMatch(/retry-after: 1/i);
+      expect(refused[0]).toContain('limits.bytesPerSecond');
+      // A body over the bound, chunked, is 413 when its bucket is full: charged past the bound, it was 429 for ever.
+      await new Promise((resolve) => setTimeout(resolve, 1700));
+      const base = limited.url.replace('ws://', 'http://').replace('/ws', '');
+      const body = JSON.stringify({ queue: 'backlog', mediaType: 'email', userData: { text: 'x'.repeat(20_000) } });
+      const stream = new ReadableStream({ start(controller) { for (let at = 0; at < body.length; at += 4000) controller.enqueue(new TextEncoder().encode(body.slice(at, at + 4000))); controller.close(); } });
+      const tooLarge = await fetch(`${base}/api/v1/interactions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+      expect(tooLarge.status).toBe(413);
+      expect(await tooLarge.json()).toEqual({ errorCode: 'LimitExceeded', errorDescription: 'The body is larger than 16384 bytes (limits.maxMessageBytes).' });
+    } finally {
+      for (const socket of sockets) socket.destroy();
       await limited.dispose();
     }
   });
