@@ -279,7 +279,7 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
     api.get('/interactions/:interactionId/history', {
       schema: {
         summary: 'What happened to an interaction: its events from the reporting log', tags: ['reporting'], security,
-        description: 'From its submit on, as far as one scan of the log reaches (about 20,000 events, or about a megabyte of the interaction\'s own, as a page of the log holds). `complete`: the scan reached its EventProcessingStopped, or the end of the log (an interaction still live); otherwise ask again from `nextSeq`. Readers of the reporting log may ask.',
+        description: 'From its submit on, as far as one scan of the log reaches (about 20,000 events or 8 MB of the log, or about a megabyte of the interaction\'s own, as a page of the log holds). `complete`: the scan reached its EventProcessingStopped, or the end of the log (an interaction still live); otherwise ask again from `nextSeq`. Readers of the reporting log may ask.',
         params: InteractionParams, querystring: HistoryQuery,
         response: { 200: Type.Object({ events: Type.Array(Type.Object({ seq: Type.Integer(), message: Type.String() }, { additionalProperties: true })), nextSeq: Type.Integer(), complete: Type.Boolean() }), ...errors },
       },

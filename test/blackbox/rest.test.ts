@@ -342,6 +342,23 @@ describe('queues, agents and the reporting log', () => {
     expect(events.at(-1)).toMatchObject({ message: 'EventProcessingStopped', interactionId: id });
     expect(events.map((event) => event.seq)).toEqual([...new Set(events.map((event) => event.seq))].sort((a, b) => (a as number) - (b as number)));
   });
+
+  test('a history request scans a bounded stretch of the log: the rest is asked for from nextSeq', async () => {
+    server = await startTestServer(layout);
+    const media = await TestClient.register(server.url, 'MediaServer', 'gateway');
+    const id = (await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'email' } })).body.interactionId as string;
+    // 10 MB of other interactions' events after its submit. One request scanned up to 20,000 events
+    // of any size (a log of 60 kB events: 120 MB read, copied and searched for one answer, 1.7 s).
+    const others = Array.from({ length: 160 }, () => media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'email', userData: { text: 'y'.repeat(60_000) } }));
+    for (const answer of await Promise.all(others)) expect(answer).toMatchObject({ message: 'EventAck' });
+    expect(await call(server, 'POST', `/api/v1/interactions/${id}/stop`)).toMatchObject({ status: 204 });
+    const first = (await call(server, 'GET', `/api/v1/interactions/${id}/history`)).body as { events: Message[]; nextSeq: number; complete: boolean };
+    expect(first).toMatchObject({ complete: false });
+    expect(first.events.map((event) => event.message)).toEqual(['EventInteractionSubmitted', 'EventPlacedInQueue']);
+    const rest = (await call(server, 'GET', `/api/v1/interactions/${id}/history?fromSeq=${first.nextSeq}`)).body as { events: Message[]; complete: boolean };
+    expect(rest).toMatchObject({ complete: true, events: [{ message: 'EventProcessingStopped', interactionId: id }] });
+    media.socket.terminate();
+  });
 });
 
 describe('one role table for the WebSocket and the REST API', () => {
