@@ -88,6 +88,11 @@ const httpEventPageBytes = 1024 * 1024;
 
 /** How many events one history request reads at most before it answers with where it stopped. */
 const historyScanEvents = 20_000;
+/**
+ * And how much of the log, whatever the events hold: 20,000 events of up to 64 kB each were a
+ * gigabyte to read, copy from the store and search for one request.
+ */
+const historyScanBytes = 8 * 1024 * 1024;
 
 /** A REST request whose answer has not come by then (the server is stopping) is answered Internal. */
 const httpAnswerTimeoutMs = 30_000;
@@ -504,16 +509,24 @@ class Server implements RunningServer, ConnectionHandler {
     const marker = `"interactionId":${JSON.stringify(interactionId)}`;
     const events: StoredEvent[] = [];
     let scanned = 0;
-    while (seq <= lastSeq && scanned < historyScanEvents) {
+    // What it found is bounded as a page of the log is: all of it was one answer, up to a scan's
+    // 20,000 events, each as large as a change of user data may be (a gigabyte).
+    let bytes = 0;
+    let scannedBytes = 0;
+    scan: while (seq <= lastSeq) {
       const page = await this.store.readEvents(seq, lastSeq, 1000, httpEventPageBytes);
       if (page.length === 0) break;
       for (const event of page) {
         seq = event.seq + 1;
         scanned++;
+        scannedBytes += event.text.length;
         // The text is searched before it is parsed: most events are about other interactions.
-        if (!event.text.includes(marker)) continue;
-        events.push(event);
-        if (event.text.includes('"message":"EventProcessingStopped"')) return { events, nextSeq: seq, complete: true };
+        if (event.text.includes(marker)) {
+          events.push(event);
+          bytes += event.text.length;
+          if (event.text.includes('"message":"EventProcessingStopped"')) return { events, nextSeq: seq, complete: true };
+        }
+        if (bytes >= httpEventPageBytes || scanned >= historyScanEvents || scannedBytes >= historyScanBytes) break scan;
       }
     }
     return { events, nextSeq: seq, complete: seq > lastSeq };

@@ -551,6 +551,10 @@ export class Core {
       agent.placeId = request.placeId;
       agent.media = media;
       agent.skills = skills;
+      // The agent said what it is ready for: its after-call work ends, as a readiness request ends
+      // it for one media type. Left running, its end made a media type ready that the login left
+      // not ready, or put back one the login left out (past maxAgentMediaTypes).
+      this.wrapUps.delete(agent.agentId);
     }
     agent.clients.add(client.clientId);
     client.agentId = agent.agentId;

@@ -6,7 +6,8 @@
 // read-only views have their own small table (access.ts). Every route has a TypeBox schema, from
 // which the OpenAPI document is generated (documents.ts).
 
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Transform } from 'node:stream';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import Type, { type Static, type TObject, type TProperties, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { AgentOverview, QueueOverview } from '../core/core.js';
@@ -144,17 +145,13 @@ const security = [{ bearer: [] }];
 
 export function registerApi(http: FastifyInstance, backend: ApiBackend, options: ApiOptions): void {
   const rates = new ApiRateLimiter({ ...options.rates, largestBodyBytes: options.maxBodyBytes });
+  const bodyTooLarge: ApiError = { errorCode: 'LimitExceeded', errorDescription: `The body is larger than ${options.maxBodyBytes} bytes (limits.maxMessageBytes).` };
   void http.register(async (api) => {
     // The protocol's own JSON reading (it refuses unpaired surrogates, which PostgreSQL cannot
     // store) and its own checks (bounded in cost, one sentence for the first problem).
     // JSON only: a browser page on another site may send a form or text/plain without asking first.
     api.removeAllContentTypeParsers();
-    api.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.maxBodyBytes }, (request, text, done) => {
-      // A chunked body has no Content-Length for onRequest to charge: it is charged here, read but not yet parsed.
-      if (request.headers['content-length'] === undefined && request.caller !== undefined) {
-        const over = rates.takeBody(request.caller, Buffer.byteLength(text as string), backend.now());
-        if (over !== null) return done(Object.assign(new Error(over), { statusCode: 429, code: 'OPENIXN_RATE' }));
-      }
+    api.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.maxBodyBytes }, (_request, text, done) => {
       const json = parseJson(text as string);
       if (!json.ok) return done(Object.assign(new Error(`The body ${json.problem}.`), { statusCode: 400, code: 'OPENIXN_BAD_JSON' }));
       if (json.loneSurrogate) return done(Object.assign(new Error('The body holds text that is not valid Unicode: an unpaired surrogate escape such as "\\ud800".'), { statusCode: 400, code: 'OPENIXN_BAD_JSON' }));
@@ -171,8 +168,9 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
       };
     });
     api.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, _request, reply) => {
-      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, { errorCode: 'LimitExceeded', errorDescription: `The body is larger than ${options.maxBodyBytes} bytes (limits.maxMessageBytes).` });
-      if (error.code === 'OPENIXN_RATE') return sendRateLimited(reply, error.message);
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, bodyTooLarge);
+      // Refused mid-body: the rest is not read (the connection closes after the answer).
+      if (error.code === 'OPENIXN_RATE') return sendRateLimited(reply.header('connection', 'close'), error.message);
       if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, { errorCode: 'InvalidRequest', errorDescription: 'Send the body as application/json.' }, 415);
       if ((error.statusCode ?? 500) < 500) return sendError(reply, { errorCode: 'InvalidRequest', errorDescription: error.message });
       reply.log.error({ err: error }, 'a REST request failed');
@@ -192,9 +190,35 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
       }
       const caller = await backend.identify(request.headers.authorization, request.socket.remoteAddress ?? '');
       if ('errorCode' in caller) return sendError(reply.header('www-authenticate', 'Bearer'), caller);
-      const over = rates.take(caller, Number(request.headers['content-length'] ?? 0), backend.now());
+      // A declared body over the bound is 413 whatever the rate: charged to the byte bucket, one
+      // larger than the bucket holds was answered 429 every time, a rate its sender waited out for ever.
+      // It counts as a request, and its bytes are never read (the connection closes after the answer).
+      const length = Number(request.headers['content-length'] ?? 0);
+      const tooLarge = length > options.maxBodyBytes;
+      const over = rates.take(caller, tooLarge ? 0 : length, backend.now());
       if (over !== null) return sendRateLimited(reply, over);
+      if (tooLarge) return sendError(reply.header('connection', 'close'), bodyTooLarge);
       request.caller = caller;
+    });
+
+    // A chunked body has no Content-Length for onRequest to charge: its chunks are charged as they
+    // arrive. Charged once whole, as many as the caller had connections were held in memory at
+    // once, up to limits.maxMessageBytes each, whatever its byte rate.
+    api.addHook('preParsing', async (request: FastifyRequest, _reply: FastifyReply, payload: RequestPayload) => {
+      const caller = request.caller;
+      if (caller === undefined || request.headers['transfer-encoding'] === undefined) return payload;
+      // Charged up to the bound only: past it the body is 413 (Fastify's bodyLimit), not a rate to wait out.
+      let received = 0;
+      const charged = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          const bytes = Math.max(0, Math.min(chunk.length, options.maxBodyBytes - received));
+          received += chunk.length;
+          const over = bytes === 0 ? null : rates.takeBody(caller, bytes, backend.now());
+          callback(over === null ? null : Object.assign(new Error(over), { statusCode: 429, code: 'OPENIXN_RATE' }), chunk);
+        },
+      });
+      payload.on('error', (error) => charged.destroy(error));
+      return payload.pipe(charged);
     });
 
     /** Runs a protocol request for the caller; an EventError becomes the error answer. */
@@ -255,7 +279,7 @@ export function registerApi(http: FastifyInstance, backend: ApiBackend, options:
     api.get('/interactions/:interactionId/history', {
       schema: {
         summary: 'What happened to an interaction: its events from the reporting log', tags: ['reporting'], security,
-        description: 'From its submit on, as far as one scan of the log reaches (about 20,000 events). `complete`: the scan reached its EventProcessingStopped, or the end of the log (an interaction still live); otherwise ask again from `nextSeq`. Readers of the reporting log may ask.',
+        description: 'From its submit on, as far as one scan of the log reaches (about 20,000 events or 8 MB of the log, or about a megabyte of the interaction\'s own, as a page of the log holds). `complete`: the scan reached its EventProcessingStopped, or the end of the log (an interaction still live); otherwise ask again from `nextSeq`. Readers of the reporting log may ask.',
         params: InteractionParams, querystring: HistoryQuery,
         response: { 200: Type.Object({ events: Type.Array(Type.Object({ seq: Type.Integer(), message: Type.String() }, { additionalProperties: true })), nextSeq: Type.Integer(), complete: Type.Boolean() }), ...errors },
       },

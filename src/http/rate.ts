@@ -46,9 +46,9 @@ export class ApiRateLimiter {
   }
 
   /**
-   * Takes the bytes of a body that declared no length (chunked): `take` counted it as empty, and
-   * without this a caller would send any number of bytes a second for the server to parse.
-   * Null when it may be parsed, else the sentence that refuses it.
+   * Takes bytes of a body that declared no length (chunked), a chunk at a time as it arrives:
+   * `take` counted it as empty, and without this a caller would send any number of bytes a second
+   * for the server to hold and parse. Null when it may be read on, else the sentence that refuses it.
    */
   takeBody(caller: ApiCaller, bytes: number, nowMs: number): string | null {
     const entry = this.callers.get(caller.key);

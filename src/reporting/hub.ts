@@ -98,6 +98,9 @@ export class ReportingHub {
         return;
       }
       const events = await this.store.readEvents(subscriber.nextSeq, this.deliveredSeq, replayPageSize, replayPageBytes);
+      // Committed events are stored: none where some must be is a log that ends too soon (rows
+      // taken from its end), and asking again would ask for ever, a core's worth of CPU a client.
+      if (events.length === 0) throw new Error(`reporting log gap: expected seq ${subscriber.nextSeq}, read nothing up to ${this.deliveredSeq}`);
       for (const event of events) {
         if (event.seq !== subscriber.nextSeq) throw new Error(`reporting log gap: expected seq ${subscriber.nextSeq}, read ${event.seq}`);
         subscriber.sink.sendText(event.text);

@@ -170,6 +170,13 @@ export class Router {
     return this.waitingById.size;
   }
 
+  /** The media types it keeps lists for (available agents, by skill, waiting work): only those in use. */
+  mediaTypesKept(): number {
+    const kept = new Set([...this.available.keys(), ...this.availableBySkill.keys()]);
+    for (const queue of this.queueList) for (const mediaType of [...queue.waiting.keys(), ...queue.withOwnSkills.keys()]) kept.add(mediaType);
+    return kept.size;
+  }
+
   // ---- The RoutingEngine connection ----------------------------------------------------------
 
   onMessage(message: ClientEvent, now: number): void {
@@ -635,9 +642,18 @@ export class Router {
   private makeUnavailable(agent: RouterAgent, mediaType: string): void {
     const entry = agent.entries.get(mediaType);
     if (entry === undefined) return;
-    this.available.get(mediaType)!.remove(entry);
+    // An emptied list goes: media types and skills are names a desktop chooses at each login,
+    // and lists kept for every name ever ready grew without end.
+    const list = this.available.get(mediaType)!;
+    list.remove(entry);
+    if (list.size === 0) this.available.delete(mediaType);
     const lists = this.availableBySkill.get(mediaType);
-    for (const skillEntry of entry.bySkill) lists!.get(skillEntry.skill)!.remove(skillEntry);
+    for (const skillEntry of entry.bySkill) {
+      const skillList = lists!.get(skillEntry.skill)!;
+      skillList.remove(skillEntry);
+      if (skillList.size === 0) lists!.delete(skillEntry.skill);
+    }
+    if (lists !== undefined && lists.size === 0) this.availableBySkill.delete(mediaType);
     agent.entries.delete(mediaType);
   }
 
@@ -655,8 +671,14 @@ export class Router {
   private unwait(entry: Waiting): void {
     if (!this.waitingById.delete(entry.interactionId)) return;
     const queue = this.queuesByName.get(entry.queue)!;
-    queue.waiting.get(entry.mediaType)!.remove(entry);
-    if (entry.ownSkills !== null) queue.withOwnSkills.set(entry.mediaType, queue.withOwnSkills.get(entry.mediaType)! - 1);
+    const contents = queue.waiting.get(entry.mediaType)!;
+    contents.remove(entry);
+    if (contents.size === 0) queue.waiting.delete(entry.mediaType);
+    if (entry.ownSkills !== null) {
+      const withOwnSkills = queue.withOwnSkills.get(entry.mediaType)! - 1;
+      if (withOwnSkills === 0) queue.withOwnSkills.delete(entry.mediaType);
+      else queue.withOwnSkills.set(entry.mediaType, withOwnSkills);
+    }
     this.toRoute.delete(entry);
   }
 

@@ -6,6 +6,7 @@
 
 import { afterEach, describe, expect, test } from 'vitest';
 import { get } from 'node:http';
+import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { fieldBounds } from '../../src/protocol/messages.js';
 import { agentToken, authConfig, newApiKey, signToken } from '../support/auth.js';
@@ -13,6 +14,7 @@ import { TestClient, type Message } from '../support/client.js';
 import { expectAck, expectError, Stage, stageConfig } from '../support/lifecycle-stage.js';
 import { rawTcp, rawWebSocket, upgradeRequest } from '../support/raw-socket.js';
 import { recordingLogger, startTestServer, type TestServer } from '../support/server.js';
+import { administration } from '../support/test-store.js';
 import type { ConfigInput } from '../../src/config/config.js';
 
 const stages: Stage[] = [];
@@ -406,3 +408,31 @@ async function waitFor<T>(read: () => T | undefined, timeoutMs = 5000): Promise<
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+describe('a reporting log that ends before the last committed seq', () => {
+  test('a replay that reaches the missing end is closed (1011), not asked again for ever', async () => {
+    const server = await startTestServer({ queues: { backlog: { routing: 'none' } }, router: { builtin: false } });
+    servers.push(server);
+    const media = await TestClient.register(server.url, 'MediaServer', 'gateway');
+    clients.push(media);
+    for (let index = 0; index < 5; index++) expect(await media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'email' })).toMatchObject({ message: 'EventAck' });
+    // The last chunk of the log goes, beside the server (an operator's mistake, a restore): the
+    // replay read nothing there and asked again at once, a busy loop for as long as the client stayed.
+    if (server.store.kind === 'sqlite') {
+      const database = new Database(server.store.url.slice('sqlite:'.length));
+      database.prepare('DELETE FROM reporting_log WHERE first_seq = (SELECT max(first_seq) FROM reporting_log)').run();
+      database.close();
+    } else {
+      const sql = administration();
+      const log = `"${server.store.schema}".reporting_log`;
+      await sql.unsafe(`DELETE FROM ${log} WHERE first_seq = (SELECT max(first_seq) FROM ${log})`);
+      await sql.end();
+    }
+    const reporter = await TestClient.register(server.url, 'ReportingEngine', 'stats');
+    clients.push(reporter);
+    expect(await reporter.request({ message: 'RequestStartReporting', fromSeq: 1 })).toMatchObject({ message: 'EventAck' });
+    const closed = await Promise.race([reporter.closed, new Promise((resolve) => setTimeout(() => resolve('still open'), 5000))]);
+    expect(closed).toMatchObject({ code: 1011 });
+    expect(await media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'email' })).toMatchObject({ message: 'EventAck' });
+  });
+});

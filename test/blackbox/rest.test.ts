@@ -4,6 +4,7 @@
 // examples as written, and the OpenAPI and AsyncAPI documents (valid, complete, current).
 
 import { execFile } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +19,7 @@ import { clientEventExamples, reportingEventExamples, requestExamples } from '..
 import { clientEvents, reportingEvents, requests } from '../../src/protocol/messages.js';
 import { agentToken, authConfig, newApiKey, type ApiKey } from '../support/auth.js';
 import { TestClient, type Message } from '../support/client.js';
+import { rawTcp } from '../support/raw-socket.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -161,6 +163,20 @@ describe('the byte rate', () => {
       await limited.dispose();
     }
   });
+
+  test('a body over limits.maxMessageBytes is 413 however low the rate: sending it again never helps', async () => {
+    // The bucket holds 4096 bytes: a declared 6000 charged to it was 429 with Retry-After, every time.
+    const limited = await startTestServer({ ...layout, limits: { bytesPerSecond: 1024, maxMessageBytes: 4096 } });
+    try {
+      const body = { queue: 'backlog', mediaType: 'email', userData: { text: 'x'.repeat(6000) } };
+      const tooLarge = { errorCode: 'LimitExceeded', errorDescription: 'The body is larger than 4096 bytes (limits.maxMessageBytes).' };
+      for (let attempt = 0; attempt < 3; attempt++) expect(await call(limited, 'POST', '/api/v1/interactions', { body })).toEqual({ status: 413, body: tooLarge });
+      // Refused unread, it took nothing from the byte bucket: a body of legal size still fits.
+      expect(await call(limited, 'POST', '/api/v1/interactions', { body: { ...body, userData: { text: 'x'.repeat(3000) } } })).toMatchObject({ status: 201 });
+    } finally {
+      await limited.dispose();
+    }
+  });
 });
 
 describe('a body sent chunked', () => {
@@ -182,6 +198,41 @@ describe('a body sent chunked', () => {
       expect(answers.filter((answer) => answer.status === 429).length).toBeGreaterThanOrEqual(3);
       expect(answers.find((answer) => answer.status === 429)!.body).toMatchObject({ errorCode: 'LimitExceeded', errorDescription: expect.stringContaining('limits.bytesPerSecond') });
     } finally {
+      await limited.dispose();
+    }
+  });
+
+  test('is charged as it arrives: bodies that never end hold no more of the server than the byte rate allows', async () => {
+    const limited = await startTestServer({ ...layout, limits: { bytesPerSecond: 10_000, maxMessageBytes: 16_384 } });
+    const sockets: Socket[] = [];
+    try {
+      // Five bodies of which 9 kB each came and the rest never comes. Charged only once whole, all
+      // five were held, unanswered, however many there were (up to limits.maxConnectionsPerAddress).
+      const answers = await Promise.all(Array.from({ length: 5 }, async () => {
+        const socket = await rawTcp(limited.url);
+        sockets.push(socket);
+        const chunk = `{"queue":"backlog","mediaType":"email","userData":{"text":"${'x'.repeat(9000)}`;
+        socket.write(`POST /api/v1/interactions HTTP/1.1\r\nHost: openixn\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+        let received = '';
+        socket.on('data', (data: Buffer) => (received += data.toString()));
+        const deadline = Date.now() + 2000;
+        while (!received.includes('\r\n\r\n{') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        return received;
+      }));
+      const refused = answers.filter((answer) => answer.startsWith('HTTP/1.1 429'));
+      expect(refused.length).toBeGreaterThanOrEqual(3);
+      expect(refused[0]).toMatch(/retry-after: 1/i);
+      expect(refused[0]).toContain('limits.bytesPerSecond');
+      // A body over the bound, chunked, is 413 when its bucket is full: charged past the bound, it was 429 for ever.
+      await new Promise((resolve) => setTimeout(resolve, 1700));
+      const base = limited.url.replace('ws://', 'http://').replace('/ws', '');
+      const body = JSON.stringify({ queue: 'backlog', mediaType: 'email', userData: { text: 'x'.repeat(20_000) } });
+      const stream = new ReadableStream({ start(controller) { for (let at = 0; at < body.length; at += 4000) controller.enqueue(new TextEncoder().encode(body.slice(at, at + 4000))); controller.close(); } });
+      const tooLarge = await fetch(`${base}/api/v1/interactions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+      expect(tooLarge.status).toBe(413);
+      expect(await tooLarge.json()).toEqual({ errorCode: 'LimitExceeded', errorDescription: 'The body is larger than 16384 bytes (limits.maxMessageBytes).' });
+    } finally {
+      for (const socket of sockets) socket.destroy();
       await limited.dispose();
     }
   });
@@ -263,6 +314,50 @@ describe('queues, agents and the reporting log', () => {
     expect(paged).toEqual(replayed);
     media.socket.terminate();
     reporter.socket.terminate();
+  });
+
+  test('an interaction\'s history comes a page of about a megabyte at a time, as the log does', async () => {
+    server = await startTestServer(layout);
+    const id = (await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'email' } })).body.interactionId as string;
+    // 40 changes of 60 kB: one answer of 2.4 MB; 20,000 of them (a scan's reach) were one of 1.2 GB.
+    for (let index = 0; index < 40; index++) {
+      expect(await call(server, 'PATCH', `/api/v1/interactions/${id}/properties`, { body: { changedProperties: { text: String(index).padEnd(60_000, 'x') } } })).toMatchObject({ status: 204 });
+    }
+    expect(await call(server, 'POST', `/api/v1/interactions/${id}/stop`)).toMatchObject({ status: 204 });
+    const events: Message[] = [];
+    let query = '';
+    for (let pages = 1; ; pages++) {
+      const base = server.url.replace('ws://', 'http://').replace('/ws', '');
+      const text = await (await fetch(`${base}/api/v1/interactions/${id}/history${query}`)).text();
+      expect(text.length).toBeLessThan(1024 * 1024 + 70_000);
+      const page = JSON.parse(text) as { events: Message[]; nextSeq: number; complete: boolean };
+      events.push(...page.events);
+      if (page.complete) {
+        expect(pages).toBeGreaterThanOrEqual(3);
+        break;
+      }
+      query = `?fromSeq=${page.nextSeq}`;
+    }
+    expect(events.filter((event) => event.message === 'EventPropertiesChanged')).toHaveLength(40);
+    expect(events.at(-1)).toMatchObject({ message: 'EventProcessingStopped', interactionId: id });
+    expect(events.map((event) => event.seq)).toEqual([...new Set(events.map((event) => event.seq))].sort((a, b) => (a as number) - (b as number)));
+  });
+
+  test('a history request scans a bounded stretch of the log: the rest is asked for from nextSeq', async () => {
+    server = await startTestServer(layout);
+    const media = await TestClient.register(server.url, 'MediaServer', 'gateway');
+    const id = (await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'email' } })).body.interactionId as string;
+    // 10 MB of other interactions' events after its submit. One request scanned up to 20,000 events
+    // of any size (a log of 60 kB events: 120 MB read, copied and searched for one answer, 1.7 s).
+    const others = Array.from({ length: 160 }, () => media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'email', userData: { text: 'y'.repeat(60_000) } }));
+    for (const answer of await Promise.all(others)) expect(answer).toMatchObject({ message: 'EventAck' });
+    expect(await call(server, 'POST', `/api/v1/interactions/${id}/stop`)).toMatchObject({ status: 204 });
+    const first = (await call(server, 'GET', `/api/v1/interactions/${id}/history`)).body as { events: Message[]; nextSeq: number; complete: boolean };
+    expect(first).toMatchObject({ complete: false });
+    expect(first.events.map((event) => event.message)).toEqual(['EventInteractionSubmitted', 'EventPlacedInQueue']);
+    const rest = (await call(server, 'GET', `/api/v1/interactions/${id}/history?fromSeq=${first.nextSeq}`)).body as { events: Message[]; complete: boolean };
+    expect(rest).toMatchObject({ complete: true, events: [{ message: 'EventProcessingStopped', interactionId: id }] });
+    media.socket.terminate();
   });
 });
 

@@ -134,6 +134,27 @@ describe('9.4 expiry, scheduling and wrap-up', () => {
     ]);
   });
 
+  test('9.4.3 a login during wrap-up ends it: the agent keeps the media types and readiness it logged in with', async () => {
+    const s = await open();
+    const agent = await s.agent('agent-1', 'place-1', { chat: 'ready' });
+    const id = await s.submit({ mediaType: 'chat' });
+    await s.pull(agent, { queue: 'backlog' });
+    await expectAck(agent, { message: 'RequestStopProcessing', interactionId: id });
+    await s.expectAgentReports('agent-1', [{ message: 'EventAgentLogin' }, { message: 'EventNotReadyForMedia', mediaType: 'chat', reason: 'AfterCallWork' }]);
+    // As many media types as an agent may hold, chat not among them. The wrap-up's end put chat
+    // back, ready: a 33rd media type, and readiness for work the agent no longer said it takes.
+    const media = Object.fromEntries(Array.from({ length: 32 }, (_, index) => [`media-${index}`, 'notReady']));
+    await expectAck(agent, { message: 'RequestAgentLogin', agentId: 'agent-1', placeId: 'place-1', media });
+    await pace(600);
+    await expectAck(agent, { message: 'RequestCancelNotReadyForMedia', mediaType: 'media-0' });
+    await s.expectAgentReports('agent-1', [{ message: 'EventAgentLogin', media }, { message: 'EventReadyForMedia', mediaType: 'media-0' }]);
+    const base = s.url.replace('ws://', 'http://').replace('/ws', '');
+    const { agents } = await (await fetch(`${base}/api/v1/agents`)).json() as { agents: { agentId: string; media: Record<string, { ready: boolean }> }[] };
+    const shown = agents.find((row) => row.agentId === 'agent-1')!.media;
+    expect(Object.keys(shown)).toHaveLength(32);
+    expect(shown.chat).toBeUndefined();
+  });
+
   test('9.4.4 an expiry that passed while the server was down fires at start; a schedule survives', async () => {
     const s = await open();
     const expiresAt = Date.now() + 600;

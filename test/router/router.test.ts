@@ -302,6 +302,28 @@ describe('reject cooldown (timeouts.rejectCooldown)', () => {
   });
 });
 
+describe('what the router keeps per media type', () => {
+  test('only media types in use: a desktop that logs in with new names time after time leaves nothing behind', async () => {
+    const h = await RouterHarness.open({ queues: { inbound: {}, skilled: { strategy: 'skills', skills: { english: 1 } } } });
+    for (let round = 0; round < 20; round++) {
+      const media = Object.fromEntries(Array.from({ length: 32 }, (_, index) => [`media-${round}-${index}`, 'ready' as const]));
+      expect(h.login('agent-1', media, { skills: { [`skill-${round}`]: 1, english: 2 } }).message).toBe('EventAck');
+      expect(h.logout('agent-1').message).toBe('EventAck');
+    }
+    // Work that waited and was taken leaves nothing behind either, with skills of its own or not.
+    h.submit('inbound', 'rare-1');
+    const skilled = h.submit('skilled', 'rare-2', { userData: { skills: { english: 2 } } });
+    expect(h.router.mediaTypesKept()).toBe(2);
+    h.login('agent-1', { 'rare-1': 'ready', 'rare-2': 'ready' }, { skills: { english: 2 } });
+    expect(h.invitedAgentOf(skilled)).toBe('agent-1');
+    serve(h, 'agent-1');
+    serve(h, 'agent-1');
+    h.logout('agent-1');
+    expect(h.router.mediaTypesKept()).toBe(0);
+    expectNoRouterErrors(h);
+  });
+});
+
 describe('skills (strategy skills, relaxAfter)', () => {
   const agents = {
     'agent-1': { skills: { english: 3 } },
