@@ -25,7 +25,7 @@ import { NotPrimary, type LoadedState, type Store, type StoredEvent } from './st
 import { DeadlineScheduler, systemClock, type Clock } from './timers/scheduler.js';
 import { closeCodes, Connection, type ClientConnection, type ConnectionHandler } from './transport/connections.js';
 import { LocalConnection } from './transport/local-connection.js';
-import { answerFrameworkError, maxPathParamLength, registerApi, type ApiBackend, type ApiCaller } from './http/api.js';
+import { answerClientError, answerFrameworkError, maxPathParamLength, registerApi, type ApiBackend, type ApiCaller } from './http/api.js';
 import { packageVersion, registerDocuments } from './http/documents.js';
 import { registerPages } from './http/pages.js';
 import { Admission } from './transport/admission.js';
@@ -248,6 +248,7 @@ class Server implements RunningServer, ConnectionHandler {
         this.admission.spoke(request.raw.socket);
         answerFrameworkError(error, request, reply);
       },
+      clientErrorHandler: answerClientError,
     }) as unknown as FastifyInstance;
     // A close handshake the client does not answer (it stopped reading) ends after closeTimeout.
     // (closeTimeout is newer than @types/ws, hence the options object.)

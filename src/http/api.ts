@@ -6,7 +6,7 @@
 // read-only views have their own small table (access.ts). Every route has a TypeBox schema, from
 // which the OpenAPI document is generated (documents.ts).
 
-import { Transform } from 'node:stream';
+import { Transform, type Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import Type, { type Static, type TObject, type TProperties, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
@@ -451,6 +451,25 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
     return sendError(reply, { errorCode: 'InvalidRequest', errorDescription: `The request cannot be read: ${problem}.` });
   }
   return reply.code(400).type('text/plain; charset=utf-8').send(`Bad request: ${problem}.\n`);
+}
+
+/**
+ * A request Node's HTTP parser cannot read at all (a malformed request line or header, headers
+ * over the parser's bound, a request that never ended): no path is known, so every one is
+ * answered in the API's shape, never Fastify's, and the connection closes.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, problem] = error.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'Request Header Fields Too Large', 'its headers are larger than the server reads']
+    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'it did not arrive in time']
+      : [400, 'Bad Request', 'it is not HTTP this server can read'];
+  const body = JSON.stringify({ errorCode: 'InvalidRequest', errorDescription: `The request cannot be read: ${problem}.` });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 const viewNames: Record<View, string> = {

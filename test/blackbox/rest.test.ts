@@ -121,6 +121,27 @@ describe('the REST API without authentication', () => {
     expect(await asset.text()).toBe('Bad request: the path is not valid percent-encoding.\n');
   });
 
+  test('a request that is not HTTP the server can read is answered in the API\'s shape too, and its connection closed', async () => {
+    /** What the server answers to these bytes, until it closes the connection. */
+    const answer = async (bytes: string): Promise<string> => {
+      const socket = await rawTcp(server.url);
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.write(bytes);
+      await closed;
+      return text;
+    };
+    for (const bytes of ['GET /api/v1/queues HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n', 'GET /api/v1/queues HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 'NOT HTTP AT ALL\r\n\r\n']) {
+      const text = await answer(bytes);
+      expect(text).toMatch(/^HTTP\/1.1 400 Bad Request\r\n/);
+      expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toEqual({ errorCode: 'InvalidRequest', errorDescription: 'The request cannot be read: it is not HTTP this server can read.' });
+    }
+    const huge = await answer(`GET /api/v1/queues HTTP/1.1\r\nHost: x\r\nX-Padding: ${'p'.repeat(20_000)}\r\n\r\n`);
+    expect(huge).toMatch(/^HTTP\/1.1 431 Request Header Fields Too Large\r\n/);
+    expect(huge).toContain('"errorCode":"InvalidRequest"');
+  });
+
   test('a seq past the largest integer JSON carries exactly is refused, not rounded', async () => {
     const tooLarge = { errorCode: 'InvalidRequest', errorDescription: 'In the querystring, "fromSeq" must be at most 9007199254740991.' };
     const id = (await call(server, 'POST', '/api/v1/interactions', { body: { queue: 'backlog', mediaType: 'email' } })).body.interactionId as string;
