@@ -625,34 +625,22 @@ export class Router {
       let lists = this.availableBySkill.get(mediaType);
       if (lists === undefined) this.availableBySkill.set(mediaType, (lists = new Map()));
       for (const [skill, level] of Object.entries(agent.skills)) {
-        let list = lists.get(skill);
-        if (list === undefined) lists.set(skill, (list = new OrderedQueue()));
         const skillEntry: SkillEntry = { key: { priority: level, enteredAt: agent.idleSince, entryOrder: agent.order }, agent, skill };
-        list.insert(skillEntry);
+        listIn(lists, skill).insert(skillEntry);
         bySkill.push(skillEntry);
       }
     }
     const entry: AvailableEntry = { key: { priority: 0, enteredAt: agent.idleSince, entryOrder: agent.order }, agent, bySkill };
     agent.entries.set(mediaType, entry);
-    let list = this.available.get(mediaType);
-    if (list === undefined) this.available.set(mediaType, (list = new OrderedQueue()));
-    list.insert(entry);
+    listIn(this.available, mediaType).insert(entry);
   }
 
   private makeUnavailable(agent: RouterAgent, mediaType: string): void {
     const entry = agent.entries.get(mediaType);
     if (entry === undefined) return;
-    // An emptied list goes: media types and skills are names a desktop chooses at each login,
-    // and lists kept for every name ever ready grew without end.
-    const list = this.available.get(mediaType)!;
-    list.remove(entry);
-    if (list.size === 0) this.available.delete(mediaType);
+    removeFrom(this.available, mediaType, entry);
     const lists = this.availableBySkill.get(mediaType);
-    for (const skillEntry of entry.bySkill) {
-      const skillList = lists!.get(skillEntry.skill)!;
-      skillList.remove(skillEntry);
-      if (skillList.size === 0) lists!.delete(skillEntry.skill);
-    }
+    for (const skillEntry of entry.bySkill) removeFrom(lists!, skillEntry.skill, skillEntry);
     if (lists !== undefined && lists.size === 0) this.availableBySkill.delete(mediaType);
     agent.entries.delete(mediaType);
   }
@@ -660,9 +648,7 @@ export class Router {
   /** Comes to wait: into its queue's list, and up for a decision. */
   private wait(entry: Waiting): void {
     const queue = this.queuesByName.get(entry.queue)!;
-    let contents = queue.waiting.get(entry.mediaType);
-    if (contents === undefined) queue.waiting.set(entry.mediaType, (contents = new OrderedQueue()));
-    contents.insert(entry);
+    listIn(queue.waiting, entry.mediaType).insert(entry);
     if (entry.ownSkills !== null) queue.withOwnSkills.set(entry.mediaType, (queue.withOwnSkills.get(entry.mediaType) ?? 0) + 1);
     this.waitingById.set(entry.interactionId, entry);
     this.toRoute.add(entry);
@@ -671,9 +657,7 @@ export class Router {
   private unwait(entry: Waiting): void {
     if (!this.waitingById.delete(entry.interactionId)) return;
     const queue = this.queuesByName.get(entry.queue)!;
-    const contents = queue.waiting.get(entry.mediaType)!;
-    contents.remove(entry);
-    if (contents.size === 0) queue.waiting.delete(entry.mediaType);
+    removeFrom(queue.waiting, entry.mediaType, entry);
     if (entry.ownSkills !== null) {
       const withOwnSkills = queue.withOwnSkills.get(entry.mediaType)! - 1;
       if (withOwnSkills === 0) queue.withOwnSkills.delete(entry.mediaType);
@@ -706,6 +690,24 @@ export class Router {
   private advance(now: number): void {
     if (now > this.now) this.now = now;
   }
+}
+
+/** The list kept under `key`, made when it is first needed. */
+function listIn<Key, Entry extends { key: QueueKey }>(lists: Map<Key, OrderedQueue<Entry>>, key: Key): OrderedQueue<Entry> {
+  let list = lists.get(key);
+  if (list === undefined) lists.set(key, (list = new OrderedQueue()));
+  return list;
+}
+
+/**
+ * Takes an entry out of the list kept under `key`, and an emptied list goes: media types and
+ * skills are names a desktop chooses at each login, and lists kept for every name ever used grew
+ * without end.
+ */
+function removeFrom<Key, Entry extends { key: QueueKey }>(lists: Map<Key, OrderedQueue<Entry>>, key: Key, entry: Entry): void {
+  const list = lists.get(key)!;
+  list.remove(entry);
+  if (list.size === 0) lists.delete(key);
 }
 
 function routedQueue(name: string, settings: QueueRoutingSettings, module: Strategy | null): RoutedQueue {
