@@ -12,8 +12,8 @@ import { fieldBounds } from '../../src/protocol/messages.js';
 import { agentToken, authConfig, newApiKey, signToken } from '../support/auth.js';
 import { TestClient, type Message } from '../support/client.js';
 import { expectAck, expectError, Stage, stageConfig } from '../support/lifecycle-stage.js';
-import { rawTcp, rawWebSocket, upgradeRequest } from '../support/raw-socket.js';
-import { recordingLogger, startTestServer, type TestServer } from '../support/server.js';
+import { rawTcp, rawWebSocket, readUntilClosed, upgradeRequest } from '../support/raw-socket.js';
+import { httpBase, recordingLogger, startTestServer, type TestServer } from '../support/server.js';
 import { administration } from '../support/test-store.js';
 import type { ConfigInput } from '../../src/config/config.js';
 
@@ -269,11 +269,7 @@ describe('5. half-open sockets are counted and cut', () => {
     const cut = silent.map((socket) => new Promise((resolve) => socket.once('close', resolve)));
     // The sixth from that address is refused at once, before it says anything.
     const sixth = await rawTcp(started.url);
-    const refusal = await new Promise<string>((resolve) => {
-      let text = '';
-      sixth.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
-      sixth.once('close', () => resolve(text));
-    });
+    const refusal = await readUntilClosed(sixth);
     expect(refusal).toMatch(/^HTTP\/1.1 429/);
     // Another address still gets in, and the health check answers it.
     expect(await healthFrom(started.url, '127.0.0.2')).toBe(200);
@@ -312,7 +308,7 @@ describe('6. a page on a foreign origin may not open the WebSocket', () => {
 
   test('foreign origins get 403; the server\'s own origin, configured ones and clients without Origin get in', async () => {
     const started = await server({ ...stageConfig, server: { allowedOrigins: ['https://desk.example.com'] } });
-    const own = started.url.replace('ws://', 'http://').replace('/ws', '');
+    const own = httpBase(started.url);
     expect(await open(started.url, 'https://evil.example')).toBe(403);
     expect(await open(started.url, 'null')).toBe(403);
     expect(await open(started.url, own.replace('127.0.0.1', 'localhost'))).toBe(403);

@@ -19,8 +19,8 @@ import { clientEventExamples, reportingEventExamples, requestExamples } from '..
 import { clientEvents, reportingEvents, requests } from '../../src/protocol/messages.js';
 import { agentToken, authConfig, newApiKey, type ApiKey } from '../support/auth.js';
 import { TestClient, type Message } from '../support/client.js';
-import { rawTcp } from '../support/raw-socket.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { rawTcp, readUntilClosed } from '../support/raw-socket.js';
+import { httpBase, startTestServer, type TestServer } from '../support/server.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const layout: ConfigInput = {
@@ -36,7 +36,7 @@ interface Answer {
 
 /** An HTTP request to the server; the body as JSON (or text when `raw`). */
 async function call(server: TestServer, method: string, path: string, options: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
-  const base = server.url.replace('ws://', 'http://').replace('/ws', '');
+  const base = httpBase(server.url);
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -116,7 +116,7 @@ describe('the REST API without authentication', () => {
     expect(await call(server, 'GET', `/api/v1/queues/${'q'.repeat(256)}/interactions`)).toMatchObject({ status: 404, body: { errorCode: 'UnknownQueue' } });
     expect(await call(server, 'GET', `/api/v1/workbins/drafts/${'\u00e9'.repeat(256)}/interactions`)).toMatchObject({ status: 200, body: { interactions: [] } });
     // Outside the API, plain words, and none of Fastify's internal codes.
-    const asset = await fetch(`${server.url.replace('ws://', 'http://').replace('/ws', '')}/assets/%zz`);
+    const asset = await fetch(`${httpBase(server.url)}/assets/%zz`);
     expect(asset.status).toBe(400);
     expect(await asset.text()).toBe('Bad request: the path is not valid percent-encoding.\n');
   });
@@ -125,11 +125,8 @@ describe('the REST API without authentication', () => {
     /** What the server answers to these bytes, until it closes the connection. */
     const answer = async (bytes: string): Promise<string> => {
       const socket = await rawTcp(server.url);
-      let text = '';
-      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
-      const closed = new Promise((resolve) => socket.once('close', resolve));
+      const text = readUntilClosed(socket);
       socket.write(bytes);
-      await closed;
       return text;
     };
     for (const bytes of ['GET /api/v1/queues HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n', 'GET /api/v1/queues HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 'NOT HTTP AT ALL\r\n\r\n']) {
@@ -162,7 +159,7 @@ describe('the REST API without authentication', () => {
       expect(answers.filter((answer) => answer.status === 429).length).toBeGreaterThanOrEqual(6);
       expect(answers.find((answer) => answer.status === 429)!.body.errorDescription).toContain('limits.requestsPerSecond');
       // Waiting helps here, and the answer says how long.
-      const base = limited.url.replace('ws://', 'http://').replace('/ws', '');
+      const base = httpBase(limited.url);
       const refused = await Promise.all(Array.from({ length: 6 }, () => fetch(`${base}/api/v1/queues`)));
       expect(refused.find((response) => response.status === 429)?.headers.get('retry-after')).toBe('1');
       await Promise.all(refused.map((response) => response.body?.cancel()));
@@ -205,7 +202,7 @@ describe('a body sent chunked', () => {
     // A burst holds one largest body (limits.maxMessageBytes), as a connection's does.
     const limited = await startTestServer({ ...layout, limits: { bytesPerSecond: 10_000, maxMessageBytes: 16_384 } });
     try {
-      const base = limited.url.replace('ws://', 'http://').replace('/ws', '');
+      const base = httpBase(limited.url);
       const body = JSON.stringify({ queue: 'backlog', mediaType: 'email', userData: { text: 'x'.repeat(9000) } });
       // A stream has no length to declare: fetch sends it chunked, so onRequest sees no Content-Length.
       const chunked = async (): Promise<Answer> => {
@@ -246,7 +243,7 @@ describe('a body sent chunked', () => {
       expect(refused[0]).toContain('limits.bytesPerSecond');
       // A body over the bound, chunked, is 413 when its bucket is full: charged past the bound, it was 429 for ever.
       await new Promise((resolve) => setTimeout(resolve, 1700));
-      const base = limited.url.replace('ws://', 'http://').replace('/ws', '');
+      const base = httpBase(limited.url);
       const body = JSON.stringify({ queue: 'backlog', mediaType: 'email', userData: { text: 'x'.repeat(20_000) } });
       const stream = new ReadableStream({ start(controller) { for (let at = 0; at < body.length; at += 4000) controller.enqueue(new TextEncoder().encode(body.slice(at, at + 4000))); controller.close(); } });
       const tooLarge = await fetch(`${base}/api/v1/interactions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
@@ -348,7 +345,7 @@ describe('queues, agents and the reporting log', () => {
     const events: Message[] = [];
     let query = '';
     for (let pages = 1; ; pages++) {
-      const base = server.url.replace('ws://', 'http://').replace('/ws', '');
+      const base = httpBase(server.url);
       const text = await (await fetch(`${base}/api/v1/interactions/${id}/history${query}`)).text();
       expect(text.length).toBeLessThan(1024 * 1024 + 70_000);
       const page = JSON.parse(text) as { events: Message[]; nextSeq: number; complete: boolean };
@@ -477,7 +474,7 @@ describe('the README\'s curl examples', () => {
     expect(script).toBeDefined();
     const server = await startTestServer({ queues: { backlog: { routing: 'none' } } });
     try {
-      const base = server.url.replace('ws://', 'http://').replace('/ws', '');
+      const base = httpBase(server.url);
       const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script!.replace('OPENIXN=http://127.0.0.1:7120', `OPENIXN=${base}`)]);
       const lines = stdout.trim().split('\n');
       const id = /^submitted ([0-9a-z]{16})$/.exec(lines[0]!)?.[1];
@@ -511,7 +508,7 @@ describe('the machine-readable documents', () => {
     try {
       expect((await call(server, 'GET', '/openapi.json')).body).toMatchObject({ openapi: '3.1.0' });
       expect((await call(server, 'GET', '/asyncapi.json')).body).toMatchObject({ asyncapi: '3.0.0' });
-      const page = await fetch(server.url.replace('ws://', 'http://').replace('/ws', '/api/docs/'));
+      const page = await fetch(`${httpBase(server.url)}/api/docs/`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('swagger');
     } finally {

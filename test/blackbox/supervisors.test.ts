@@ -4,6 +4,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import type { ConfigInput } from '../../src/config/config.js';
 import { expectAck, expectError, idsOf, named, pace, Stage, stageConfig } from '../support/lifecycle-stage.js';
+import type { TestClient } from '../support/client.js';
+import { httpBase } from '../support/server.js';
 
 let stage: Stage | undefined;
 
@@ -121,12 +123,18 @@ describe('9.4 expiry, scheduling and wrap-up', () => {
     expect(await router.next('EventRouteRequest', 5000)).toMatchObject({ interaction: { interactionId: id } });
   });
 
-  test('9.4.3 wrap-up: not ready AfterCallWork after a stop, then ready again', async () => {
+  /** agent-1, ready for chat, pulls a chat and stops it: its wrap-up begins. */
+  async function afterChatStopped(): Promise<{ s: Stage; agent: TestClient }> {
     const s = await open();
     const agent = await s.agent('agent-1', 'place-1', { chat: 'ready' });
     const id = await s.submit({ mediaType: 'chat' });
     await s.pull(agent, { queue: 'backlog' });
     await expectAck(agent, { message: 'RequestStopProcessing', interactionId: id });
+    return { s, agent };
+  }
+
+  test('9.4.3 wrap-up: not ready AfterCallWork after a stop, then ready again', async () => {
+    const { s } = await afterChatStopped();
     await s.expectAgentReports('agent-1', [
       { message: 'EventAgentLogin' },
       { message: 'EventNotReadyForMedia', mediaType: 'chat', reason: 'AfterCallWork' },
@@ -135,11 +143,7 @@ describe('9.4 expiry, scheduling and wrap-up', () => {
   });
 
   test('9.4.3 a login during wrap-up ends it: the agent keeps the media types and readiness it logged in with', async () => {
-    const s = await open();
-    const agent = await s.agent('agent-1', 'place-1', { chat: 'ready' });
-    const id = await s.submit({ mediaType: 'chat' });
-    await s.pull(agent, { queue: 'backlog' });
-    await expectAck(agent, { message: 'RequestStopProcessing', interactionId: id });
+    const { s, agent } = await afterChatStopped();
     await s.expectAgentReports('agent-1', [{ message: 'EventAgentLogin' }, { message: 'EventNotReadyForMedia', mediaType: 'chat', reason: 'AfterCallWork' }]);
     // As many media types as an agent may hold, chat not among them. The wrap-up's end put chat
     // back, ready: a 33rd media type, and readiness for work the agent no longer said it takes.
@@ -148,7 +152,7 @@ describe('9.4 expiry, scheduling and wrap-up', () => {
     await pace(600);
     await expectAck(agent, { message: 'RequestCancelNotReadyForMedia', mediaType: 'media-0' });
     await s.expectAgentReports('agent-1', [{ message: 'EventAgentLogin', media }, { message: 'EventReadyForMedia', mediaType: 'media-0' }]);
-    const base = s.url.replace('ws://', 'http://').replace('/ws', '');
+    const base = httpBase(s.url);
     const { agents } = await (await fetch(`${base}/api/v1/agents`)).json() as { agents: { agentId: string; media: Record<string, { ready: boolean }> }[] };
     const shown = agents.find((row) => row.agentId === 'agent-1')!.media;
     expect(Object.keys(shown)).toHaveLength(32);

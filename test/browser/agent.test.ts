@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import type { ConfigInput } from '../../src/config/config.js';
 import { TestClient } from '../support/client.js';
 import { openPage, seriousAccessibilityViolations, useBrowser } from '../support/browser.js';
-import { startTestServer, useChildServers, startChildServer, type TestServer } from '../support/server.js';
+import { httpBase, startTestServer, useChildServers, startChildServer, type TestServer } from '../support/server.js';
 
 const config: ConfigInput = {
   timeouts: { deliveringTimeout: 60, handlingTimeout: 600 },
@@ -39,7 +39,7 @@ async function server(): Promise<TestServer> {
 }
 
 function base(url: string): string {
-  return url.replace('ws://', 'http://').replace('/ws', '');
+  return httpBase(url);
 }
 
 async function gateway(url: string): Promise<TestClient> {

@@ -4,7 +4,7 @@
 
 import { afterEach, expect, test } from 'vitest';
 import { openPage, useBrowser } from '../support/browser.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { httpBase, startTestServer, type TestServer } from '../support/server.js';
 
 const browser = useBrowser();
 const servers: TestServer[] = [];
@@ -16,7 +16,7 @@ afterEach(async () => {
 test('renders every route under a strict Content-Security-Policy and asks no other host', async () => {
   const server = await startTestServer({ queues: { backlog: { routing: 'none' } } });
   servers.push(server);
-  const base = server.url.replace('ws://', 'http://').replace('/ws', '');
+  const base = httpBase(server.url);
   const response = await fetch(`${base}/api/docs/static/index.html`);
   await response.body?.cancel();
   const policy = response.headers.get('content-security-policy') ?? '';

@@ -12,7 +12,7 @@ import type { ConfigInput } from '../../src/config/config.js';
 import { authConfig, newApiKey } from '../support/auth.js';
 import { TestClient } from '../support/client.js';
 import { openPage, seriousAccessibilityViolations, useBrowser } from '../support/browser.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { httpBase, startTestServer, type TestServer } from '../support/server.js';
 
 const config: ConfigInput = {
   timeouts: { deliveringTimeout: 60, handlingTimeout: 600 },
@@ -64,7 +64,7 @@ describe('the dashboard', () => {
   test('counts agree with the server and with /metrics as work arrives, is taken and ends', { timeout: 60_000 }, async () => {
     const server = await startTestServer(config);
     servers.push(server);
-    const base = server.url.replace('ws://', 'http://').replace('/ws', '');
+    const base = httpBase(server.url);
     const media = await client(server.url, 'MediaServer', 'gateway');
     const { page, errors } = await openPage(browser(), `${base}/`);
     await page.getByRole('heading', { name: 'Queues' }).waitFor();
@@ -95,7 +95,7 @@ describe('the dashboard', () => {
   test('finds an interaction\'s history by id and by externalId, and passes axe-core', async () => {
     const server = await startTestServer(config);
     servers.push(server);
-    const base = server.url.replace('ws://', 'http://').replace('/ws', '');
+    const base = httpBase(server.url);
     const media = await client(server.url, 'MediaServer', 'gateway');
     const { interactionId } = await media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'email', externalId: 'mail-42' });
     await media.request({ message: 'RequestChangeProperties', interactionId, changedProperties: { priorityCustomer: true } });
@@ -117,7 +117,7 @@ describe('the dashboard', () => {
   test('a supervisor moves and stops waiting work, forces an agent not ready and logs one out, and the desktops show it', { timeout: 90_000 }, async () => {
     const server = await startTestServer(config);
     servers.push(server);
-    const base = server.url.replace('ws://', 'http://').replace('/ws', '');
+    const base = httpBase(server.url);
     const media = await client(server.url, 'MediaServer', 'gateway');
     const ids: string[] = [];
     for (const subject of ['Move me', 'Stop me']) ids.push((await media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'email', userData: { subject } })).interactionId as string);
@@ -171,7 +171,7 @@ describe('the dashboard', () => {
   test('acts on an interaction found by id: refused while an invite is out, then stopped from the agent\'s hands', { timeout: 60_000 }, async () => {
     const server = await startTestServer(config);
     servers.push(server);
-    const base = server.url.replace('ws://', 'http://').replace('/ws', '');
+    const base = httpBase(server.url);
     const media = await client(server.url, 'MediaServer', 'gateway');
     const desk = await desktop(base, 'agent-23');
     await desk.getByRole('button', { name: 'Ready for email' }).click();
@@ -201,7 +201,7 @@ describe('the dashboard', () => {
     const keys = { lead: newApiKey('Supervisor', 'floor-lead'), wallboard: newApiKey('ReportingEngine', 'wallboard'), gateway: newApiKey('MediaServer', 'gateway', 'all') };
     const server = await startTestServer({ ...config, auth: authConfig(Object.values(keys)) });
     servers.push(server);
-    const base = server.url.replace('ws://', 'http://').replace('/ws', '');
+    const base = httpBase(server.url);
     const media = await TestClient.register(server.url, 'MediaServer', 'gateway', { token: keys.gateway.key });
     clients.push(media);
     const { interactionId } = await media.request({ message: 'RequestSubmit', queue: 'backlog', mediaType: 'email', userData: { subject: 'Spam' } });
@@ -232,7 +232,7 @@ describe('the dashboard', () => {
   test('a screenshot of the dashboard at work, for the docs', async () => {
     const server = await startTestServer(config);
     servers.push(server);
-    const base = server.url.replace('ws://', 'http://').replace('/ws', '');
+    const base = httpBase(server.url);
     const media = await client(server.url, 'MediaServer', 'gateway');
     const { page } = await openPage(browser(), `${base}/`);
     for (const [agentId, mediaState] of [['agent-7', 'ready'], ['agent-8', 'ready'], ['agent-9', 'notReady']] as const) {

@@ -24,6 +24,15 @@ export function rawTcp(url: string, localAddress?: string): Promise<Socket> {
   });
 }
 
+/** Everything the server sends on a raw socket until the socket closes, as text. */
+export function readUntilClosed(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    socket.once('close', () => resolve(text));
+  });
+}
+
 /** The HTTP upgrade request of a WebSocket handshake, with extra headers (an Origin, say). */
 export function upgradeRequest(url: string, headers: Record<string, string> = {}): string {
   const { host, pathname } = new URL(url);

@@ -13,6 +13,11 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { TestClient } from './client.js';
 import { createTestStore, type TestStore } from './test-store.js';
 
+/** The server's HTTP address (http://host:port) from its WebSocket URL (ws://host:port/ws). */
+export function httpBase(url: string): string {
+  return url.replace('ws://', 'http://').replace('/ws', '');
+}
+
 export interface TestServer {
   server: RunningServer;
   url: string;
