@@ -222,6 +222,13 @@ describe('transfer and conference between two desktops', () => {
   test('a cancelled transfer withdraws the invite; a rejected one shows the failure and the interaction stays', { timeout: 60_000 }, async () => {
     const { first, second, interactionId, media } = await twoDesktops('agent-32', 'agent-33');
     const details = first.getByRole('article', { name: `Interaction ${interactionId}` });
+    // A transfer the server refuses at once says why where the agent can see it, not only to a screen reader.
+    await details.getByLabel('Target agent').fill('nobody');
+    await details.getByRole('button', { name: 'Transfer', exact: true }).click();
+    const refusal = first.getByRole('status').filter({ hasText: 'Transfer: Agent "nobody" is not logged in.' });
+    await refusal.waitFor();
+    expect(await refusal.isVisible()).toBe(true);
+    expect((await refusal.boundingBox())!.x).toBeGreaterThanOrEqual(0);
     await details.getByLabel('Target agent').fill('agent-33');
     await details.getByRole('button', { name: 'Transfer', exact: true }).click();
     const invite = second.getByRole('listitem', { name: 'Invite: email, Hand me on' });
